@@ -1,0 +1,1 @@
+"""Shared infrastructure: CloudFormation template, moto bootstrap, packaging."""
