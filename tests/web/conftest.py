@@ -1,0 +1,61 @@
+"""Browser fixtures for the portal tests: Debian's Chromium driven by Playwright (sync API).
+
+Never `playwright install`: the browser is the system package /usr/bin/chromium.
+The `live_stack` fixture (whole portal + API, sent emails) comes from tests/conftest.py.
+"""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium package "
+            "(apt-get install -y chromium, as the Makefile does). Never run `playwright install`.",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (own sessionStorage) per test, French locale, desktop size.
+
+    Uncaught JavaScript errors in the portal fail the test.
+    """
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    js_errors = []
+    page.on("pageerror", lambda error: js_errors.append(str(error)))
+    yield page
+    context.close()
+    assert not js_errors, f"JavaScript errors in the portal: {js_errors}"
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

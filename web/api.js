@@ -1,0 +1,98 @@
+// Fetch wrapper for the portal's API: JSON in and out, bearer token from
+// sessionStorage, one error model ({error: {code, message, fields}}).
+
+const TOKEN_KEY = 'pf.token';
+
+export function getToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function setToken(token) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+export function clearToken() {
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    /* storage unavailable: nothing to clear */
+  }
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message, fields = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fields = fields || {};
+  }
+}
+
+const GENERIC_MESSAGE =
+  'Une erreur est survenue. Veuillez réessayer dans quelques instants.';
+const NETWORK_MESSAGE =
+  'Le service est injoignable. Vérifiez votre connexion internet et réessayez.';
+
+/**
+ * Call the API. Resolves to the parsed JSON body (or null for an empty body),
+ * rejects with an ApiError carrying a French message a person can act on.
+ *
+ * A 401 on a request that carried a token means the session is over: the
+ * token is dropped and a "pf:session-expired" event lets the router send the
+ * person to the login page. Form errors (with fields, or invalid_credentials)
+ * are left to the page.
+ */
+export async function api(path, { method = 'GET', body, auth = true } = {}) {
+  const headers = { Accept: 'application/json' };
+  const token = auth ? getToken() : null;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError(0, 'network_error', NETWORK_MESSAGE);
+  }
+
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+
+  if (response.ok) return data;
+
+  const err = data && typeof data === 'object' ? data.error || {} : {};
+  const error = new ApiError(
+    response.status,
+    err.code || `http_${response.status}`,
+    err.message || GENERIC_MESSAGE,
+    err.fields || {},
+  );
+
+  const isFormError =
+    Object.keys(error.fields).length > 0 || error.code === 'invalid_credentials';
+  if (response.status === 401 && token && !isFormError) {
+    clearToken();
+    window.dispatchEvent(new CustomEvent('pf:session-expired'));
+  }
+  throw error;
+}
+
+export const post = (path, body, options = {}) =>
+  api(path, { ...options, method: 'POST', body });

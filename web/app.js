@@ -1,0 +1,162 @@
+// Router of the single-page portal: History API, real <a href> links
+// intercepted here, access rules per screen, header with the account links.
+
+import {
+  currentAccount, knownAccount, homeFor, isStaff, logout, setFlash, takeFlash,
+} from './session.js';
+import { h, alertBox, pageTitle } from './ui.js';
+
+const page = (name) => () => import(`./pages/${name}.js`);
+
+// access: "family" or "staff" need a session of that kind; "guest" screens
+// send a signed-in person to their own space.
+const ROUTES = {
+  '/': { load: page('home') },
+  '/inscription': { load: page('signup'), access: 'guest' },
+  '/inscription/compte-cree': { load: page('signup-done') },
+  '/confirmer-email': { load: page('confirm-email') },
+  '/connexion': { load: page('login'), access: 'guest', variant: 'family' },
+  '/mot-de-passe-oublie': { load: page('forgot-password') },
+  '/mot-de-passe/nouveau': { load: page('reset-password') },
+  '/mon-compte': { load: page('account'), access: 'family' },
+  '/mon-compte/profil': { load: page('profile'), access: 'family' },
+  '/confirmer-nouvel-email': { load: page('confirm-new-email') },
+  '/gestion/connexion': { load: page('login'), access: 'guest', variant: 'staff' },
+  '/gestion': { load: page('staff-home'), access: 'staff' },
+};
+const NOT_FOUND = { load: page('not-found') };
+
+const main = document.getElementById('contenu');
+let sequence = 0;
+
+const normalise = (pathname) => pathname.replace(/\/+$/, '') || '/';
+
+export function navigate(to, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
+  return show({ focus: true });
+}
+
+function loginPathFor(pathname) {
+  return pathname.startsWith('/gestion') ? '/gestion/connexion' : '/connexion';
+}
+
+/** Where the access rule of `route` sends this person, or null if allowed. */
+function redirectFor(route, account, url) {
+  const here = url.pathname + url.search;
+  if (route.access === 'family' || route.access === 'staff') {
+    if (!account) return `${loginPathFor(url.pathname)}?retour=${encodeURIComponent(here)}`;
+    if (route.access === 'family' && isStaff(account)) return '/gestion';
+    if (route.access === 'staff' && !isStaff(account)) return '/mon-compte';
+  }
+  if (route.access === 'guest' && account) return homeFor(account);
+  return null;
+}
+
+async function show({ focus = false } = {}) {
+  const mine = ++sequence;
+  const url = new URL(window.location.href);
+  const path = normalise(url.pathname);
+  const route = ROUTES[path] || NOT_FOUND;
+
+  let content;
+  let account = null;
+  try {
+    account = await currentAccount();
+    if (mine !== sequence) return;
+    const target = redirectFor(route, account, url);
+    if (target) {
+      history.replaceState(null, '', target);
+      show({ focus });
+      return;
+    }
+    const module = await route.load();
+    if (mine !== sequence) return;
+    content = await module.render({
+      query: url.searchParams, path, route, account, navigate,
+    });
+  } catch (error) {
+    console.error(error);
+    content = errorPage(error);
+  }
+  if (mine !== sequence) return;
+
+  renderAccountBar(knownAccount());
+  const flash = takeFlash();
+  const container = h('div', { class: 'container' },
+    flash ? alertBox(flash.kind, null, flash.message) : null, content);
+  main.replaceChildren(container);
+
+  // A page may name itself (data-title) and pick what gets focus (data-focus).
+  const heading = main.querySelector('h1');
+  const named = main.querySelector('[data-title]');
+  const title = named ? named.dataset.title : heading && heading.textContent.trim();
+  document.title = title ? `${title} – Portail Familles` : 'Portail Familles';
+  if (focus) {
+    window.scrollTo(0, 0);
+    (main.querySelector('[data-focus]') || heading || main).focus({ preventScroll: true });
+  }
+}
+
+function errorPage(error) {
+  return h('div', {},
+    pageTitle('Une erreur est survenue'),
+    alertBox('error', null, error && error.message
+      ? error.message
+      : 'La page ne peut pas être affichée pour le moment.'),
+    h('p', {}, h('a', { href: window.location.pathname + window.location.search }, 'Réessayer'),
+      ' ou ', h('a', { href: '/' }, "revenir à l'accueil"), '.'));
+}
+
+function renderAccountBar(account) {
+  const bar = document.getElementById('account-bar');
+  if (!account) {
+    bar.hidden = true;
+    bar.replaceChildren();
+    return;
+  }
+  const staff = isStaff(account);
+  const logoutButton = h('button', {
+    type: 'button', class: 'btn-link logout',
+    onclick: async () => {
+      await logout();
+      setFlash('Vous êtes déconnecté(e) du Portail Familles.');
+      navigate(staff ? '/gestion/connexion' : '/connexion');
+    },
+  }, 'Se déconnecter');
+  const name = [account.first_name, account.last_name].filter(Boolean).join(' ');
+  bar.replaceChildren(h('div', { class: 'container account-bar-inner' },
+    h('nav', { 'aria-label': 'Mon espace' },
+      h('a', { href: homeFor(account), class: 'account-home' },
+        staff ? 'Espace professionnel' : 'Mon compte')),
+    h('div', { class: 'account-tools' },
+      name ? h('span', { class: 'account-name' }, name) : null,
+      logoutButton)));
+  bar.hidden = false;
+}
+
+function onLinkClick(event) {
+  if (event.defaultPrevented || event.button !== 0) return;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const link = event.target.closest('a[href]');
+  if (!link || (link.target && link.target !== '_self') || link.hasAttribute('download')) return;
+  const url = new URL(link.href, window.location.href);
+  if (url.origin !== window.location.origin) return;
+  if (/\.[a-z0-9]+$/i.test(url.pathname) || /^\/(api|dev)\//.test(url.pathname)) return;
+  const samePage = url.pathname === window.location.pathname && url.search === window.location.search;
+  if (samePage && url.hash) return; // in-page anchor (skip link, error summary)
+  event.preventDefault();
+  navigate(url.pathname + url.search + url.hash);
+}
+
+window.addEventListener('pf:session-expired', () => {
+  const route = ROUTES[normalise(window.location.pathname)];
+  if (!route || (route.access !== 'family' && route.access !== 'staff')) return;
+  setFlash('Votre session a expiré. Veuillez vous reconnecter.', 'info');
+  const here = window.location.pathname + window.location.search;
+  navigate(`${loginPathFor(window.location.pathname)}?retour=${encodeURIComponent(here)}`,
+    { replace: true });
+});
+document.addEventListener('click', onLinkClick);
+window.addEventListener('popstate', () => show({ focus: true }));
+show();

@@ -1,0 +1,133 @@
+// "/gestion" — back-office home: who is signed in, what is coming, and for
+// the administrator the professional accounts (create + list).
+
+import { api, post } from '../api.js';
+import {
+  h, field, radioGroup, selectField, pageTitle, requiredNote, errorSummary, showErrors, clearErrors,
+  busy, alertBox, EMAIL_RE,
+} from '../ui.js';
+import { ROLE_LABELS } from '../session.js';
+
+const STAFF_ROLES = ['manager', 'coordinator', 'committee', 'admin'];
+
+const TILES = [
+  { name: 'Validation des dossiers', text: 'Valider les comptes, les dossiers des familles, les modifications d\'informations et les documents.' },
+  { name: 'Demandes de réservation', text: 'Consulter les demandes et y répondre : acceptée, partiellement acceptée, liste d\'attente ou refusée.' },
+  { name: "Commission d'attribution", text: 'Préparer, simuler et publier les décisions de la commission d\'attribution des places.' },
+  { name: "Liste d'attente", text: 'Suivre la liste d\'attente et proposer les places qui se libèrent.' },
+  { name: 'Catalogue', text: 'Structures, périodes, plages d\'accueil, capacités, séjours et fermetures.' },
+];
+
+function structuresText(list, role) {
+  if (list && list.length) return list.join(', ');
+  return role === 'manager' ? 'Aucune structure' : 'Toutes les structures';
+}
+
+function staffList() {
+  const holder = h('div', { class: 'staff-list', 'aria-live': 'polite', 'aria-busy': 'true' },
+    h('p', {}, 'Chargement des comptes…'));
+  const load = async () => {
+    holder.setAttribute('aria-busy', 'true');
+    try {
+      const data = await api('/api/accounts/staff');
+      const items = (data && data.items) || [];
+      if (!items.length) {
+        holder.replaceChildren(h('p', {}, 'Aucun compte professionnel pour le moment.'));
+        return;
+      }
+      holder.replaceChildren(h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'staff-caption' },
+        h('table', {},
+          h('caption', { id: 'staff-caption' }, `Comptes professionnels (${items.length})`),
+          h('thead', {}, h('tr', {},
+            ['Nom', 'Adresse e-mail', 'Rôle', 'Structures'].map((label) => h('th', { scope: 'col' }, label)))),
+          h('tbody', {}, items.map((item) => h('tr', {},
+            h('th', { scope: 'row' }, [item.first_name, item.last_name].filter(Boolean).join(' ')),
+            h('td', {}, item.email),
+            h('td', {}, ROLE_LABELS[item.role] || item.role),
+            h('td', {}, structuresText(item.structures, item.role))))))));
+    } catch (error) {
+      holder.replaceChildren(alertBox('error', null, error.message));
+    } finally {
+      holder.setAttribute('aria-busy', 'false');
+    }
+  };
+  load();
+  return { node: holder, reload: load };
+}
+
+function createForm(onCreated) {
+  const p = 'staff-new';
+  const done = h('div', {});
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Créer le compte');
+  const form = h('form', { novalidate: true, 'aria-labelledby': `${p}-title` },
+    errorSummary(), requiredNote(),
+    radioGroup({ name: 'civility', legend: 'Civilité', required: true, idPrefix: p, options: [{ value: 'Mme', label: 'Madame' }, { value: 'M.', label: 'Monsieur' }] }),
+    field({ name: 'last_name', label: 'Nom', required: true, autocomplete: 'off', idPrefix: p }),
+    field({ name: 'first_name', label: 'Prénom', required: true, autocomplete: 'off', idPrefix: p }),
+    field({ name: 'email', label: 'Adresse e-mail', type: 'email', required: true, autocomplete: 'off', spellcheck: 'false', idPrefix: p, hint: "L'invitation à choisir un mot de passe sera envoyée à cette adresse." }),
+    selectField({ name: 'role', label: 'Rôle', required: true, idPrefix: p, options: STAFF_ROLES.map((value) => ({ value, label: ROLE_LABELS[value] })) }),
+    field({ name: 'structures', label: 'Structures', idPrefix: p, autocomplete: 'off', hint: 'Séparez les structures par une virgule, par exemple : SCHWEIGHOUSE, HAGUENAU. Obligatoire pour un responsable de structure.' }),
+    h('div', { class: 'form-actions' }, submit));
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    done.replaceChildren();
+    const get = (name) => {
+      const control = form.elements.namedItem(name);
+      return control ? control.value.trim() : '';
+    };
+    const body = {
+      email: get('email'), civility: get('civility'), first_name: get('first_name'), last_name: get('last_name'),
+      role: get('role'), structures: get('structures').split(',').map((s) => s.trim()).filter(Boolean),
+    };
+    const fields = {};
+    if (!body.civility) fields.civility = 'Indiquez la civilité.';
+    if (!body.last_name) fields.last_name = 'Indiquez le nom.';
+    if (!body.first_name) fields.first_name = 'Indiquez le prénom.';
+    if (!body.email) fields.email = "Indiquez l'adresse e-mail.";
+    else if (!EMAIL_RE.test(body.email)) fields.email = "L'adresse e-mail n'est pas valide. Format attendu : nom@exemple.fr";
+    if (!body.role) fields.role = 'Choisissez un rôle.';
+    if (body.role === 'manager' && !body.structures.length) fields.structures = 'Indiquez au moins une structure pour un responsable de structure.';
+    if (Object.keys(fields).length) {
+      showErrors(form, { message: 'Veuillez corriger les erreurs signalées.', fields });
+      return;
+    }
+    try {
+      await busy(submit, () => post('/api/accounts/staff', body), 'Création en cours…');
+      clearErrors(form);
+      form.reset();
+      done.replaceChildren(alertBox('success', null,
+        `Le compte de ${body.first_name} ${body.last_name} est créé. Une invitation à choisir un mot de passe a été envoyée à ${body.email}.`));
+      onCreated();
+    } catch (error) {
+      showErrors(form, { message: error.message, fields: error.fields });
+    }
+  });
+  return h('section', { class: 'panel', 'aria-labelledby': `${p}-title` },
+    h('h3', { id: `${p}-title` }, 'Créer un compte professionnel'), form, done);
+}
+
+export function render({ account }) {
+  const admin = account.role === 'admin';
+  const name = [account.first_name, account.last_name].filter(Boolean).join(' ');
+  let adminSection = null;
+  if (admin) {
+    const list = staffList();
+    adminSection = h('section', { class: 'admin', 'aria-labelledby': 'admin-title' },
+      h('h2', { id: 'admin-title' }, 'Comptes professionnels'),
+      h('div', { class: 'panels' }, createForm(list.reload), h('section', { class: 'panel', 'aria-label': 'Liste des comptes professionnels' }, list.node)));
+  }
+  return h('div', { class: 'staff-home' },
+    pageTitle('Espace professionnel'),
+    h('p', { class: 'lead' }, `Bonjour ${name},`),
+    h('dl', { class: 'details' },
+      h('dt', {}, 'Rôle'), h('dd', {}, ROLE_LABELS[account.role] || account.role),
+      h('dt', {}, 'Structures'), h('dd', {}, structuresText(account.structures, account.role))),
+    h('h2', {}, 'Mes outils'),
+    h('ul', { class: 'tiles', 'aria-label': 'Outils de gestion' }, TILES.map((t, i) => h('li', { class: 'tile tile-soon' },
+      h('article', { 'aria-labelledby': `staff-tile-${i}` },
+        h('h3', { id: `staff-tile-${i}` }, t.name),
+        h('p', { class: 'badge' }, 'Bientôt disponible'),
+        h('p', {}, t.text))))),
+    adminSection);
+}
