@@ -1,0 +1,109 @@
+"""``make run``: the whole portal on the embedded local AWS at http://127.0.0.1:8000.
+
+One process: moto's server on 127.0.0.1 (``--moto-port``), the infra template deployed into it, the
+four services and the portal behind one local gateway, the outbox relay and the SQS pump in threads.
+Ctrl-C stops all of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
+
+HOST = "127.0.0.1"
+
+
+def configure_environment(moto_port: int, http_port: int, prefix: str) -> None:
+    """Point every AWS client of this process at the embedded moto (before any service module loads)."""
+    os.environ.update({
+        "AWS_ENDPOINT_URL": f"http://{HOST}:{moto_port}",
+        "AWS_DEFAULT_REGION": "eu-west-3",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "PORTAIL_PREFIX": prefix,
+        "PORTAIL_PUBLIC_URL": f"http://{HOST}:{http_port}",
+    })
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+class LocalStack:
+    def __init__(self, http_port: int, moto_port: int, prefix: str) -> None:
+        self.http_port, self.moto_port, self.prefix = http_port, moto_port, prefix
+        self.threads: list[Any] = []
+
+    def start(self) -> list[Any]:
+        configure_environment(self.moto_port, self.http_port, self.prefix)
+        from infra import bootstrap
+        from infra.local import demo, workers
+        from infra.local.apps import load_apps
+        from infra.local.gateway import Gateway
+
+        self.moto = ThreadedMotoServer(ip_address=HOST, port=self.moto_port, verbose=False)
+        self.moto.start()
+        bootstrap.deploy(self.prefix, endpoint_url=os.environ["AWS_ENDPOINT_URL"],
+                         portal_origin=os.environ["PORTAIL_PUBLIC_URL"])
+        apps = load_apps()
+        logins = demo.seed()
+        self.server = make_server(HOST, self.http_port, Gateway(apps), threaded=True)
+        self.threads = [
+            workers.Loop("outbox-relay", workers.relay_once, idle_seconds=0.3),
+            *(workers.Loop(f"sqs-{source.queue}", functools.partial(workers.pump_queue, app, source, 2),
+                           idle_seconds=0.1)
+              for app, source in workers.queue_sources(apps)),
+            threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True),
+        ]
+        for thread in self.threads:
+            thread.start()
+        return logins
+
+    def stop(self) -> None:
+        for thread in self.threads:
+            if hasattr(thread, "stop"):
+                thread.stop()
+        self.server.shutdown()
+        self.moto.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", 8010)))
+    parser.add_argument("--prefix", default="portail-dev")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for noisy in ("werkzeug", "moto"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+    stack = LocalStack(args.port, args.moto_port, args.prefix)
+    logins = stack.start()
+    url = f"http://{HOST}:{args.port}"
+    print(f"\nPortail Familles est prêt : {url}", flush=True)
+    print(f"  E-mails envoyés : {url}/dev/mail  (JSON : {url}/dev/mail.json)")
+    print(f"  AWS local (moto) : http://{HOST}:{args.moto_port}")
+    print("  Comptes de démonstration :")
+    for login in logins:
+        print(f"    {login.label:<28} {login.email:<42} mot de passe : {login.password}")
+    print("Ctrl-C pour tout arrêter.", flush=True)
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    stack.stop()
+    print("Arrêté.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

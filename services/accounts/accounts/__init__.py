@@ -1,0 +1,1 @@
+"""The accounts service: identities, credentials, sessions and staff roles."""

@@ -1,0 +1,93 @@
+"""Items of the accounts table (PynamoDB). Only this service reads or writes that table.
+
+Keys: ``ACCOUNT#<id>/PROFILE`` the account; ``ACCOUNT#<id>/SESSION#<sid>`` its sessions;
+``EMAIL#<address>/EMAIL`` the uniqueness lock of an address; ``TOKEN#<sha256>/TOKEN`` a pending e-mailed
+secret; ``THROTTLE#<sha256(address)>/LOGIN`` failed logins; ``OUTBOX#…`` and ``EVENT#…`` from the kernel.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+
+from shared.ddb import gsi, table_model
+from shared.idempotency import processed_model
+from shared.outbox import outbox_model
+
+Base = table_model("accounts")
+Outbox = outbox_model(Base)
+ProcessedEvent = processed_model(Base)
+
+
+class AddressAttr(MapAttribute[str, str]):
+    line1 = UnicodeAttribute()
+    line2 = UnicodeAttribute(default="")
+    postal_code = UnicodeAttribute()
+    city = UnicodeAttribute()
+
+
+class Account(Base):
+    account_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    civility = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    last_name = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    address = AddressAttr(null=True)
+    password_hash = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # pending (email not confirmed), active, invited (staff, no password yet)
+    role = UnicodeAttribute()
+    structures = ListAttribute(of=UnicodeAttribute, default=list)
+    created_at = UTCDateTimeAttribute()
+    confirmed_at = UTCDateTimeAttribute(null=True)
+    verification_sent_at = UTCDateTimeAttribute(null=True)
+    verification_token_hash = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)  # "STAFF" for staff accounts
+    gsi1sk = UnicodeAttribute(null=True)
+    by_kind = gsi(1)
+
+    @staticmethod
+    def key(account_id: str) -> tuple[str, str]:
+        return f"ACCOUNT#{account_id}", "PROFILE"
+
+
+class EmailLock(Base):
+    account_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(email: str) -> tuple[str, str]:
+        return f"EMAIL#{email}", "EMAIL"
+
+
+class Token(Base):
+    purpose = UnicodeAttribute()  # verify, reset, invite, email_change
+    account_id = UnicodeAttribute()
+    expires_at = NumberAttribute()
+    new_email = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(token_hash: str) -> tuple[str, str]:
+        return f"TOKEN#{token_hash}", "TOKEN"
+
+
+class Session(Base):
+    created_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(account_id: str, session_id: str) -> tuple[str, str]:
+        return f"ACCOUNT#{account_id}", f"SESSION#{session_id}"
+
+
+class LoginThrottle(Base):
+    failures = NumberAttribute(default=0)
+    window_start = NumberAttribute()
+    locked_until = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(email_hash: str) -> tuple[str, str]:
+        return f"THROTTLE#{email_hash}", "LOGIN"

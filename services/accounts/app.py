@@ -1,0 +1,3 @@
+"""Chalice entry point of the accounts service."""
+
+from accounts.api import app  # noqa: F401

@@ -1,0 +1,1 @@
+"""The planning service: catalogue, school calendar, reservations and decisions."""

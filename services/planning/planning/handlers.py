@@ -1,0 +1,37 @@
+"""Events planning listens to: it keeps its own read model of which family is validated where."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planning.models import ProcessedEvent, Validation
+from shared.consumer import Consumer
+from shared.events import enrolment as ev
+from shared.logs import get_logger
+
+logger = get_logger("planning")
+consumer = Consumer("planning", ProcessedEvent, logger)
+
+
+def _record(event: ev.FamilyValidated | ev.FamilyValidationRevoked, status: str) -> dict[str, Any]:
+    pk, sk = Validation.key(event.family_id, event.structure_id, event.activity, event.child_id)
+    Validation(pk=pk, sk=sk, family_id=event.family_id, child_id=event.child_id,
+               structure_id=event.structure_id, activity=event.activity, status=status,
+               changed_at=event.occurred_at).save(
+        # Events may arrive out of order: an older fact never overwrites a newer one.
+        condition=Validation.changed_at.does_not_exist() | (Validation.changed_at <= event.occurred_at))
+    return {"status": status}
+
+
+@consumer.on(ev.FamilyValidated)
+def family_validated(event: ev.FamilyValidated) -> dict[str, Any]:
+    return _record(event, "validated")
+
+
+@consumer.on(ev.FamilyValidationRevoked)
+def family_validation_revoked(event: ev.FamilyValidationRevoked) -> dict[str, Any]:
+    return _record(event, "revoked")
+
+
+def validations(family_id: str) -> list[Validation]:
+    return list(Validation.query(f"FAMILY#{family_id}", Validation.sk.startswith("VALIDATION#")))

@@ -1,0 +1,1 @@
+"""Shared kernel of Portail Familles: what every service needs and nothing service-specific."""

@@ -1,0 +1,140 @@
+"""Access tokens, roles and the Chalice authorizer every service registers.
+
+Accounts issues short-lived signed tokens (JWT, HS256); every service verifies them itself, without
+calling accounts. A token names the account, its role, the structures it is scoped to and its session,
+so accounts can end a session (logout, password change) for its own routes; other services accept a
+token until it expires (at most ``TOKEN_TTL``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+import jwt
+from chalice import AuthResponse, Chalice
+
+from shared import clock, settings
+from shared.errors import Forbidden, Unauthenticated
+
+TOKEN_TTL = timedelta(hours=1)
+_ISSUER = "portail-familles"
+AUTHORIZER_NAME = "portail_auth"
+
+
+class Role(StrEnum):
+    FAMILY = "family"
+    MANAGER = "manager"
+    COORDINATOR = "coordinator"
+    COMMITTEE = "committee"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset({Role.MANAGER, Role.COORDINATOR, Role.COMMITTEE, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Principal:
+    account_id: str
+    role: Role
+    session_id: str
+    structures: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def require(self, *roles: Role) -> Principal:
+        if self.role not in roles:
+            raise Forbidden()
+        return self
+
+    def can_manage(self, structure_id: str) -> bool:
+        """Admins see every structure; other staff only the ones they are scoped to."""
+        return self.role == Role.ADMIN or (self.is_staff and structure_id in self.structures)
+
+
+def issue_token(principal: Principal) -> tuple[str, int]:
+    """A signed access token for ``principal`` and its lifetime in seconds."""
+    issued = clock.now()
+    claims = {
+        "iss": _ISSUER,
+        "sub": principal.account_id,
+        "role": principal.role.value,
+        "sid": principal.session_id,
+        "str": list(principal.structures),
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + TOKEN_TTL).timestamp()),
+    }
+    token = jwt.encode(claims, settings.load().token_secret, algorithm="HS256")
+    return token, int(TOKEN_TTL.total_seconds())
+
+
+def verify_token(token: str) -> Principal:
+    """The principal of a valid token; :class:`Unauthenticated` for anything else (expired, forged...)."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.load().token_secret,
+            algorithms=["HS256"],
+            issuer=_ISSUER,
+            options={"require": ["exp", "sub", "role", "sid"], "verify_exp": False},
+        )
+        if claims["exp"] <= clock.now().timestamp():
+            raise Unauthenticated()
+        return Principal(
+            account_id=str(claims["sub"]),
+            role=Role(claims["role"]),
+            session_id=str(claims["sid"]),
+            structures=tuple(claims.get("str") or ()),
+        )
+    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        raise Unauthenticated() from exc
+
+
+def bearer(header: str | None) -> str:
+    if not header or not header.lower().startswith("bearer "):
+        raise Unauthenticated()
+    return header[7:].strip()
+
+
+def register_authorizer(app: Chalice) -> Any:
+    """Register the token authorizer on ``app`` and return it for ``@app.route(..., authorizer=...)``.
+
+    A refused token gives API Gateway's ACCESS_DENIED, which the gateway response configured for every
+    service (and the local gateway) turns into our French 401.
+    """
+
+    @app.authorizer(name=AUTHORIZER_NAME)
+    def portail_auth(auth_request: Any) -> AuthResponse:
+        try:
+            principal = verify_token(bearer(auth_request.token))
+        except Unauthenticated:
+            return AuthResponse(routes=[], principal_id="anonymous")
+        return AuthResponse(
+            routes=["*"],
+            principal_id=principal.account_id,
+            context={
+                "role": principal.role.value,
+                "sid": principal.session_id,
+                "structures": ",".join(principal.structures),
+            },
+        )
+
+    return portail_auth
+
+
+def principal_from_context(context: dict[str, Any]) -> Principal:
+    """The principal the authorizer put in the request context."""
+    auth = context.get("authorizer") or {}
+    try:
+        return Principal(
+            account_id=auth["principalId"],
+            role=Role(auth["role"]),
+            session_id=auth.get("sid", ""),
+            structures=tuple(s for s in auth.get("structures", "").split(",") if s),
+        )
+    except (KeyError, ValueError) as exc:
+        raise Unauthenticated() from exc

@@ -1,0 +1,60 @@
+"""Event consumers: EventBridge delivers to the consumer's SQS queue; Chalice's ``on_sqs_message`` runs
+the handler registered for each detail-type, once per ``event_id``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger
+from chalice import Chalice
+
+from shared import idempotency, settings
+from shared.events.base import Event, UnknownEvent, parse
+
+E = TypeVar("E", bound=Event)
+
+
+class Consumer:
+    def __init__(self, name: str, processed: type[Any], logger: Logger) -> None:
+        self.name = name
+        self.processed = processed
+        self.logger = logger
+        self.handlers: dict[str, Callable[[Any], dict[str, Any] | None]] = {}
+
+    def on(self, event_type: type[E]) -> Callable[[Callable[[E], dict[str, Any] | None]],
+                                                    Callable[[E], dict[str, Any] | None]]:
+        def decorator(fn: Callable[[E], dict[str, Any] | None]) -> Callable[[E], dict[str, Any] | None]:
+            self.handlers[event_type.detail_type()] = fn
+            return fn
+        return decorator
+
+    def handle_envelope(self, body: str | dict[str, Any]) -> bool:
+        """Handle one EventBridge envelope (the SQS message body); True when an action ran."""
+        envelope = json.loads(body) if isinstance(body, str) else body
+        detail_type = envelope.get("detail-type", "")
+        try:
+            event = parse(detail_type, envelope.get("detail") or {})
+        except UnknownEvent:
+            self.logger.warning("event ignored: unknown type", extra={"detail_type": detail_type})
+            return False
+        handler = self.handlers.get(detail_type)
+        if handler is None:
+            self.logger.warning("event ignored: no handler", extra={"detail_type": detail_type})
+            return False
+        self.logger.set_correlation_id(event.correlation_id)
+        ran = idempotency.run_once(self.processed, event.event_id, detail_type, lambda: handler(event))
+        self.logger.info("event handled" if ran else "event already handled",
+                         extra={"detail_type": detail_type, "event_id": event.event_id})
+        return ran
+
+    def register(self, app: Chalice) -> None:
+        """Subscribe ``app`` to the consumer's queue. One message a batch: a failure retries just it."""
+        queue = settings.load().queue(self.name)
+
+        @app.on_sqs_message(queue=queue, batch_size=1, name=f"{self.name}_events")
+        def on_events(event: Any) -> None:
+            for record in event:
+                self.handle_envelope(record.body)

@@ -1,0 +1,25 @@
+"""Event schemas as code, and who consumes what.
+
+``CONSUMERS`` is the routing the infra template's rules must implement; a contract test deploys the
+template into moto and checks that each event reaches exactly these queues.
+"""
+
+from shared.events import accounts, enrolment
+from shared.events.base import Event, UnknownEvent, parse, registry
+
+CONSUMERS: dict[str, tuple[type[Event], ...]] = {
+    "notifications": (
+        accounts.AccountRegistered,
+        accounts.VerificationEmailRequested,
+        accounts.PasswordResetRequested,
+        accounts.PasswordChanged,
+        accounts.EmailChangeRequested,
+        accounts.EmailChanged,
+        accounts.StaffInvited,
+        accounts.SignupAttemptedOnExistingAccount,
+    ),
+    "enrolment": (accounts.AccountRegistered, accounts.EmailChanged),
+    "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked),
+}
+
+__all__ = ["CONSUMERS", "Event", "UnknownEvent", "parse", "registry", "accounts", "enrolment"]

@@ -1,0 +1,73 @@
+"""Events published by the accounts service.
+
+Events that lead to an email carry the raw single-use token: the email is sent by notifications, and
+the token is stored hashed in accounts. The outbox drops the payload once it is published.
+"""
+
+from __future__ import annotations
+
+from shared.events.base import Event
+
+
+class AccountsEvent(Event):
+    source = "portail.accounts"
+
+
+class AccountRegistered(AccountsEvent):
+    account_id: str
+    email: str
+    civility: str
+    first_name: str
+    last_name: str
+    verification_token: str
+
+
+class VerificationEmailRequested(AccountsEvent):
+    account_id: str
+    email: str
+    first_name: str
+    verification_token: str
+
+
+class SignupAttemptedOnExistingAccount(AccountsEvent):
+    """Someone signed up with an address that has an account: we tell its owner instead of the caller."""
+
+    account_id: str
+    email: str
+    first_name: str
+
+
+class PasswordResetRequested(AccountsEvent):
+    account_id: str
+    email: str
+    first_name: str
+    reset_token: str
+
+
+class PasswordChanged(AccountsEvent):
+    account_id: str
+    email: str
+    first_name: str
+
+
+class EmailChangeRequested(AccountsEvent):
+    account_id: str
+    new_email: str
+    first_name: str
+    confirmation_token: str
+
+
+class EmailChanged(AccountsEvent):
+    account_id: str
+    old_email: str
+    new_email: str
+    first_name: str
+
+
+class StaffInvited(AccountsEvent):
+    account_id: str
+    email: str
+    first_name: str
+    role: str
+    structures: list[str]
+    invitation_token: str

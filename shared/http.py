@@ -1,0 +1,120 @@
+"""Thin HTTP helpers around Chalice: one decorator gives every route the same error model, JSON bodies
+validated by pydantic, the caller's principal, and a correlation id in the logs.
+
+Chalice catches exceptions before its middleware sees them, so the translation lives in the decorator.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger
+from chalice import Chalice, Response
+from pydantic import BaseModel, ValidationError
+
+from shared.auth import Principal, Role, principal_from_context, register_authorizer
+from shared.errors import ApiError, InvalidInput, from_validation_error
+
+M = TypeVar("M", bound=BaseModel)
+CORRELATION_HEADER = "x-correlation-id"
+MAX_BODY_BYTES = 256 * 1024
+# Bodies are parsed as JSON whatever the header says, so that a wrong header gets our French 400.
+ACCEPTED_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+
+
+@dataclass
+class Req:
+    """What a view needs of the request, already checked."""
+
+    raw_body: bytes | None
+    query: dict[str, str]
+    headers: dict[str, str]
+    correlation_id: str
+    _principal: Principal | None
+
+    @property
+    def principal(self) -> Principal:
+        assert self._principal is not None, "route declared without roles"
+        return self._principal
+
+    def body(self, model: type[M]) -> M:
+        """The JSON body validated against ``model``; a French 400 naming the fields otherwise."""
+        if self.raw_body and len(self.raw_body) > MAX_BODY_BYTES:
+            raise InvalidInput("Le contenu envoyé est trop volumineux.", fields={"body": "Trop volumineux."})
+        try:
+            data = json.loads(self.raw_body or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise InvalidInput("Le contenu envoyé n'est pas un JSON valide.",
+                               fields={"body": "JSON invalide."}) from None
+        if not isinstance(data, dict):
+            raise InvalidInput("Le contenu envoyé doit être un objet JSON.", fields={"body": "Objet attendu."})
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise from_validation_error(exc) from None
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+
+
+class Api:
+    """Registers routes on a Chalice app with the shared conventions."""
+
+    def __init__(self, app: Chalice, logger: Logger) -> None:
+        self.app = app
+        self.logger = logger
+        self.authorizer = register_authorizer(app)
+
+    def route(self, path: str, methods: tuple[str, ...] = ("GET",), *, roles: tuple[Role, ...] | None = None,
+              status: int = 200) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """``roles=None`` makes a public route; otherwise the authorizer runs and the role is checked."""
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(view)
+            def wrapped(**params: Any) -> Response:
+                request = self.app.current_request
+                headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+                correlation_id = headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+                self.logger.set_correlation_id(correlation_id)
+                try:
+                    principal = None
+                    if roles is not None:
+                        principal = principal_from_context(request.context).require(*roles)
+                    req = Req(request.raw_body, dict(request.query_params or {}), headers, correlation_id,
+                              principal)
+                    result = view(req, **params)
+                    if isinstance(result, Response):
+                        return result
+                    if result is None:
+                        return Response(body="", status_code=204)
+                    return json_response(result, status)
+                except ApiError as exc:
+                    self.logger.info("request refused", extra={"path": path, "code": exc.code,
+                                                                 "status": exc.status})
+                    return json_response(exc.body(), exc.status)
+                except Exception:
+                    self.logger.exception("unexpected error", extra={"path": path})
+                    return json_response(
+                        {"error": {"code": "internal_error", "fields": {},
+                                   "message": "Une erreur inattendue est survenue. Merci de réessayer plus tard."}},
+                        500)
+
+            kwargs: dict[str, Any] = {"methods": list(methods), "content_types": ACCEPTED_CONTENT_TYPES}
+            if roles is not None:
+                kwargs["authorizer"] = self.authorizer
+            self.app.route(path, **kwargs)(wrapped)
+            return view
+
+        return decorator
+
+    def health(self, service: str) -> None:
+        @self.route("/health")
+        def health(req: Req) -> dict[str, str]:
+            return {"status": "ok", "service": service}

@@ -1,0 +1,67 @@
+"""Idempotent consumers: an event's effect happens once, keyed on its ``event_id``.
+
+A consumer claims the event with a conditional put in its own table before acting. If the action fails,
+the claim is released and the error re-raised, so the queue delivers again (and, after five receives,
+moves the message to the dead-letter queue). A claim left by a crashed worker expires after ``LEASE``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError
+from pynamodb.models import Model
+
+from shared import clock
+
+LEASE = timedelta(minutes=5)
+KEEP = timedelta(days=90)
+
+
+def processed_model(base: type[Model]) -> type[Any]:
+    """The record of handled events in ``base``'s table."""
+
+    class ProcessedEvent(base):  # type: ignore[misc, valid-type]
+        detail_type = UnicodeAttribute()
+        status = UnicodeAttribute()
+        claimed_at = NumberAttribute()
+        result = UnicodeAttribute(null=True)
+
+    ProcessedEvent.__qualname__ = ProcessedEvent.__name__ = f"{base.__name__}ProcessedEvent"
+    return ProcessedEvent
+
+
+def key(event_id: str) -> tuple[str, str]:
+    return f"EVENT#{event_id}", "PROCESSED"
+
+
+def run_once(model: type[Any], event_id: str, detail_type: str,
+             action: Callable[[], dict[str, Any] | None]) -> bool:
+    """Run ``action`` unless this event was handled already; True when it ran.
+
+    Whatever ``action`` returns is stored with the record (notifications keeps the email it sent).
+    """
+    now = clock.now()
+    pk, sk = key(event_id)
+    record = model(pk=pk, sk=sk, detail_type=detail_type, status="processing", claimed_at=int(now.timestamp()),
+                   ttl=int((now + KEEP).timestamp()))
+    stale = int((now - LEASE).timestamp())
+    try:
+        record.save(condition=model.pk.does_not_exist()
+                    | ((model.status == "processing") & (model.claimed_at < stale)))
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    try:
+        result = action()
+    except Exception:
+        record.delete()
+        raise
+    record.update(actions=[model.status.set("done"),
+                           model.result.set(json.dumps(result, default=str) if result else None)])
+    return True
