@@ -246,8 +246,8 @@ export async function busy(btn, work, busyLabel = 'Veuillez patienter…') {
 
 export const PASSWORD_RULES = [
   { test: (v) => v.length >= 10, label: 'au moins 10 caractères' },
-  { test: (v) => /\p{Ll}/u.test(v), label: 'une lettre minuscule' },
-  { test: (v) => /\p{Lu}/u.test(v), label: 'une lettre majuscule' },
+  { test: (v) => /[a-z]/.test(v), label: 'une lettre minuscule' },
+  { test: (v) => /[A-Z]/.test(v), label: 'une lettre majuscule' },
   { test: (v) => /\d/.test(v), label: 'un chiffre' },
 ];
 

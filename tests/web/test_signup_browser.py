@@ -7,7 +7,10 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
 
 MAIL_TIMEOUT_S = 15
 TILES = [

@@ -66,7 +66,7 @@ function tile(t, i) {
 }
 
 export function render({ account }) {
-  return h('div', { class: 'account-home' },
+  return h('div', { class: 'account-page' },
     breadcrumb([{ label: 'Accueil', href: '/' }, { label: 'Mon compte' }]),
     pageTitle('Mon compte'),
     h('p', { class: 'lead' }, `Bonjour ${account.first_name || ''},`.replace(' ,', ',')),
