@@ -8,6 +8,7 @@ from a poller. A crash after PutEvents and before the mark publishes twice: cons
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
@@ -83,7 +84,7 @@ def publish(model: type[Any], items: Sequence[Any]) -> int:
 
 
 def _mark_sent(model: type[Any], item: Any) -> None:
-    try:
+    with contextlib.suppress(UpdateError):  # another relay marked it first
         item.update(
             actions=[
                 model.status.set("sent"),
@@ -94,9 +95,6 @@ def _mark_sent(model: type[Any], item: Any) -> None:
             ],
             condition=model.status == "pending",
         )
-    except UpdateError:
-        # Another relay marked it first: nothing to do.
-        pass
 
 
 def publish_pending(model: type[Any], limit: int = 100) -> int:

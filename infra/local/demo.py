@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from shared.errors import Conflict
@@ -33,10 +34,8 @@ def seed() -> list[DemoLogin]:
     for label, role, email, first_name, last_name, structures in STAFF:
         body = schemas.StaffCreate(email=email, civility="Mme", first_name=first_name, last_name=last_name,
                                    role=role, structures=structures)
-        try:
+        with contextlib.suppress(Conflict):  # already seeded
             service.create_staff(body, "demo-seed", password=DEMO_PASSWORD)
-        except Conflict:
-            pass
         logins.append(DemoLogin(label, email, DEMO_PASSWORD))
     if service.account_by_email(FAMILY.email) is None:
         service.signup(schemas.Signup(

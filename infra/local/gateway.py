@@ -120,5 +120,6 @@ class Gateway:
             "<h1>E-mails envoyés (SES local)</h1><p>Les plus récents d'abord. "
             "<a href='/dev/mail.json'>Version JSON</a></p>" + body + "</body></html>"
         )
+        csp = "default-src 'none'; style-src 'unsafe-inline'"
         return Response(page, content_type="text/html; charset=utf-8",
-                        headers={**SECURITY_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+                        headers={**SECURITY_HEADERS, "Content-Security-Policy": csp})

@@ -22,4 +22,4 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
     "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked),
 }
 
-__all__ = ["CONSUMERS", "Event", "UnknownEvent", "parse", "registry", "accounts", "enrolment"]
+__all__ = ["CONSUMERS", "Event", "UnknownEvent", "accounts", "enrolment", "parse", "registry"]

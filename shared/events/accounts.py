@@ -11,6 +11,7 @@ from shared.events.base import Event
 
 class AccountsEvent(Event):
     source = "portail.accounts"
+    abstract = True
 
 
 class AccountRegistered(AccountsEvent):

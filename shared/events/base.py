@@ -22,7 +22,7 @@ class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     source: ClassVar[str]
-    version: ClassVar[int] = 1
+    abstract: ClassVar[bool] = True  # a family of events (one per publisher), not an event itself
 
     event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     occurred_at: datetime = Field(default_factory=clock.now)
@@ -31,6 +31,8 @@ class Event(BaseModel):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("abstract", False):
+            return
         if cls.__name__ in _REGISTRY:
             raise TypeError(f"event {cls.__name__} is declared twice")
         _REGISTRY[cls.__name__] = cls

@@ -11,6 +11,7 @@ Activity = Literal["periscolaire", "mercredi", "creche", "sejour"]
 
 class EnrolmentEvent(Event):
     source = "portail.enrolment"
+    abstract = True
 
 
 class FamilyValidated(EnrolmentEvent):
