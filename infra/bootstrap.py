@@ -130,7 +130,7 @@ def _wait(cfn: Any, name: str) -> dict[str, Any]:
 def _reasons(cfn: Any, name: str) -> str:
     try:
         events = cfn.describe_stack_events(StackName=name)["StackEvents"]
-    except Exception:  # noqa: BLE001 - best effort, the caller raises anyway
+    except Exception:
         return ""
     lines = [
         f"{e.get('LogicalResourceId')} {e.get('ResourceStatus')}: {e['ResourceStatusReason']}"

@@ -33,14 +33,14 @@ os.environ.update({
     "PORTAIL_TOKEN_SECRET": "test-secret-0123456789-0123456789-0123456789",
 })
 
-from moto import mock_aws  # noqa: E402
-from werkzeug.test import Client  # noqa: E402
+from moto import mock_aws
+from werkzeug.test import Client
 
-from infra import bootstrap  # noqa: E402
-from infra.local import mailbox, workers  # noqa: E402
-from infra.local.apps import load_apps  # noqa: E402
-from infra.local.gateway import Gateway  # noqa: E402
-from shared import clock  # noqa: E402
+from infra import bootstrap
+from infra.local import mailbox, workers
+from infra.local.apps import load_apps
+from infra.local.gateway import Gateway
+from shared import clock
 
 APPS = load_apps()
 
