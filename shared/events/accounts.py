@@ -65,6 +65,16 @@ class EmailChanged(AccountsEvent):
     first_name: str
 
 
+class StaffAccountCreated(AccountsEvent):
+    """A staff account exists (invited or active): notifications keeps who to tell per structure."""
+
+    account_id: str
+    email: str
+    first_name: str
+    role: str
+    structures: list[str]
+
+
 class StaffInvited(AccountsEvent):
     account_id: str
     email: str

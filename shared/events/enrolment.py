@@ -7,6 +7,7 @@ from typing import Literal
 from shared.events.base import Event
 
 Activity = Literal["periscolaire", "mercredi", "creche", "sejour"]
+RequestKind = Literal["periscolaire", "creche", "sejour"]
 
 
 class EnrolmentEvent(Event):
@@ -21,6 +22,10 @@ class FamilyValidated(EnrolmentEvent):
     child_id: str
     structure_id: str
     activity: Activity
+    email: str = ""
+    first_name: str = ""
+    child_first_name: str = ""
+    structure_name: str = ""
 
 
 class FamilyValidationRevoked(EnrolmentEvent):
@@ -31,3 +36,54 @@ class FamilyValidationRevoked(EnrolmentEvent):
     structure_id: str
     activity: Activity
     reason: str
+
+
+class PreEnrolmentSubmitted(EnrolmentEvent):
+    """A family submitted a complete pre-enrolment request: the structure's staff are told."""
+
+    family_id: str
+    request_id: str
+    kind: RequestKind
+    child_first_name: str
+    family_name: str
+    structure_ids: list[str]
+    structure_names: list[str]
+
+
+class FileReturned(EnrolmentEvent):
+    """Staff sent the file back to the family with a message."""
+
+    family_id: str
+    request_id: str
+    email: str
+    first_name: str
+    structure_name: str
+    message: str
+
+
+class DocumentReviewed(EnrolmentEvent):
+    family_id: str
+    document_id: str
+    email: str
+    first_name: str
+    document_label: str
+    decision: Literal["accepted", "rejected"]
+    reason: str = ""
+
+
+class ChangeSubmitted(EnrolmentEvent):
+    """A validated family changed information that must be validated again."""
+
+    family_id: str
+    family_name: str
+    structure_ids: list[str]
+    fields: list[str]
+
+
+class ChangeReviewed(EnrolmentEvent):
+    family_id: str
+    email: str
+    first_name: str
+    field_label: str
+    decision: Literal["approved", "rejected"]
+    reason: str = ""

@@ -1,0 +1,52 @@
+"""Events published by the planning service (catalogue and decisions)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from shared.events.base import Event
+
+
+class PlanningEvent(Event):
+    source = "portail.planning"
+    abstract = True
+
+
+class StructurePublished(PlanningEvent):
+    """A structure of the catalogue was created or changed (enrolment keeps a read model)."""
+
+    structure_id: str
+    name: str
+    commune: str
+    departement: str
+    zone: str
+    activities: list[Literal["periscolaire", "mercredi", "creche", "sejour"]]
+
+
+class SejourPublished(PlanningEvent):
+    """A holiday camp on offer (enrolment lists them for pre-enrolment)."""
+
+    sejour_id: str
+    structure_id: str
+    name: str
+    start: date
+    end: date
+    places: int
+    age_min: int
+    age_max: int
+
+
+class RequestDecided(PlanningEvent):
+    """Staff answered a reservation request; the welcome contract becomes available."""
+
+    request_id: str
+    request_number: str
+    family_id: str
+    child_id: str
+    structure_id: str
+    structure_name: str
+    period_name: str
+    activity: Literal["periscolaire", "mercredi", "creche", "sejour"]
+    answer: Literal["accepted", "partially_accepted", "waitlisted", "refused"]
+    accepted_slots: list[str] = []
