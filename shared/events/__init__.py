@@ -4,7 +4,7 @@
 template into moto and checks that each event reaches exactly these queues.
 """
 
-from shared.events import accounts, enrolment
+from shared.events import accounts, enrolment, planning
 from shared.events.base import Event, UnknownEvent, parse, registry
 
 CONSUMERS: dict[str, tuple[type[Event], ...]] = {
@@ -16,10 +16,23 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
         accounts.EmailChangeRequested,
         accounts.EmailChanged,
         accounts.StaffInvited,
+        accounts.StaffAccountCreated,
         accounts.SignupAttemptedOnExistingAccount,
+        enrolment.FamilyValidated,
+        enrolment.PreEnrolmentSubmitted,
+        enrolment.FileReturned,
+        enrolment.DocumentReviewed,
+        enrolment.ChangeSubmitted,
+        enrolment.ChangeReviewed,
     ),
-    "enrolment": (accounts.AccountRegistered, accounts.EmailChanged),
+    "enrolment": (
+        accounts.AccountRegistered,
+        accounts.EmailChanged,
+        planning.StructurePublished,
+        planning.SejourPublished,
+        planning.RequestDecided,
+    ),
     "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked),
 }
 
-__all__ = ["CONSUMERS", "Event", "UnknownEvent", "accounts", "enrolment", "parse", "registry"]
+__all__ = ["CONSUMERS", "Event", "UnknownEvent", "accounts", "enrolment", "parse", "planning", "registry"]
