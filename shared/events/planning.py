@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from pydantic import Field
+
 from shared.events.base import Event
 
 
@@ -49,4 +51,4 @@ class RequestDecided(PlanningEvent):
     period_name: str
     activity: Literal["periscolaire", "mercredi", "creche", "sejour"]
     answer: Literal["accepted", "partially_accepted", "waitlisted", "refused"]
-    accepted_slots: list[str] = []
+    accepted_slots: list[str] = Field(default_factory=list)

@@ -1,8 +1,13 @@
-"""Plain rules of accounts (no AWS): password strength, phone and e-mail normalisation."""
+"""Plain rules of accounts (no AWS): password strength; the field normalisers come from the kernel."""
 
 from __future__ import annotations
 
 import re
+
+from shared.fields import normalise_email, normalise_mobile, normalise_postal_code
+
+__all__ = ["check_password", "normalise_email", "normalise_mobile", "normalise_postal_code",
+           "password_problems"]
 
 PASSWORD_MIN = 10
 PASSWORD_RULES = (
@@ -25,26 +30,3 @@ def check_password(password: str) -> str:
     if len(password) > 128:
         raise ValueError("Le mot de passe doit contenir au plus 128 caractères.")
     return password
-
-
-def normalise_mobile(phone: str) -> str:
-    """A French mobile number in E.164 (+336…/+337…), from the forms people type."""
-    digits = re.sub(r"[\s.\-()]", "", phone)
-    if digits.startswith("+33"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("0033"):
-        digits = "0" + digits[4:]
-    if not re.fullmatch(r"0[67]\d{8}", digits):
-        raise ValueError("Saisissez un numéro de téléphone mobile français (06 ou 07, 10 chiffres).")
-    return "+33" + digits[1:]
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def normalise_postal_code(code: str) -> str:
-    code = code.strip()
-    if not re.fullmatch(r"\d{5}", code):
-        raise ValueError("Le code postal doit contenir 5 chiffres.")
-    return code

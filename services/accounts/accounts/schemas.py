@@ -4,34 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from accounts.rules import check_password, normalise_email, normalise_mobile, normalise_postal_code
+from accounts.rules import check_password, normalise_email
 from shared.auth import Role
+from shared.fields import Address, Body, Email, MobilePhone
 
-
-def _valid_email(value: str) -> str:
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        raise ValueError("Saisissez une adresse e-mail valide (par exemple nom@exemple.fr).") from None
-    return normalise_email(value)
-
-
-Email = Annotated[str, Field(max_length=254), AfterValidator(_valid_email)]
 Password = Annotated[str, AfterValidator(check_password)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class Address(Body):
-    line1: str = Field(min_length=1, max_length=200)
-    line2: str = Field(default="", max_length=200)
-    postal_code: Annotated[str, AfterValidator(normalise_postal_code)]
-    city: str = Field(min_length=1, max_length=100)
 
 
 class Signup(Body):
@@ -39,16 +18,10 @@ class Signup(Body):
     last_name: str = Field(min_length=1, max_length=100)
     first_name: str = Field(min_length=1, max_length=100)
     email: Email
-    phone: str
+    phone: MobilePhone
     address: Address
     password: Password
     accept_terms: bool
-
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str) -> str:
-        return normalise_mobile(value)
 
     @field_validator("accept_terms")
     @classmethod
@@ -68,7 +41,8 @@ class EmailBody(Body):
 
 
 class Login(Body):
-    email: str = Field(min_length=1, max_length=254)
+    # Not validated as an address (a typo gets the same 401 as a wrong password), but normalised like one.
+    email: Annotated[str, Field(min_length=1, max_length=254), AfterValidator(normalise_email)]
     password: str = Field(min_length=1, max_length=256)
 
 
