@@ -96,3 +96,29 @@ export async function api(path, { method = 'GET', body, auth = true } = {}) {
 
 export const post = (path, body, options = {}) =>
   api(path, { ...options, method: 'POST', body });
+
+/**
+ * Send the token of an emailed one-time link (POST {token}). A success is
+ * remembered in this tab, so coming back to the page (back button, reload)
+ * shows it again instead of "link already used". Resolves to {ok, error}.
+ */
+const linkOutcomes = new Map();
+export function useLinkToken(path, token) {
+  const key = `pf.link.${path}.${token}`;
+  if (!linkOutcomes.has(key)) {
+    let done = false;
+    try {
+      done = sessionStorage.getItem(key) === 'ok';
+    } catch {
+      done = false;
+    }
+    linkOutcomes.set(key, done ? Promise.resolve({ ok: true }) : post(path, { token }, { auth: false })
+      .then(() => {
+        try {
+          sessionStorage.setItem(key, 'ok');
+        } catch { /* not remembered: fine */ }
+        return { ok: true };
+      }, (error) => ({ ok: false, error })));
+  }
+  return linkOutcomes.get(key);
+}

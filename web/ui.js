@@ -210,8 +210,15 @@ export function alertBox(kind, title, ...body) {
     title ? h('p', { class: 'alert-title' }, title) : null, body);
 }
 
-/** A polite live region whose text can be replaced (e.g. "Lien renvoyé"). */
+/** A polite live region, present from the start so that what fills it is read out. */
 export const statusRegion = () => h('div', { class: 'status-region', role: 'status' });
+
+/** Fill a statusRegion with a message box (the region itself does the announcing). */
+export function announce(region, kind, title, ...body) {
+  const box = alertBox(kind, title, ...body);
+  box.removeAttribute('role');
+  region.replaceChildren(box);
+}
 
 export function breadcrumb(items) {
   return h('nav', { class: 'breadcrumb', 'aria-label': "Vous êtes ici :" },

@@ -1,23 +1,12 @@
 // "/confirmer-email?token=…" — the link of the signup email.
 
-import { post } from '../api.js';
+import { useLinkToken } from '../api.js';
 import { h, pageTitle, alertBox } from '../ui.js';
 import { resendLink } from './signup-done.js';
 
-// A token works once: remember the answer so going back here shows it again.
-const outcomes = new Map();
-
-function confirm(token) {
-  if (!outcomes.has(token)) {
-    outcomes.set(token, post('/api/accounts/verify', { token }, { auth: false })
-      .then(() => ({ ok: true }), (error) => ({ ok: false, error })));
-  }
-  return outcomes.get(token);
-}
-
 export async function render({ query }) {
   const token = query.get('token');
-  const outcome = token ? await confirm(token) : {
+  const outcome = token ? await useLinkToken('/api/accounts/verify', token) : {
     ok: false, error: { message: "Le lien de confirmation est incomplet. Copiez le lien entier reçu par mail, ou demandez-en un nouveau." },
   };
   if (outcome.ok) {

@@ -1,22 +1,12 @@
 // "/confirmer-nouvel-email?token=…" — the link sent to a new e-mail address.
 
-import { post } from '../api.js';
+import { useLinkToken } from '../api.js';
 import { h, pageTitle, alertBox } from '../ui.js';
 import { currentAccount, homeFor } from '../session.js';
 
-const outcomes = new Map(); // a token works once: keep the answer for "back"
-
-function confirm(token) {
-  if (!outcomes.has(token)) {
-    outcomes.set(token, post('/api/accounts/email/confirm', { token }, { auth: false })
-      .then(() => ({ ok: true }), (error) => ({ ok: false, error })));
-  }
-  return outcomes.get(token);
-}
-
 export async function render({ query }) {
   const token = query.get('token');
-  const outcome = token ? await confirm(token) : {
+  const outcome = token ? await useLinkToken('/api/accounts/email/confirm', token) : {
     ok: false, error: { message: 'Le lien de confirmation est incomplet. Copiez le lien entier reçu par mail.' },
   };
   let account = null;

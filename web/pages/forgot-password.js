@@ -1,10 +1,12 @@
 // "/mot-de-passe-oublie" — ask for a reset link.
 
 import { post } from '../api.js';
-import { h, field, pageTitle, requiredNote, errorSummary, showErrors, busy, alertBox, EMAIL_RE } from '../ui.js';
+import {
+  h, field, pageTitle, requiredNote, errorSummary, showErrors, busy, statusRegion, announce, EMAIL_RE,
+} from '../ui.js';
 
 export function render() {
-  const done = h('div', { class: 'status-region', role: 'status' });
+  const done = statusRegion();
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Recevoir un lien');
   const form = h('form', { novalidate: true },
     errorSummary(), requiredNote(),
@@ -25,9 +27,8 @@ export function render() {
     try {
       const result = await busy(submit, () => post('/api/accounts/password/forgot', { email }, { auth: false }), 'Envoi en cours…');
       form.hidden = true;
-      done.replaceChildren(alertBox('success', null, (result && result.message)
-        || 'Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de passe vient de lui être envoyé.'),
-      h('p', {}, 'Pensez à bien vérifier vos SPAMS.'));
+      announce(done, 'success', null, (result && result.message)
+        || 'Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de passe vient de lui être envoyé. Pensez à bien vérifier vos SPAMS.');
     } catch (error) {
       showErrors(form, { message: error.message, fields: error.fields });
     }

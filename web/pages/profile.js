@@ -3,12 +3,18 @@
 import { post } from '../api.js';
 import {
   h, field, pageTitle, breadcrumb, requiredNote, errorSummary, showErrors, clearErrors, busy,
-  alertBox, showPasswordsToggle, EMAIL_RE,
+  statusRegion, announce, showPasswordsToggle, EMAIL_RE,
 } from '../ui.js';
 import { currentAccount, endSession, setFlash } from '../session.js';
 import { newPasswordFields } from './reset-password.js';
 
 const CIVILITY = { 'M.': 'Monsieur', Mme: 'Madame' };
+
+/** "+33612345678" (as stored) -> "06 12 34 56 78". */
+export function frenchPhone(value) {
+  const match = /^\+33([1-9]\d{8})$/.exec(value || '');
+  return match ? `0${match[1]}`.replace(/(\d{2})(?=\d)/g, '$1 ') : value;
+}
 
 function identity(account) {
   const a = account.address || {};
@@ -17,7 +23,7 @@ function identity(account) {
     ['Nom', account.last_name],
     ['Prénom', account.first_name],
     ['Adresse e-mail', account.email],
-    ['Téléphone mobile', account.phone],
+    ['Téléphone mobile', frenchPhone(account.phone)],
     ['Adresse postale', [a.line1, a.line2, [a.postal_code, a.city].filter(Boolean).join(' ')].filter(Boolean)],
   ];
   return h('dl', { class: 'details' }, rows.map(([term, value]) => [
@@ -30,7 +36,7 @@ function identity(account) {
 
 function emailForm(account) {
   const p = 'email-change';
-  const done = h('div', {});
+  const done = statusRegion();
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Modifier mon adresse e-mail');
   const passwordField = field({ name: 'password', label: 'Mot de passe actuel', type: 'password', required: true, autocomplete: 'current-password', idPrefix: p, hint: 'Pour votre sécurité, confirmez votre identité.' });
   const form = h('form', { novalidate: true, 'aria-labelledby': `${p}-title` },
@@ -61,9 +67,9 @@ function emailForm(account) {
       const result = await busy(submit, () => post('/api/accounts/email/change', values), 'Envoi en cours…');
       clearErrors(form);
       form.reset();
-      done.replaceChildren(alertBox('success', null, (result && result.message)
+      announce(done, 'success', null, (result && result.message)
         || `Un lien de confirmation a été envoyé à ${values.new_email}. Votre adresse sera modifiée lorsque vous aurez cliqué sur ce lien.`,
-      h('p', {}, 'Pensez à bien vérifier vos SPAMS.')));
+      h('p', {}, 'Pensez à bien vérifier vos SPAMS.'));
     } catch (error) {
       showErrors(form, { message: error.message, fields: error.fields });
     }
@@ -72,13 +78,14 @@ function emailForm(account) {
     h('h2', { id: `${p}-title` }, 'Modifier mon adresse e-mail'), form, done);
 }
 
-function passwordForm(navigate) {
+function passwordForm(navigate, email) {
   const p = 'password-change';
   const current = field({ name: 'current_password', label: 'Mot de passe actuel', type: 'password', required: true, autocomplete: 'current-password', idPrefix: p });
   const fresh = newPasswordFields(p);
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Modifier mon mot de passe');
   const form = h('form', { novalidate: true, 'aria-labelledby': `${p}-title` },
     errorSummary(), requiredNote(),
+    h('input', { type: 'email', name: 'username', autocomplete: 'username', value: email, hidden: true, tabindex: '-1' }),
     current, fresh.nodes,
     showPasswordsToggle([current.querySelector('input'), ...fresh.inputs], p),
     h('p', { class: 'hint' }, 'Après la modification, toutes vos sessions sont fermées : vous devrez vous reconnecter avec votre nouveau mot de passe.'),
@@ -125,5 +132,5 @@ export async function render({ navigate }) {
       h('h2', { id: 'profile-info' }, 'Mes informations personnelles'),
       identity(account),
       h('p', { class: 'hint' }, "La modification de l'adresse postale, du téléphone et des informations professionnelles sera bientôt disponible. Toute modification devra être validée par le responsable de la structure.")),
-    h('div', { class: 'panels' }, emailForm(account), passwordForm(navigate)));
+    h('div', { class: 'panels' }, emailForm(account), passwordForm(navigate, account.email)));
 }

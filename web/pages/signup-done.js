@@ -1,7 +1,7 @@
 // "/inscription/compte-cree" — after signup: confirm the address, resend the link.
 
 import { post } from '../api.js';
-import { h, pageTitle, alertBox, statusRegion, busy, field, errorSummary, showErrors, EMAIL_RE } from '../ui.js';
+import { h, pageTitle, alertBox, announce, statusRegion, busy, field, errorSummary, showErrors, EMAIL_RE } from '../ui.js';
 import { DONE_EMAIL_KEY } from './signup.js';
 
 /** A "Renvoyer le lien" button (or a small form when the address is unknown). */
@@ -23,8 +23,8 @@ export function resendLink(email, { idPrefix = 'resend' } = {}) {
     }
     try {
       const result = await busy(submit, () => post('/api/accounts/verify/resend', { email: address }, { auth: false }), 'Envoi en cours…');
-      status.replaceChildren(alertBox('success', null, (result && result.message)
-        || 'Si un compte en attente de confirmation existe pour cette adresse, un nouveau lien vient de lui être envoyé.'));
+      announce(status, 'success', null, (result && result.message)
+        || 'Si un compte en attente de confirmation existe pour cette adresse, un nouveau lien vient de lui être envoyé.');
     } catch (error) {
       showErrors(form, { message: error.message, fields: error.fields });
     }

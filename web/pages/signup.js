@@ -109,7 +109,9 @@ const STEPS = [
       const confirm = field({ name: 'password_confirm', label: 'Confirmation du mot de passe', type: 'password', required: true, value: v('password_confirm'), autocomplete: 'new-password', idPrefix: p, hint: 'Saisissez à nouveau le même mot de passe.' });
       const inputs = [pass.querySelector('input'), confirm.querySelector('input')];
       pass.append(passwordChecklist(inputs[0]));
-      return [pass, confirm, showPasswordsToggle(inputs, p)];
+      // For password managers: the account this new password belongs to.
+      const username = h('input', { type: 'email', name: 'username', autocomplete: 'username', value: v('email'), hidden: true, tabindex: '-1' });
+      return [username, pass, confirm, showPasswordsToggle(inputs, p)];
     },
     check: (a) => ({
       password: !a.password ? 'Choisissez un mot de passe.'

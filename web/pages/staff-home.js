@@ -4,7 +4,7 @@
 import { api, post } from '../api.js';
 import {
   h, field, radioGroup, selectField, pageTitle, requiredNote, errorSummary, showErrors, clearErrors,
-  busy, alertBox, EMAIL_RE,
+  busy, alertBox, statusRegion, announce, EMAIL_RE,
 } from '../ui.js';
 import { ROLE_LABELS } from '../session.js';
 
@@ -57,7 +57,7 @@ function staffList() {
 
 function createForm(onCreated) {
   const p = 'staff-new';
-  const done = h('div', {});
+  const done = statusRegion();
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Créer le compte');
   const form = h('form', { novalidate: true, 'aria-labelledby': `${p}-title` },
     errorSummary(), requiredNote(),
@@ -66,7 +66,7 @@ function createForm(onCreated) {
     field({ name: 'first_name', label: 'Prénom', required: true, autocomplete: 'off', idPrefix: p }),
     field({ name: 'email', label: 'Adresse e-mail', type: 'email', required: true, autocomplete: 'off', spellcheck: 'false', idPrefix: p, hint: "L'invitation à choisir un mot de passe sera envoyée à cette adresse." }),
     selectField({ name: 'role', label: 'Rôle', required: true, idPrefix: p, options: STAFF_ROLES.map((value) => ({ value, label: ROLE_LABELS[value] })) }),
-    field({ name: 'structures', label: 'Structures', idPrefix: p, autocomplete: 'off', hint: 'Séparez les structures par une virgule, par exemple : SCHWEIGHOUSE, HAGUENAU. Obligatoire pour un responsable de structure.' }),
+    field({ name: 'structures', label: 'Structures', idPrefix: p, autocomplete: 'off', hint: 'Identifiants des structures, séparés par une virgule (par exemple : acem-schweighouse). Obligatoire pour un responsable de structure.' }),
     h('div', { class: 'form-actions' }, submit));
 
   form.addEventListener('submit', async (event) => {
@@ -96,8 +96,8 @@ function createForm(onCreated) {
       await busy(submit, () => post('/api/accounts/staff', body), 'Création en cours…');
       clearErrors(form);
       form.reset();
-      done.replaceChildren(alertBox('success', null,
-        `Le compte de ${body.first_name} ${body.last_name} est créé. Une invitation à choisir un mot de passe a été envoyée à ${body.email}.`));
+      announce(done, 'success', null,
+        `Le compte de ${body.first_name} ${body.last_name} est créé. Une invitation à choisir un mot de passe a été envoyée à ${body.email}.`);
       onCreated();
     } catch (error) {
       showErrors(form, { message: error.message, fields: error.fields });
@@ -115,7 +115,7 @@ export function render({ account }) {
     const list = staffList();
     adminSection = h('section', { class: 'admin', 'aria-labelledby': 'admin-title' },
       h('h2', { id: 'admin-title' }, 'Comptes professionnels'),
-      h('div', { class: 'panels' }, createForm(list.reload), h('section', { class: 'panel', 'aria-label': 'Liste des comptes professionnels' }, list.node)));
+      h('div', { class: 'stack' }, createForm(list.reload), h('section', { class: 'panel', 'aria-label': 'Liste des comptes professionnels' }, list.node)));
   }
   return h('div', { class: 'staff-home' },
     pageTitle('Espace professionnel'),
