@@ -64,11 +64,7 @@ ALL_TYPES = sorted(set().union(*(t for _, t in ROUTES.values())))
 
 
 def expected_consumers(source: str, detail_type: str) -> set[str]:
-    return {
-        c
-        for c, (srcs, types) in ROUTES.items()
-        if source in srcs and detail_type in types
-    }
+    return {c for c, (srcs, types) in ROUTES.items() if source in srcs and detail_type in types}
 
 
 def load_template() -> dict[str, Any]:
@@ -112,9 +108,7 @@ def stack(aws_env: None) -> Iterator[Stack]:
 def drain(sqs: Any, url: str) -> list[dict[str, Any]]:
     bodies: list[dict[str, Any]] = []
     while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        )
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
         if not messages:
             return bodies
         for m in messages:
@@ -205,18 +199,12 @@ def test_outputs_name_the_resources(stack: Stack) -> None:
     assert out["BusName"] == f"{PREFIX}-bus"
     for table in TABLES:
         assert out[f"{table.capitalize()}TableName"] == f"{PREFIX}-{table}"
-        assert (
-            f"table/{PREFIX}-{table}/stream/"
-            in out[f"{table.capitalize()}TableStreamArn"]
-        )
+        assert f"table/{PREFIX}-{table}/stream/" in out[f"{table.capitalize()}TableStreamArn"]
     for consumer in CONSUMERS:
         assert stack.queue_url(consumer).endswith(f"/{PREFIX}-{consumer}-events")
         assert stack.dlq_url(consumer).endswith(f"/{PREFIX}-{consumer}-events-dlq")
     assert out["DocumentsBucketName"] == f"{PREFIX}-documents-123456789012"
-    exports = {
-        e["Name"]: e["Value"]
-        for e in stack.client("cloudformation").list_exports()["Exports"]
-    }
+    exports = {e["Name"]: e["Value"] for e in stack.client("cloudformation").list_exports()["Exports"]}
     assert exports == {f"{PREFIX}-{key}": value for key, value in out.items()}
 
 
@@ -245,24 +233,16 @@ def test_table_keys_indexes_stream_ttl_pitr(stack: Stack, table: str) -> None:
     }
     ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}
-    pitr = ddb.describe_continuous_backups(TableName=name)[
-        "ContinuousBackupsDescription"
-    ]
-    assert (
-        pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
-    )
+    pitr = ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+    assert pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
 
 
 @pytest.mark.parametrize("consumer", CONSUMERS)
 def test_queue_has_dlq_and_policy_for_its_rule(stack: Stack, consumer: str) -> None:
     sqs = stack.client("sqs")
-    attrs = sqs.get_queue_attributes(
-        QueueUrl=stack.queue_url(consumer), AttributeNames=["All"]
-    )
+    attrs = sqs.get_queue_attributes(QueueUrl=stack.queue_url(consumer), AttributeNames=["All"])
     attrs = attrs["Attributes"]
-    dlq = sqs.get_queue_attributes(
-        QueueUrl=stack.dlq_url(consumer), AttributeNames=["All"]
-    )
+    dlq = sqs.get_queue_attributes(QueueUrl=stack.dlq_url(consumer), AttributeNames=["All"])
     dlq = dlq["Attributes"]
     assert json.loads(attrs["RedrivePolicy"]) == {
         "deadLetterTargetArn": dlq["QueueArn"],
@@ -273,9 +253,7 @@ def test_queue_has_dlq_and_policy_for_its_rule(stack: Stack, consumer: str) -> N
     assert dlq["MessageRetentionPeriod"] == str(14 * 24 * 3600)
     assert "RedrivePolicy" not in dlq
 
-    rule = stack.client("events").describe_rule(
-        Name=f"{PREFIX}-to-{consumer}", EventBusName=stack.outputs["BusName"]
-    )
+    rule = stack.client("events").describe_rule(Name=f"{PREFIX}-to-{consumer}", EventBusName=stack.outputs["BusName"])
     (statement,) = json.loads(attrs["Policy"])["Statement"]
     assert statement["Effect"] == "Allow"
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
@@ -299,13 +277,9 @@ def test_bucket_is_private_encrypted_and_accepts_presigned_transfers(
         ),
         True,
     )
-    (enc,) = s3.get_bucket_encryption(Bucket=bucket)[
-        "ServerSideEncryptionConfiguration"
-    ]["Rules"]
+    (enc,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert enc["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
-    (ownership,) = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"][
-        "Rules"
-    ]
+    (ownership,) = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
     assert ownership == {"ObjectOwnership": "BucketOwnerEnforced"}
     (cors,) = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
     assert set(cors["AllowedMethods"]) == {"PUT", "GET"}
@@ -315,21 +289,14 @@ def test_bucket_is_private_encrypted_and_accepts_presigned_transfers(
 
 
 def test_dlq_alarms_match_the_template(stack: Stack) -> None:
-    alarms = {
-        a["AlarmName"]: a
-        for a in stack.client("cloudwatch").describe_alarms()["MetricAlarms"]
-    }
+    alarms = {a["AlarmName"]: a for a in stack.client("cloudwatch").describe_alarms()["MetricAlarms"]}
     template_alarms = [
-        r["Properties"]
-        for r in load_template()["Resources"].values()
-        if r["Type"] == "AWS::CloudWatch::Alarm"
+        r["Properties"] for r in load_template()["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"
     ]
     assert len(template_alarms) == len(CONSUMERS)
     for consumer in CONSUMERS:
         alarm = alarms[f"{PREFIX}-{consumer}-dlq-not-empty"]
-        assert alarm["Dimensions"] == [
-            {"Name": "QueueName", "Value": f"{PREFIX}-{consumer}-events-dlq"}
-        ]
+        assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": f"{PREFIX}-{consumer}-events-dlq"}]
         assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
         assert alarm["Threshold"] == 1
         assert alarm["Period"] == 300
@@ -337,9 +304,7 @@ def test_dlq_alarms_match_the_template(stack: Stack) -> None:
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     # bootstrap re-creates the alarms moto skips: they must not drift from the template.
     for props in template_alarms:
-        (consumer,) = [
-            c for c in CONSUMERS if f"-{c}-" in props["AlarmName"]["Fn::Sub"]
-        ]
+        (consumer,) = [c for c in CONSUMERS if f"-{c}-" in props["AlarmName"]["Fn::Sub"]]
         alarm = alarms[f"{PREFIX}-{consumer}-dlq-not-empty"]
         for key in (
             "Namespace",
@@ -428,20 +393,88 @@ def test_deploy_twice_is_idempotent(stack: Stack) -> None:
     again = deploy(PREFIX)
     assert again == stack.outputs
     cfn = stack.client("cloudformation")
-    stacks = [
-        s
-        for s in cfn.describe_stacks()["Stacks"]
-        if s["StackStatus"] != "DELETE_COMPLETE"
-    ]
+    stacks = [s for s in cfn.describe_stacks()["Stacks"] if s["StackStatus"] != "DELETE_COMPLETE"]
     assert [s["StackName"] for s in stacks] == [stack_name(PREFIX)]
-    rules = stack.client("events").list_rules(EventBusName=stack.outputs["BusName"])[
-        "Rules"
-    ]
-    assert sorted(r["Name"] for r in rules) == sorted(
-        f"{PREFIX}-to-{c}" for c in CONSUMERS
-    )
+    rules = stack.client("events").list_rules(EventBusName=stack.outputs["BusName"])["Rules"]
+    assert sorted(r["Name"] for r in rules) == sorted(f"{PREFIX}-to-{c}" for c in CONSUMERS)
     alarms = stack.client("cloudwatch").describe_alarms()["MetricAlarms"]
     assert len(alarms) == len(CONSUMERS)
     # and it still routes
     event_id = publish(stack, "portail.accounts", "EmailChanged")
     assert receivers(stack, event_id) == {"notifications", "enrolment"}
+
+
+# ------------------------------------------------------------------------------ merge templates
+
+SERVICES = ("accounts", "enrolment", "planning", "notifications")
+MERGE_DIR = TEMPLATE_PATH.parent / "merge"
+UNAUTHENTICATED_BODY = {
+    "error": {
+        "code": "unauthenticated",
+        "message": "Votre session a expiré ou n'est pas valide. Merci de vous reconnecter.",
+        "fields": {},
+    }
+}
+
+
+def load_merge_template(service: str) -> dict[str, Any]:
+    # Chalice's own loader, the one `chalice package --merge-template` uses.
+    from chalice.package import YAMLTemplateSerializer
+
+    path = MERGE_DIR / f"{service}.yaml"
+    return YAMLTemplateSerializer().load_template(path.read_text(encoding="utf-8"), str(path))
+
+
+def imported_names(node: Any) -> list[Any]:
+    if isinstance(node, dict):
+        found = [node["Fn::ImportValue"]] if "Fn::ImportValue" in node else []
+        return found + [n for v in node.values() for n in imported_names(v)]
+    if isinstance(node, list):
+        return [n for v in node for n in imported_names(v)]
+    return []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_merge_template_imports_only_exported_outputs(service: str) -> None:
+    outputs = set(load_template()["Outputs"])
+    merge = load_merge_template(service)
+    assert merge["Parameters"]["Prefix"]["Default"] == "portail-dev"
+    names = imported_names(merge)
+    assert names, "a service merge template imports the shared stack"
+    for name in names:
+        assert set(name) == {"Fn::Sub"}, name
+        prefix, _, key = name["Fn::Sub"].partition("-")
+        assert prefix == "${Prefix}"
+        assert key in outputs, f"{service} imports {key}, not exported by the shared stack"
+    table_var = merge["Globals"]["Function"]["Environment"]["Variables"][f"{service.upper()}_TABLE"]
+    assert table_var == {"Fn::ImportValue": {"Fn::Sub": f"${{Prefix}}-{service.capitalize()}TableName"}}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_merge_template_answers_401_in_the_api_error_shape(service: str) -> None:
+    responses = load_merge_template(service)["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    assert set(responses) == {"UNAUTHORIZED", "ACCESS_DENIED"}
+    for response in responses.values():
+        assert response["StatusCode"] == "401"
+        assert json.loads(response["ResponseTemplates"]["application/json"]) == (UNAUTHENTICATED_BODY)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_merge_template_wires_event_sources_over_chalice_values(service: str) -> None:
+    resources = load_merge_template(service)["Resources"]
+    c = service.capitalize()
+    if service in CONSUMERS:
+        source = resources[f"{c}Events"]["Properties"]["Events"][f"{c}EventsSqsEventSource"]
+        queue = source["Properties"]["Queue"]
+        # Chalice writes `Queue: {Fn::Sub: <arn>}` and the merge is deep: a lone
+        # {Fn::ImportValue} would be merged with Chalice's Fn::Sub into an invalid mapping.
+        assert set(queue) == {"Fn::Sub"}
+        assert queue["Fn::Sub"][1]["QueueArn"] == {"Fn::ImportValue": {"Fn::Sub": f"${{Prefix}}-{c}QueueArn"}}
+    else:
+        assert f"{c}Events" not in resources
+    relay = resources.get("RelayOutbox")
+    if service == "notifications":
+        assert relay is None
+    else:
+        props = relay["Properties"]["Events"]["RelayOutboxDynamodbEventSource"]["Properties"]
+        assert props["Stream"] == {"Fn::ImportValue": {"Fn::Sub": f"${{Prefix}}-{c}TableStreamArn"}}
