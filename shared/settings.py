@@ -39,6 +39,11 @@ class Settings:
         """The SQS queue name where ``consumer`` receives its events."""
         return _env(f"{consumer.upper()}_QUEUE", f"{self.prefix}-{consumer}-events")
 
+    @property
+    def documents_bucket(self) -> str:
+        """The private bucket of uploaded documents (the shared stack names it with the account id)."""
+        return _env("ENROLMENT_DOCUMENTS_BUCKET", f"{self.prefix}-documents-123456789012")
+
     def stream_arn(self, service: str) -> str:
         """The DynamoDB stream of the service's table (drives the outbox relay in AWS)."""
         return _env(

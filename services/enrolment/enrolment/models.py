@@ -1,17 +1,34 @@
-"""Items of the enrolment table. ``FAMILY#<account_id>/FILE`` is the family file, opened when the
-account is registered (from the ``AccountRegistered`` event, never by reading the accounts table)."""
+"""Items of the enrolment table (PynamoDB). Only this service reads or writes that table.
+
+The family file is a set of items under ``FAMILY#<family_id>`` (the family id is the account id):
+``FILE`` (profile, household), ``CHILD#<id>``, ``REQUEST#<id>``, ``DOC#<id>``, ``CHANGE#<id>``,
+``DECISION#<request_id>``. Sections are stored as JSON validated by the pydantic schemas, so one read
+gives a whole section. ``OPEN#<family>#<child>#<activity>#<structure>`` locks one open request per child,
+activity and structure. ``CATALOGUE`` items are the read model of planning's catalogue.
+Staff queues use ``gsi1``/``gsi2`` = ``STRUCTURE#<id>`` (a request may concern two structures).
+"""
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 
-from shared.ddb import table_model
+from shared.ddb import gsi, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
 
 Base = table_model("enrolment")
 Outbox = outbox_model(Base)
 ProcessedEvent = processed_model(Base)
+
+
+def family_pk(family_id: str) -> str:
+    return f"FAMILY#{family_id}"
 
 
 class FamilyFile(Base):
@@ -21,7 +38,120 @@ class FamilyFile(Base):
     first_name = UnicodeAttribute()
     last_name = UnicodeAttribute()
     opened_at = UTCDateTimeAttribute()
+    profile = UnicodeAttribute(null=True)  # JSON of schemas.Profile
+    household = UnicodeAttribute(null=True)  # JSON of schemas.Household
 
     @staticmethod
     def key(family_id: str) -> tuple[str, str]:
-        return f"FAMILY#{family_id}", "FILE"
+        return family_pk(family_id), "FILE"
+
+
+class Child(Base):
+    family_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    data = UnicodeAttribute()  # JSON of schemas.ChildData
+    created_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(family_id: str, child_id: str) -> tuple[str, str]:
+        return family_pk(family_id), f"CHILD#{child_id}"
+
+
+class PreEnrolment(Base):
+    family_id = UnicodeAttribute()
+    request_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    structure_ids = ListAttribute(of=UnicodeAttribute)
+    details = UnicodeAttribute()  # JSON: the kind-specific body
+    status = UnicodeAttribute()  # draft, submitted, validated, returned, revoked
+    validated_structures = ListAttribute(of=UnicodeAttribute, default=list)
+    staff_message = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    submitted_at = UTCDateTimeAttribute(null=True)
+    validated_at = UTCDateTimeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_structure = gsi(1)
+    by_second_structure = gsi(2)
+
+    @staticmethod
+    def key(family_id: str, request_id: str) -> tuple[str, str]:
+        return family_pk(family_id), f"REQUEST#{request_id}"
+
+
+class OpenRequestLock(Base):
+    request_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(family_id: str, child_id: str, activity: str, structure_id: str) -> tuple[str, str]:
+        return f"OPEN#{family_id}#{child_id}#{activity}#{structure_id}", "LOCK"
+
+
+class Document(Base):
+    family_id = UnicodeAttribute()
+    document_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    child_id = UnicodeAttribute(null=True)
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute(null=True)
+    s3_key = UnicodeAttribute()
+    status = UnicodeAttribute()  # uploading, pending, accepted, rejected
+    reason = UnicodeAttribute(null=True)
+    valid_until = UnicodeAttribute(null=True)  # ISO date
+    created_at = UTCDateTimeAttribute()
+    uploaded_at = UTCDateTimeAttribute(null=True)
+
+    @staticmethod
+    def key(family_id: str, document_id: str) -> tuple[str, str]:
+        return family_pk(family_id), f"DOC#{document_id}"
+
+
+class Change(Base):
+    family_id = UnicodeAttribute()
+    change_id = UnicodeAttribute()
+    scope = UnicodeAttribute()  # profile, household, child
+    child_id = UnicodeAttribute(null=True)
+    field = UnicodeAttribute()
+    label = UnicodeAttribute()
+    old = UnicodeAttribute(null=True)  # JSON
+    new = UnicodeAttribute(null=True)  # JSON
+    status = UnicodeAttribute()  # pending, approved, rejected
+    reason = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    structure_ids = ListAttribute(of=UnicodeAttribute, default=list)  # whose staff review it
+    gsi1pk = UnicodeAttribute(null=True)  # CHANGES#PENDING while pending
+    gsi1sk = UnicodeAttribute(null=True)
+    pending_index = gsi(1)
+
+    @staticmethod
+    def key(family_id: str, change_id: str) -> tuple[str, str]:
+        return family_pk(family_id), f"CHANGE#{change_id}"
+
+
+class Decision(Base):
+    """What planning decided on a reservation request (from ``RequestDecided``): the welcome contract."""
+
+    family_id = UnicodeAttribute()
+    request_id = UnicodeAttribute()
+    data = UnicodeAttribute()  # JSON of the event
+    available = BooleanAttribute()
+
+    @staticmethod
+    def key(family_id: str, request_id: str) -> tuple[str, str]:
+        return family_pk(family_id), f"DECISION#{request_id}"
+
+
+class CatalogueEntry(Base):
+    """Read model of planning's catalogue: ``CATALOGUE/STRUCTURE#id`` and ``CATALOGUE/SEJOUR#id``."""
+
+    kind = UnicodeAttribute()  # structure, sejour
+    data = UnicodeAttribute()  # JSON of the event's fields
+    changed_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(kind: str, entry_id: str) -> tuple[str, str]:
+        return "CATALOGUE", f"{kind.upper()}#{entry_id}"

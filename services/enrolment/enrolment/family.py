@@ -1,0 +1,198 @@
+"""The family file: reading it whole, and the family's own changes to it.
+
+Before validation a family's changes apply at once. After validation, a change to a watched field
+becomes a pending change (see :mod:`enrolment.changes`) and the previous value stands until staff
+approve it; staff of the family's structures are told (``ChangeSubmitted``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from enrolment import changes, schemas
+from enrolment.completeness import DocumentState
+from enrolment.models import Change, Child, Document, FamilyFile, Outbox, PreEnrolment, family_pk
+from shared import clock, outbox
+from shared.ddb import transaction
+from shared.errors import Conflict, NotFound
+from shared.events import enrolment as ev
+
+PENDING_CHANGES = "CHANGES#PENDING"
+
+
+@dataclass
+class FileView:
+    """Everything under ``FAMILY#<id>``, read with one query per item type."""
+
+    family: FamilyFile
+    children: dict[str, Child] = field(default_factory=dict)
+    requests: dict[str, PreEnrolment] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
+    changes: dict[str, Change] = field(default_factory=dict)
+
+    @property
+    def profile(self) -> schemas.Profile | None:
+        return schemas.Profile.model_validate_json(self.family.profile) if self.family.profile else None
+
+    @property
+    def household(self) -> schemas.Household | None:
+        return schemas.Household.model_validate_json(self.family.household) if self.family.household else None
+
+    def child(self, child_id: str) -> schemas.ChildData:
+        if child_id not in self.children:
+            raise NotFound("Cet enfant n'existe pas dans votre dossier.", fields={"child_id": "Enfant inconnu."})
+        return schemas.ChildData.model_validate_json(self.children[child_id].data)
+
+    @property
+    def validated_structures(self) -> list[str]:
+        """Structures where one of the family's requests is validated (their staff review changes)."""
+        return sorted({s for r in self.requests.values() if r.status == "validated" for s in r.validated_structures})
+
+    @property
+    def validated(self) -> bool:
+        return any(r.status == "validated" for r in self.requests.values())
+
+    def document_states(self) -> list[DocumentState]:
+        return [DocumentState(d.type, d.child_id, d.status, date.fromisoformat(d.valid_until) if d.valid_until
+                              else None) for d in self.documents.values()]
+
+
+def load(family_id: str) -> FileView:
+    try:
+        family = FamilyFile.get(*FamilyFile.key(family_id), consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("Votre dossier famille est en cours de création. Réessayez dans un instant.") from None
+    pk = family_pk(family_id)
+    view = FileView(family)
+    for model, prefix, target, key in ((Child, "CHILD#", view.children, "child_id"),
+                                       (PreEnrolment, "REQUEST#", view.requests, "request_id"),
+                                       (Document, "DOC#", view.documents, "document_id"),
+                                       (Change, "CHANGE#", view.changes, "change_id")):
+        for item in model.query(pk, model.sk.startswith(prefix), consistent_read=True):
+            target[getattr(item, key)] = item
+    return view
+
+
+# --- the family's own changes ---------------------------------------------------------------------
+
+def _pending_changes(view: FileView, scope: str, child_id: str | None, old: dict[str, Any] | None,
+                     new: dict[str, Any], correlation_id: str) -> list[Change]:
+    """Record the watched fields that change as pending changes; returns them."""
+    diffs = changes.diff(scope, old, new)
+    if not diffs:
+        return []
+    now = clock.now()
+    existing = {(c.scope, c.child_id, c.field): c for c in view.changes.values() if c.status == "pending"}
+    created = []
+    with transaction() as tx:
+        for path, label, old_value, new_value in diffs:
+            previous = existing.get((scope, child_id, path))
+            change_id = previous.change_id if previous else str(uuid.uuid4())
+            change = Change(*Change.key(view.family.family_id, change_id), family_id=view.family.family_id,
+                            change_id=change_id, scope=scope, child_id=child_id, field=path, label=label,
+                            old=json.dumps(old_value, default=str), new=json.dumps(new_value, default=str),
+                            status="pending", created_at=now, gsi1pk=PENDING_CHANGES,
+                            gsi1sk=f"{now.isoformat()}#{change_id}", structure_ids=view.validated_structures)
+            tx.save(change)
+            created.append(change)
+        tx.save(outbox.entry(Outbox, ev.ChangeSubmitted(
+            family_id=view.family.family_id, family_name=view.family.last_name,
+            structure_ids=view.validated_structures, fields=[label for _, label, _, _ in diffs],
+            correlation_id=correlation_id)))
+    return created
+
+
+def save_profile(family_id: str, body: schemas.Profile, correlation_id: str) -> FileView:
+    view = load(family_id)
+    new = body.model_dump(mode="json")
+    if view.validated and view.family.profile:
+        _pending_changes(view, "profile", None, json.loads(view.family.profile), new, correlation_id)
+    else:
+        view.family.update(actions=[FamilyFile.profile.set(body.model_dump_json())])
+    return load(family_id)
+
+
+def save_household(family_id: str, body: schemas.Household, correlation_id: str) -> FileView:
+    view = load(family_id)
+    new = body.model_dump(mode="json")
+    if view.validated and view.family.household:
+        _pending_changes(view, "household", None, json.loads(view.family.household), new, correlation_id)
+    else:
+        view.family.update(actions=[FamilyFile.household.set(body.model_dump_json())])
+    return load(family_id)
+
+
+def add_child(family_id: str, body: schemas.ChildData) -> Child:
+    load(family_id)  # the file exists
+    child_id = str(uuid.uuid4())
+    child = Child(*Child.key(family_id, child_id), family_id=family_id, child_id=child_id,
+                  data=body.model_dump_json(), created_at=clock.now())
+    child.save(condition=Child.pk.does_not_exist())
+    return child
+
+
+def _child_is_validated(view: FileView, child_id: str) -> bool:
+    return any(r.child_id == child_id and r.status == "validated" for r in view.requests.values())
+
+
+def save_child(family_id: str, child_id: str, body: schemas.ChildData, correlation_id: str) -> FileView:
+    view = load(family_id)
+    old = view.child(child_id).model_dump(mode="json")
+    new = body.model_dump(mode="json")
+    if _child_is_validated(view, child_id):
+        _pending_changes(view, "child", child_id, old, new, correlation_id)
+    else:
+        view.children[child_id].update(actions=[Child.data.set(body.model_dump_json())])
+    return load(family_id)
+
+
+def save_school(family_id: str, child_id: str, body: schemas.School, correlation_id: str) -> FileView:
+    view = load(family_id)
+    child = view.child(child_id)
+    return save_child(family_id, child_id, child.model_copy(update={"school": body}), correlation_id)
+
+
+def delete_child(family_id: str, child_id: str) -> None:
+    view = load(family_id)
+    view.child(child_id)
+    if any(r.child_id == child_id for r in view.requests.values()):
+        raise Conflict("Cet enfant a une demande de pré-inscription : supprimez d'abord la demande.",
+                       fields={"child_id": "Demande en cours."})
+    if any(d.child_id == child_id for d in view.documents.values()):
+        raise Conflict("Cet enfant a des documents : supprimez-les d'abord.", fields={"child_id": "Documents."})
+    view.children[child_id].delete()
+
+
+def apply_change(view: FileView, change: Change) -> None:
+    """Apply an approved change to its section (the family's current value stays until then)."""
+    value = json.loads(change.new) if change.new is not None else None
+    if change.scope == "child":
+        child = view.children[change.child_id]
+        data = changes.put(json.loads(child.data), change.field, value)
+        child.update(actions=[Child.data.set(schemas.ChildData.model_validate(data).model_dump_json())])
+        return
+    attribute = FamilyFile.profile if change.scope == "profile" else FamilyFile.household
+    model = schemas.Profile if change.scope == "profile" else schemas.Household
+    current = json.loads(getattr(view.family, change.scope) or "{}")
+    data = changes.put(current, change.field, value)
+    view.family.update(actions=[attribute.set(model.model_validate(data).model_dump_json())])
+
+
+# --- views ------------------------------------------------------------------------------------------
+
+def child_view(child: Child) -> dict[str, Any]:
+    return {"child_id": child.child_id, **json.loads(child.data)}
+
+
+def change_view(change: Change) -> dict[str, Any]:
+    return {"change_id": change.change_id, "scope": change.scope, "child_id": change.child_id,
+            "field": change.field, "label": change.label,
+            "old": json.loads(change.old) if change.old else None,
+            "new": json.loads(change.new) if change.new else None,
+            "status": change.status, "reason": change.reason, "created_at": change.created_at.isoformat()}
