@@ -37,15 +37,11 @@ def wait_for_mail(live_stack, address, needle, timeout=MAIL_TIMEOUT_S):
     while True:
         mails = live_stack.mail()
         for mail in reversed(mails):
-            if any(address.lower() in rcpt for rcpt in _recipients(mail)) and needle in (
-                mail.get("text") or ""
-            ):
+            if any(address.lower() in rcpt for rcpt in _recipients(mail)) and needle in (mail.get("text") or ""):
                 return mail
         if time.monotonic() > deadline:
             seen = [(m.get("to"), m.get("subject")) for m in mails[-10:]]
-            raise AssertionError(
-                f"no e-mail to {address} containing {needle!r} after {timeout}s; last ones: {seen}"
-            )
+            raise AssertionError(f"no e-mail to {address} containing {needle!r} after {timeout}s; last ones: {seen}")
         time.sleep(0.25)
 
 
@@ -116,8 +112,15 @@ def test_family_signs_up_confirms_email_and_sees_mon_compte(page, live_stack, ar
     expect(page.get_by_role("heading", name="Récapitulatif")).to_be_visible()
     main = page.get_by_role("main")
     for typed in [
-        "Madame", "Dupont", "Marie", email, "06 12 34 56 78", "12 rue des Vosges",
-        "Bâtiment B", "67590", "Schweighouse-sur-Moder",
+        "Madame",
+        "Dupont",
+        "Marie",
+        email,
+        "06 12 34 56 78",
+        "12 rue des Vosges",
+        "Bâtiment B",
+        "67590",
+        "Schweighouse-sur-Moder",
     ]:
         expect(main).to_contain_text(typed)
     expect(main).not_to_contain_text(password)
@@ -133,9 +136,7 @@ def test_family_signs_up_confirms_email_and_sees_mon_compte(page, live_stack, ar
     # The emailed link confirms the address
     mail = wait_for_mail(live_stack, email, "/confirmer-email?token=")
     page.goto(base + link_path(mail["text"], "/confirmer-email?token="))
-    expect(
-        page.get_by_role("heading", level=1, name="Votre adresse e-mail est confirmée")
-    ).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Votre adresse e-mail est confirmée")).to_be_visible()
     page.get_by_role("main").get_by_role("link", name="Se connecter").click()
 
     # Log in
@@ -153,9 +154,7 @@ def test_family_signs_up_confirms_email_and_sees_mon_compte(page, live_stack, ar
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     tiles = page.get_by_role("list", name="Mon espace personnel").get_by_role("heading", level=2)
     expect(tiles).to_have_text(TILES)
-    expect(page.get_by_role("link", name="Mon profil")).to_have_attribute(
-        "href", "/mon-compte/profil"
-    )
+    expect(page.get_by_role("link", name="Mon profil")).to_have_attribute("href", "/mon-compte/profil")
     foyer = page.get_by_role("article", name="Mon foyer")
     expect(foyer).to_contain_text("Bientôt disponible")
     expect(foyer.get_by_role("link")).to_have_count(0)
@@ -194,3 +193,39 @@ def test_wizard_step_with_missing_field_shows_error_and_stays(page, live_stack):
     phone = field(page, "Téléphone mobile")
     expect(phone).to_have_accessible_description(re.compile("mobile français"))
     expect(page.get_by_text("Étape 2 sur 5", exact=True)).to_be_visible()
+
+
+def test_server_error_brings_back_the_step_holding_the_field(page, live_stack):
+    """An address the API refuses (a reserved domain) sends the person back to step 2 with its message."""
+    base = live_stack.base_url.rstrip("/")
+    page.goto(f"{base}/inscription")
+    page.get_by_role("radio", name="Monsieur").check()
+    field(page, "Nom").fill("Martin")
+    field(page, "Prénom").fill("Paul")
+    click_next(page, "Étape 2 sur 5")
+    field(page, "Adresse e-mail").fill("paul.martin@exemple.test")
+    field(page, "Téléphone mobile").fill("+33 7 12 34 56 78")
+    click_next(page, "Étape 3 sur 5")
+    field(page, "Adresse").fill("3 place de la Mairie")
+    field(page, "Code postal").fill("67500")
+    field(page, "Ville").fill("Haguenau")
+    click_next(page, "Étape 4 sur 5")
+    field(page, "Mot de passe").fill("Printemps2025")
+    field(page, "Confirmation du mot de passe").fill("Printemps2025")
+    click_next(page, "Étape 5 sur 5")
+    field(page, "J'accepte les conditions générales d'utilisation").check()
+    field(page, "J'accepte la politique de confidentialité").check()
+    page.get_by_role("button", name="Suivant").click()
+    page.get_by_role("button", name="Créer mon compte").click()
+
+    expect(page.get_by_text("Étape 2 sur 5", exact=True)).to_be_visible()
+    email = field(page, "Adresse e-mail")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_accessible_description(re.compile("adresse e-mail valide"))
+    expect(email).to_be_focused()
+    expect(page.get_by_role("alert")).to_be_visible()
+    # Corrected, the way back to the recap is one click
+    email.fill("paul.martin@example.org")
+    page.get_by_role("button", name="Revenir au récapitulatif").click()
+    expect(page.get_by_role("heading", name="Récapitulatif")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("paul.martin@example.org")
