@@ -163,7 +163,8 @@ class LoginResult:
 def _throttle(email: str) -> LoginThrottle:
     key = LoginThrottle.key(digest(email))
     item = _get(LoginThrottle, key)
-    if item is None or item.window_start < _ts(-FAILURE_WINDOW):
+    # A window that is over starts afresh, unless it ended in a lock that still runs.
+    if item is None or (item.window_start < _ts(-FAILURE_WINDOW) and item.locked_until <= _ts()):
         return LoginThrottle(*key, failures=0, window_start=_ts(), locked_until=0)
     return item
 
