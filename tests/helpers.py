@@ -30,3 +30,35 @@ def link_token(text: str, path: str) -> str:
     match = re.search(r"https?://\S+" + re.escape(path) + r"\?\S+", text)
     assert match, f"no link to {path} in:\n{text}"
     return parse_qs(urlparse(match.group(0)).query)["token"][0]
+
+
+def confirmed_family(stack: Any, email: str, first_name: str = "Claire") -> tuple[str, str]:
+    """Sign up, confirm by the e-mailed link and log in through HTTP: ``(access_token, account_id)``."""
+    created = stack.call("POST", "/api/accounts/signup", signup_body(email, first_name=first_name))
+    assert created.status_code == 201, created.json
+    stack.drain()
+    mail = [m for m in stack.mail_to(email) if "/confirmer-email" in m["text"]][-1]
+    assert stack.call("POST", "/api/accounts/verify", {"token": link_token(mail["text"], "/confirmer-email")}
+                      ).status_code == 200
+    logged = stack.call("POST", "/api/accounts/login", {"email": email, "password": PASSWORD})
+    assert logged.status_code == 200, logged.json
+    return logged.json["access_token"], logged.json["account"]["account_id"]
+
+
+def staff_token(stack: Any, email: str, role: str, structures: list[str]) -> str:
+    """An active staff account created as the ops command line does, logged in through HTTP."""
+    from accounts import schemas, service
+
+    service.create_staff(schemas.StaffCreate(email=email, civility="Mme", first_name="Julie", last_name="Schmitt",
+                                             role=role, structures=structures), "test", password=PASSWORD)
+    logged = stack.call("POST", "/api/accounts/login", {"email": email, "password": PASSWORD})
+    assert logged.status_code == 200, logged.json
+    return str(logged.json["access_token"])
+
+
+def seed_catalogue(stack: Any) -> None:
+    """Planning publishes its demo catalogue; enrolment's read model fills from the events."""
+    from planning import catalogue
+
+    catalogue.seed_demo()
+    stack.drain()

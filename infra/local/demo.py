@@ -18,7 +18,7 @@ class DemoLogin:
 STAFF = (
     ("Administrateur", "admin", "admin@demo.portail-familles.fr", "Camille", "Martin", []),
     ("Responsable de structure", "manager", "responsable@demo.portail-familles.fr", "Julie", "Schmitt",
-     ["acem-schweighouse"]),
+     ["acem-schweighouse", "acem-haguenau-mercredi"]),
     ("Coordinateur séjours", "coordinator", "sejours@demo.portail-familles.fr", "Thomas", "Meyer", ["sejours"]),
 )
 DEMO_PASSWORD = "Demo-Portail-2026"
@@ -26,10 +26,12 @@ FAMILY = DemoLogin("Famille (compte confirmé)", "famille@demo.portail-familles.
 
 
 def seed() -> list[DemoLogin]:
-    """Create the demo accounts unless they exist; returns their logins to print."""
+    """Create the demo catalogue and accounts unless they exist; returns the logins to print."""
     from accounts import schemas, service
     from accounts.models import Account
+    from planning import catalogue
 
+    catalogue.seed_demo()
     logins = []
     for label, role, email, first_name, last_name, structures in STAFF:
         body = schemas.StaffCreate(email=email, civility="Mme", first_name=first_name, last_name=last_name,

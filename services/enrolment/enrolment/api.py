@@ -1,32 +1,160 @@
-"""Chalice app of enrolment. The family-file routes come with issue #3; for now: the family's own file
-summary, its consumer and its outbox relay."""
+"""HTTP routes of enrolment: thin, the use cases live in family, requests and staff modules."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chalice import Chalice
-from pynamodb.exceptions import DoesNotExist
+from pydantic import BaseModel
 
+from enrolment import catalogue, family, requests, schemas, staff
+from enrolment.completeness import requirements_view
 from enrolment.handlers import consumer, logger
-from enrolment.models import FamilyFile, Outbox
+from enrolment.models import Outbox
 from shared.auth import Role
-from shared.errors import NotFound
+from shared.errors import InvalidInput
+from shared.fields import Body
 from shared.http import Api, Req
 from shared.outbox import register_relay
 
 app = Chalice(app_name="portail-enrolment")
+app.api.binary_types.append("application/pdf")
 api = Api(app, logger)
 api.health("enrolment")
 consumer.register(app)
 register_relay(app, "enrolment", Outbox)
 
+FAMILY = (Role.FAMILY,)
+STAFF = (Role.MANAGER, Role.COORDINATOR, Role.ADMIN)
+REQUEST_MODELS: dict[str, type[Body]] = {"periscolaire": schemas.PeriscolaireRequest,
+                                         "creche": schemas.CrecheRequest, "sejour": schemas.SejourRequest}
 
-@api.route("/family", roles=(Role.FAMILY,))
+
+class RequestKind(BaseModel):
+    """Read first, to pick the body model of the request's kind."""
+
+    kind: str
+
+
+def _file(family_id: str) -> dict[str, Any]:
+    return staff.file_view(family.load(family_id))
+
+
+@api.route("/catalogue", roles=tuple(Role))
+def get_catalogue(req: Req) -> dict[str, Any]:
+    return {"structures": list(catalogue.structures().values()), "sejours": list(catalogue.sejours().values()),
+            "schools": list(catalogue.SCHOOLS), "class_levels": list(catalogue.CLASS_LEVELS)}
+
+
+# --- the family's own file ----------------------------------------------------------------------------
+
+@api.route("/family", roles=FAMILY)
 def my_family(req: Req) -> dict[str, Any]:
-    try:
-        family = FamilyFile.get(*FamilyFile.key(req.principal.account_id))
-    except DoesNotExist:
-        raise NotFound("Votre dossier famille est en cours de création. Réessayez dans un instant.") from None
-    return {"family_id": family.family_id, "last_name": family.last_name, "first_name": family.first_name,
-            "opened_at": family.opened_at.isoformat()}
+    return _file(req.principal.account_id)
+
+
+@api.route("/family/profile", ("PUT",), roles=FAMILY)
+def put_profile(req: Req) -> dict[str, Any]:
+    family.save_profile(req.principal.account_id, req.body(schemas.Profile), req.correlation_id)
+    return _file(req.principal.account_id)
+
+
+@api.route("/family/household", ("PUT",), roles=FAMILY)
+def put_household(req: Req) -> dict[str, Any]:
+    family.save_household(req.principal.account_id, req.body(schemas.Household), req.correlation_id)
+    return _file(req.principal.account_id)
+
+
+@api.route("/children", ("POST",), roles=FAMILY, status=201)
+def post_child(req: Req) -> dict[str, Any]:
+    return family.child_view(family.add_child(req.principal.account_id, req.body(schemas.ChildData)))
+
+
+@api.route("/children/{child_id}", ("PUT",), roles=FAMILY)
+def put_child(req: Req, child_id: str) -> dict[str, Any]:
+    family.save_child(req.principal.account_id, child_id, req.body(schemas.ChildData), req.correlation_id)
+    return _file(req.principal.account_id)
+
+
+@api.route("/children/{child_id}", ("DELETE",), roles=FAMILY)
+def delete_child(req: Req, child_id: str) -> None:
+    family.delete_child(req.principal.account_id, child_id)
+
+
+@api.route("/children/{child_id}/school", ("PUT",), roles=FAMILY)
+def put_school(req: Req, child_id: str) -> dict[str, Any]:
+    family.save_school(req.principal.account_id, child_id, req.body(schemas.School), req.correlation_id)
+    return _file(req.principal.account_id)
+
+
+# --- pre-enrolment requests ---------------------------------------------------------------------------
+
+@api.route("/requests", ("POST",), roles=FAMILY, status=201)
+def post_request(req: Req) -> dict[str, Any]:
+    kind = req.body(RequestKind).kind
+    model = REQUEST_MODELS.get(kind)
+    if model is None:
+        raise InvalidInput("Type de demande inconnu.", fields={"kind": "Choisissez périscolaire, crèche ou séjour."})
+    request = requests.create(req.principal.account_id, req.body(model))
+    view = family.load(req.principal.account_id)
+    return requests.view_of(view.requests[request.request_id], view)
+
+
+@api.route("/requests/{request_id}/completeness", roles=FAMILY)
+def get_completeness(req: Req, request_id: str) -> dict[str, Any]:
+    view = family.load(req.principal.account_id)
+    missing = requests.missing(view, requests.get(view, request_id))
+    return {"complete": not missing, "missing": [m.as_dict() for m in missing]}
+
+
+@api.route("/requests/{request_id}/submit", ("POST",), roles=FAMILY)
+def submit_request(req: Req, request_id: str) -> dict[str, Any]:
+    request = requests.submit(req.principal.account_id, request_id, req.correlation_id)
+    return requests.view_of(request, family.load(req.principal.account_id))
+
+
+@api.route("/requests/{request_id}", ("DELETE",), roles=FAMILY)
+def delete_request(req: Req, request_id: str) -> None:
+    requests.withdraw(req.principal.account_id, request_id)
+
+
+@api.route("/documents/requirements", roles=tuple(Role))
+def document_requirements(req: Req) -> dict[str, Any]:
+    return requirements_view()
+
+
+# --- staff ----------------------------------------------------------------------------------------------
+
+@api.route("/staff/requests", roles=STAFF)
+def staff_requests(req: Req) -> dict[str, Any]:
+    return {"items": staff.queue(req.principal, req.query.get("status"), req.query.get("structure_id"))}
+
+
+@api.route("/staff/families/{family_id}", roles=STAFF)
+def staff_family(req: Req, family_id: str) -> dict[str, Any]:
+    return staff.file_view(staff.family_for(req.principal, family_id))
+
+
+@api.route("/staff/requests/{request_id}/validate", ("POST",), roles=STAFF)
+def staff_validate(req: Req, request_id: str) -> dict[str, Any]:
+    body = req.body(schemas.ValidateBody)
+    view = staff.validate(req.principal, body.family_id, request_id, req.correlation_id)
+    return requests.view_of(view.requests[request_id], view)
+
+
+@api.route("/staff/requests/{request_id}/return", ("POST",), roles=STAFF)
+def staff_return(req: Req, request_id: str) -> dict[str, Any]:
+    body = req.body(schemas.ReturnBody)
+    view = staff.send_back(req.principal, body.family_id, request_id, body.message, req.correlation_id)
+    return requests.view_of(view.requests[request_id], view)
+
+
+@api.route("/staff/changes", roles=STAFF)
+def staff_changes(req: Req) -> dict[str, Any]:
+    return {"items": staff.pending_changes(req.principal)}
+
+
+@api.route("/staff/families/{family_id}/changes/{change_id}/review", ("POST",), roles=STAFF)
+def staff_review_change(req: Req, family_id: str, change_id: str) -> dict[str, Any]:
+    body = req.body(schemas.ChangeReviewBody)
+    return staff.review_change(req.principal, family_id, change_id, body.decision, body.reason, req.correlation_id)

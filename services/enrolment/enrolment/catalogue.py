@@ -3,8 +3,11 @@ schools. Planning owns the catalogue and publishes it; enrolment never reads pla
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
+
+from pynamodb.exceptions import PutError
 
 from enrolment.models import CatalogueEntry
 from shared.events import planning as ev
@@ -24,9 +27,12 @@ CLASS_LEVELS = ("TPS", "PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2", "6e",
 
 def record(kind: str, entry_id: str, event: ev.StructurePublished | ev.SejourPublished) -> None:
     data = event.model_dump(mode="json", exclude={"event_id", "occurred_at", "schema_version", "correlation_id"})
-    CatalogueEntry(*CatalogueEntry.key(kind, entry_id), kind=kind, data=json.dumps(data),
-                   changed_at=event.occurred_at).save(
-        condition=CatalogueEntry.changed_at.does_not_exist() | (CatalogueEntry.changed_at <= event.occurred_at))
+    entry = CatalogueEntry(*CatalogueEntry.key(kind, entry_id), kind=kind, data=json.dumps(data),
+                           changed_at=event.occurred_at)
+    # Events may arrive out of order: an older fact never overwrites a newer one.
+    with contextlib.suppress(PutError):
+        entry.save(condition=CatalogueEntry.changed_at.does_not_exist()
+                   | (CatalogueEntry.changed_at <= event.occurred_at))
 
 
 def entries(kind: str) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
-"""Events enrolment listens to: it opens a family file for each registered account and keeps its
-contact address in step with accounts."""
+"""Events enrolment listens to: it opens a family file for each registered account, keeps its contact
+address in step with accounts, keeps a read model of planning's catalogue, and records planning's
+decisions (which make the welcome contract available)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from enrolment import catalogue
 from enrolment.models import FamilyFile, ProcessedEvent
 from shared.consumer import Consumer
 from shared.events import accounts as ev
+from shared.events import planning as planning_ev
 from shared.logs import get_logger
 
 logger = get_logger("enrolment")
@@ -20,7 +23,8 @@ consumer = Consumer("enrolment", ProcessedEvent, logger)
 def open_family_file(event: ev.AccountRegistered) -> dict[str, Any]:
     pk, sk = FamilyFile.key(event.account_id)
     FamilyFile(pk=pk, sk=sk, family_id=event.account_id, email=event.email, civility=event.civility,
-               first_name=event.first_name, last_name=event.last_name, opened_at=event.occurred_at).save()
+               first_name=event.first_name, last_name=event.last_name, opened_at=event.occurred_at).save(
+        condition=FamilyFile.pk.does_not_exist())
     return {"family_id": event.account_id}
 
 
@@ -32,3 +36,15 @@ def update_contact(event: ev.EmailChanged) -> dict[str, Any] | None:
         return None  # a staff account: no family file
     family.update(actions=[FamilyFile.email.set(event.new_email)])
     return {"family_id": event.account_id}
+
+
+@consumer.on(planning_ev.StructurePublished)
+def structure_published(event: planning_ev.StructurePublished) -> dict[str, Any]:
+    catalogue.record("structure", event.structure_id, event)
+    return {"structure_id": event.structure_id}
+
+
+@consumer.on(planning_ev.SejourPublished)
+def sejour_published(event: planning_ev.SejourPublished) -> dict[str, Any]:
+    catalogue.record("sejour", event.sejour_id, event)
+    return {"sejour_id": event.sejour_id}

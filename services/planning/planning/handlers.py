@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
+
+from pynamodb.exceptions import PutError
 
 from planning.models import ProcessedEvent, Validation
 from shared.consumer import Consumer
@@ -15,11 +18,12 @@ consumer = Consumer("planning", ProcessedEvent, logger)
 
 def _record(event: ev.FamilyValidated | ev.FamilyValidationRevoked, status: str) -> dict[str, Any]:
     pk, sk = Validation.key(event.family_id, event.structure_id, event.activity, event.child_id)
-    Validation(pk=pk, sk=sk, family_id=event.family_id, child_id=event.child_id,
-               structure_id=event.structure_id, activity=event.activity, status=status,
-               changed_at=event.occurred_at).save(
-        # Events may arrive out of order: an older fact never overwrites a newer one.
-        condition=Validation.changed_at.does_not_exist() | (Validation.changed_at <= event.occurred_at))
+    item = Validation(pk=pk, sk=sk, family_id=event.family_id, child_id=event.child_id,
+                      structure_id=event.structure_id, activity=event.activity, status=status,
+                      changed_at=event.occurred_at)
+    # Events may arrive out of order: an older fact never overwrites a newer one.
+    with contextlib.suppress(PutError):
+        item.save(condition=Validation.changed_at.does_not_exist() | (Validation.changed_at <= event.occurred_at))
     return {"status": status}
 
 

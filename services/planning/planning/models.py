@@ -25,3 +25,15 @@ class Validation(Base):
     @staticmethod
     def key(family_id: str, structure_id: str, activity: str, child_id: str) -> tuple[str, str]:
         return f"FAMILY#{family_id}", f"VALIDATION#{structure_id}#{activity}#{child_id}"
+
+
+class CatalogueItem(Base):
+    """``CATALOGUE/STRUCTURE#<id>`` and ``CATALOGUE/SEJOUR#<id>``: planning owns the catalogue."""
+
+    kind = UnicodeAttribute()
+    data = UnicodeAttribute()  # JSON of the published fields
+    changed_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(kind: str, entry_id: str) -> tuple[str, str]:
+        return "CATALOGUE", f"{kind.upper()}#{entry_id}"

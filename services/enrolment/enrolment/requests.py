@@ -1,0 +1,164 @@
+"""Pre-enrolment requests of a family: create (one open request per child, activity and structure),
+check completeness, submit, withdraw."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from enrolment import catalogue, schemas
+from enrolment.completeness import Missing, as_fields, missing_items
+from enrolment.family import FileView, load
+from enrolment.models import OpenRequestLock, Outbox, PreEnrolment
+from shared import clock, outbox
+from shared.ddb import transaction
+from shared.errors import ApiError, Conflict, InvalidInput, NotFound
+from shared.events import enrolment as ev
+
+OPEN_STATUSES = ("draft", "submitted", "validated", "returned", "revoked")
+WITHDRAWABLE = ("draft", "submitted", "returned", "revoked")
+
+
+def _age_at(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _targets(body: Any, view: FileView) -> list[tuple[str, str, str]]:
+    """``(activity, structure_id, field)`` of each place the request asks for; checks the catalogue."""
+    structures = catalogue.structures()
+    if isinstance(body, schemas.SejourRequest):
+        sejours = catalogue.sejours()
+        child = view.child(body.child_id)
+        targets = []
+        for sejour_id in body.sejour_ids:
+            sejour = sejours.get(sejour_id)
+            if sejour is None:
+                raise InvalidInput("Ce séjour n'est pas proposé.", fields={"sejour_ids": "Séjour inconnu."})
+            age = _age_at(child.birth_date, date.fromisoformat(sejour["start"]))
+            if not sejour["age_min"] <= age <= sejour["age_max"]:
+                raise InvalidInput(
+                    f"{sejour['name']} accueille les enfants de {sejour['age_min']} à {sejour['age_max']} ans ; "
+                    f"{child.first_name} aura {age} ans.", fields={"sejour_ids": "Âge hors de la tranche du séjour."})
+            targets.append(("sejour", sejour_id, "sejour_ids"))
+        return targets
+    activity = body.kind
+    wanted = [(activity, body.structure_id, "structure_id")]
+    if isinstance(body, schemas.PeriscolaireRequest) and body.wednesday_structure_id:
+        wanted.append(("mercredi", body.wednesday_structure_id, "wednesday_structure_id"))
+    for act, structure_id, field in wanted:
+        structure = structures.get(structure_id)
+        if structure is None or act not in structure["activities"]:
+            raise InvalidInput("Cette structure ne propose pas cet accueil.", fields={field: "Structure invalide."})
+    return wanted
+
+
+def _structure_of(target: tuple[str, str, str]) -> str:
+    """Séjours are run by the structure that offers them (the camps coordinator's scope)."""
+    activity, entry_id, _ = target
+    return catalogue.sejours()[entry_id]["structure_id"] if activity == "sejour" else entry_id
+
+
+def create(family_id: str, body: Any) -> PreEnrolment:
+    view = load(family_id)
+    view.child(body.child_id)
+    targets = _targets(body, view)
+    request_id = str(uuid.uuid4())
+    now = clock.now()
+    structure_ids = list(dict.fromkeys(_structure_of(t) for t in targets))
+    request = PreEnrolment(
+        *PreEnrolment.key(family_id, request_id), family_id=family_id, request_id=request_id, kind=body.kind,
+        child_id=body.child_id, structure_ids=structure_ids, details=body.model_dump_json(), status="draft",
+        created_at=now, gsi1pk=f"STRUCTURE#{structure_ids[0]}", gsi1sk=f"draft#{now.isoformat()}",
+    )
+    if len(structure_ids) > 1:
+        request.gsi2pk, request.gsi2sk = f"STRUCTURE#{structure_ids[1]}", f"draft#{now.isoformat()}"
+    try:
+        with transaction() as tx:
+            tx.save(request, condition=PreEnrolment.pk.does_not_exist())
+            for activity, entry_id, _ in targets:
+                tx.save(OpenRequestLock(*OpenRequestLock.key(family_id, body.child_id, activity, entry_id),
+                                        request_id=request_id), condition=OpenRequestLock.pk.does_not_exist())
+    except TransactWriteError:
+        field = targets[0][2]
+        raise Conflict("Une demande est déjà en cours pour cet enfant dans cette structure.",
+                       fields={field: "Demande déjà en cours."}) from None
+    return request
+
+
+def get(view: FileView, request_id: str) -> PreEnrolment:
+    request = view.requests.get(request_id)
+    if request is None:
+        raise NotFound("Cette demande n'existe pas.", fields={"request_id": "Demande inconnue."})
+    return request
+
+
+def missing(view: FileView, request: PreEnrolment) -> list[Missing]:
+    return missing_items(request.kind, view.profile, view.household, request.child_id,
+                         view.child(request.child_id), view.document_states(), clock.now().date())
+
+
+def submit(family_id: str, request_id: str, correlation_id: str) -> PreEnrolment:
+    view = load(family_id)
+    request = get(view, request_id)
+    if request.status not in ("draft", "returned", "revoked"):
+        raise Conflict("Cette demande est déjà transmise.", fields={"request_id": "Déjà transmise."})
+    lacking = missing(view, request)
+    if lacking:
+        raise ApiError("Des informations ou des documents obligatoires manquent : complétez-les avant de "
+                       "valider votre demande.", code="incomplete", fields=as_fields(lacking), status=400)
+    now = clock.now()
+    structures = catalogue.structures()
+    names = [structures.get(s, {}).get("name", s) for s in request.structure_ids]
+    actions = [PreEnrolment.status.set("submitted"), PreEnrolment.submitted_at.set(now),
+               PreEnrolment.gsi1sk.set(f"submitted#{now.isoformat()}")]
+    if request.gsi2pk:
+        actions.append(PreEnrolment.gsi2sk.set(f"submitted#{now.isoformat()}"))
+    with transaction() as tx:
+        tx.update(request, actions=actions, condition=PreEnrolment.status == request.status)
+        tx.save(outbox.entry(Outbox, ev.PreEnrolmentSubmitted(
+            family_id=family_id, request_id=request_id, kind=request.kind,
+            child_first_name=view.child(request.child_id).first_name, family_name=view.family.last_name,
+            structure_ids=request.structure_ids, structure_names=names, correlation_id=correlation_id)))
+    return load(family_id).requests[request_id]
+
+
+def withdraw(family_id: str, request_id: str) -> None:
+    view = load(family_id)
+    request = get(view, request_id)
+    if request.status not in WITHDRAWABLE:
+        raise Conflict("Une demande validée ne peut plus être retirée ici : contactez la structure.",
+                       fields={"request_id": "Demande validée."})
+    details = json.loads(request.details)
+    body = schemas.SejourRequest.model_validate(details) if request.kind == "sejour" else None
+    with transaction() as tx:
+        tx.delete(request)
+        keys = ([("sejour", s) for s in body.sejour_ids] if body else
+                [(request.kind, details["structure_id"])]
+                + ([("mercredi", details["wednesday_structure_id"])] if details.get("wednesday_structure_id")
+                   else []))
+        for activity, entry_id in keys:
+            tx.delete(OpenRequestLock(*OpenRequestLock.key(family_id, request.child_id, activity, entry_id)))
+
+
+def view_of(request: PreEnrolment, view: FileView) -> dict[str, Any]:
+    details = json.loads(request.details)
+    structures = catalogue.structures()
+    child = view.children.get(request.child_id)
+    return {
+        "request_id": request.request_id, "kind": request.kind, "child_id": request.child_id,
+        "child_first_name": json.loads(child.data)["first_name"] if child else None,
+        "structure_id": request.structure_ids[0],
+        "wednesday_structure_id": details.get("wednesday_structure_id"),
+        "structure_ids": list(request.structure_ids),
+        "structure_names": [structures.get(s, {}).get("name", s) for s in request.structure_ids],
+        "sejour_ids": details.get("sejour_ids", []), "desired_start": details.get("desired_start"),
+        "weekly_programme": details.get("weekly_programme", []), "notes": details.get("notes", ""),
+        "status": request.status, "validated_structures": list(request.validated_structures or []),
+        "staff_message": request.staff_message, "created_at": request.created_at.isoformat(),
+        "submitted_at": request.submitted_at.isoformat() if request.submitted_at else None,
+        "validated_at": request.validated_at.isoformat() if request.validated_at else None,
+    }
