@@ -98,13 +98,9 @@ def _create(cfn: Any, name: str, prefix: str) -> None:
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "AlreadyExistsException":
             return
-        raise RuntimeError(
-            f"stack {name}: create_stack failed: {exc}{_reasons(cfn, name)}"
-        ) from exc
+        raise RuntimeError(f"stack {name}: create_stack failed: {exc}{_reasons(cfn, name)}") from exc
     except Exception as exc:  # inside mock_aws, moto's own errors surface as they are
-        raise RuntimeError(
-            f"stack {name}: create_stack failed: {exc!r}{_reasons(cfn, name)}"
-        ) from exc
+        raise RuntimeError(f"stack {name}: create_stack failed: {exc!r}{_reasons(cfn, name)}") from exc
 
 
 def _wait(cfn: Any, name: str) -> dict[str, Any]:
@@ -112,18 +108,14 @@ def _wait(cfn: Any, name: str) -> dict[str, Any]:
     while True:
         stack = _describe(cfn, name)
         if stack is None:
-            raise RuntimeError(
-                f"stack {name} vanished while being created{_reasons(cfn, name)}"
-            )
+            raise RuntimeError(f"stack {name} vanished while being created{_reasons(cfn, name)}")
         status = stack["StackStatus"]
         if status in _DONE:
             return stack
         if not status.endswith("IN_PROGRESS"):
             raise RuntimeError(f"stack {name} is {status}{_reasons(cfn, name)}")
         if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"stack {name} still {status} after {_TIMEOUT_SECONDS:.0f}s"
-            )
+            raise RuntimeError(f"stack {name} still {status} after {_TIMEOUT_SECONDS:.0f}s")
         time.sleep(1)
 
 
@@ -187,9 +179,7 @@ def _apply_queue_policies(sqs: Any, events: Any, outputs: dict[str, str]) -> Non
     prefix = bus.removesuffix("-bus")
     for consumer in CONSUMERS:
         key = consumer.capitalize()
-        rule_arn = events.describe_rule(
-            Name=f"{prefix}-to-{consumer}", EventBusName=bus
-        )["Arn"]
+        rule_arn = events.describe_rule(Name=f"{prefix}-to-{consumer}", EventBusName=bus)["Arn"]
         policy = queue_policy(outputs[f"{key}QueueArn"], rule_arn)
         sqs.set_queue_attributes(
             QueueUrl=outputs[f"{key}QueueUrl"],
@@ -248,9 +238,7 @@ def _apply_alarms(cloudwatch: Any, prefix: str) -> None:
             AlarmDescription=f"Messages the {consumer} service failed 5 times wait in its DLQ.",
             Namespace="AWS/SQS",
             MetricName="ApproximateNumberOfMessagesVisible",
-            Dimensions=[
-                {"Name": "QueueName", "Value": f"{prefix}-{consumer}-events-dlq"}
-            ],
+            Dimensions=[{"Name": "QueueName", "Value": f"{prefix}-{consumer}-events-dlq"}],
             Statistic="Maximum",
             Period=300,
             EvaluationPeriods=1,

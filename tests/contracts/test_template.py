@@ -31,7 +31,8 @@ from infra.bootstrap import REGION, TEMPLATE_PATH, deploy, stack_name
 
 PREFIX = "contract"
 
-# The routing contract, written independently of the template: consumer -> (sources, types).
+# The rules' patterns, written independently of the template: consumer -> (sources, types).
+# A rule matches source x detail-type; they must cover shared.events.CONSUMERS (tested below).
 ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "notifications": (
         frozenset({"portail.accounts", "portail.enrolment", "portail.planning"}),
@@ -44,13 +45,20 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "EmailChangeRequested",
                 "EmailChanged",
                 "StaffInvited",
+                "StaffAccountCreated",
                 "SignupAttemptedOnExistingAccount",
+                "FamilyValidated",
+                "PreEnrolmentSubmitted",
+                "FileReturned",
+                "DocumentReviewed",
+                "ChangeSubmitted",
+                "ChangeReviewed",
             }
         ),
     ),
     "enrolment": (
-        frozenset({"portail.accounts"}),
-        frozenset({"AccountRegistered", "EmailChanged"}),
+        frozenset({"portail.accounts", "portail.planning"}),
+        frozenset({"AccountRegistered", "EmailChanged", "StructurePublished", "SejourPublished", "RequestDecided"}),
     ),
     "planning": (
         frozenset({"portail.enrolment"}),
@@ -173,6 +181,16 @@ def test_rule_patterns_are_the_routing_contract() -> None:
         (target,) = rule["Targets"]
         assert target["Arn"] == {"Fn::GetAtt": [f"{consumer.capitalize()}Queue", "Arn"]}
         assert not {"Input", "InputPath", "InputTransformer"} & set(target)
+
+
+def test_routes_cover_the_consumers_declared_in_code() -> None:
+    from shared.events import CONSUMERS as DECLARED
+
+    assert set(DECLARED) == set(ROUTES)
+    for consumer, events in DECLARED.items():
+        sources, types = ROUTES[consumer]
+        assert {e.detail_type() for e in events} == types, consumer
+        assert {e.source for e in events} <= sources, consumer
 
 
 def test_every_output_is_exported_under_prefix_and_key() -> None:
@@ -356,7 +374,7 @@ def test_routing_contract_is_covered() -> None:
         "notifications",
         "enrolment",
     }
-    assert expected_consumers("portail.planning", "FamilyValidated") == set()
+    assert expected_consumers("portail.accounts", "FamilyValidationRevoked") == set()
 
 
 def test_delivered_body_is_the_whole_envelope(stack: Stack) -> None:
