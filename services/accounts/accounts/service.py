@@ -279,6 +279,8 @@ def reset_password(body: schemas.PasswordReset, correlation_id: str) -> None:
         raise InvalidInput(INVALID_LINK, code="invalid_token",
                            fields={"token": "Lien invalide ou expiré."}) from None
     _end_sessions(account.account_id)
+    # The lockout message offers a reset as the way out: the new password works at once.
+    LoginThrottle(*LoginThrottle.key(digest(account.email))).delete()
 
 
 # --- e-mail change -----------------------------------------------------------------------------------
