@@ -62,7 +62,12 @@ async function show({ focus = false } = {}) {
   let content;
   let account = null;
   try {
-    account = await currentAccount();
+    try {
+      account = await currentAccount();
+    } catch (error) {
+      // API unreachable: public screens still show, signed-in ones explain the problem.
+      if (route.access === 'family' || route.access === 'staff') throw error;
+    }
     if (mine !== sequence) return;
     const target = redirectFor(route, account, url);
     if (target) {
