@@ -1,72 +1,225 @@
-"""Which e-mail each event sends. Each handler returns what it sent; the consumer stores it with the
-event's id, so a redelivered event sends nothing twice."""
+"""Which e-mail each event sends, and the staff read model that says who to tell about a structure.
+
+The consumer runs each handler once per ``event_id`` (the kernel's claim in this table). On top of that,
+each e-mail is claimed per (event, recipient) before it is sent (:func:`_send`): when a handler sending
+several e-mails fails half-way, the queue retries the event and only the e-mails not yet sent go out.
+
+Staff are told per event, not in a daily digest: the structures are small, a manager acts on a request the
+day it arrives, and a digest would need a scheduler the local stack does not have.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from pynamodb.exceptions import PutError
+
 from notifications import mailer
-from notifications.models import SentEmail
+from notifications.models import ALL_STRUCTURES, Delivery, SentEmail, StaffMember
+from shared import clock, idempotency
 from shared.consumer import Consumer
 from shared.events import accounts as ev
+from shared.events import enrolment as en
+from shared.events.base import Event
 from shared.logs import get_logger
 
 logger = get_logger("notifications")
 consumer = Consumer("notifications", SentEmail, logger)
 ROLE_LABELS = {"admin": "administrateur", "manager": "responsable de structure",
                "coordinator": "coordinateur séjours", "committee": "membre de la commission d'attribution"}
+KIND_LABELS = {"periscolaire": "périscolaire", "creche": "crèche", "sejour": "séjour"}
+SUFFIX = " – Portail Familles"
 
 
-def _send(template: str, to: str, subject: str, **context: Any) -> dict[str, Any]:
-    email = mailer.render(template, to, subject, **context)
-    message_id = mailer.send(email)
+def _send(event: Event, template: str, to: str, subject: str, **context: Any) -> dict[str, Any]:
+    """Send ``template`` to ``to`` for ``event`` unless that e-mail already went out.
+
+    The (event, recipient) is claimed with a conditional put before SES is called; if SES fails the claim
+    is released and the error re-raised, so the queue's retry sends it. A claim left by a worker that died
+    while sending expires after the kernel's lease, like the event's own claim.
+    """
+    email = mailer.render(template, to, subject, **context)  # a template error fails before any claim
+    now = clock.now()
+    pk, sk = Delivery.key(event.event_id, to)
+    record = Delivery(pk, sk, event_id=event.event_id, recipient=to, template=template, status="sending",
+                      claimed_at=int(now.timestamp()), ttl=int((now + idempotency.KEEP).timestamp()))
+    stale = int((now - idempotency.LEASE).timestamp())
+    try:
+        record.save(condition=Delivery.pk.does_not_exist()
+                    | ((Delivery.status == "sending") & (Delivery.claimed_at < stale)))
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            logger.info("e-mail already sent for this event", extra={"template": template,
+                                                                      "event_id": event.event_id})
+            return {"template": template, "subject": subject, "skipped": True}
+        raise
+    try:
+        message_id = mailer.send(email)
+    except Exception:
+        record.delete()
+        raise
+    record.update(actions=[Delivery.status.set("sent"), Delivery.message_id.set(message_id)])
     return {"template": template, "subject": subject, "message_id": message_id}
 
 
+def _send_all(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What a handler sending to several recipients stores with the event."""
+    if not results:
+        return None
+    return {"template": results[0]["template"], "subject": results[0]["subject"],
+            "sent": sum(1 for r in results if "message_id" in r),
+            "skipped": sum(1 for r in results if r.get("skipped"))}
+
+
+# --- staff read model ------------------------------------------------------------------------------
+
+def staff_of(structure_ids: Sequence[str]) -> list[StaffMember]:
+    """Who to tell about these structures: their staff, each address once. A structure nobody works for
+    yet falls back to the administrators, so that no family's request goes unseen."""
+    by_address: dict[str, StaffMember] = {}
+    orphan = False
+    for structure_id in dict.fromkeys(structure_ids):
+        members = StaffMember.of_structure(structure_id)
+        orphan = orphan or not members
+        for member in members:
+            by_address.setdefault(member.email.strip().lower(), member)
+    if orphan:
+        for member in StaffMember.of_structure(ALL_STRUCTURES):
+            if member.role == "admin":
+                by_address.setdefault(member.email.strip().lower(), member)
+    if not by_address:
+        logger.warning("no staff to tell about these structures", extra={"structure_ids": list(structure_ids)})
+    return list(by_address.values())
+
+
+@consumer.on(ev.StaffAccountCreated)
+def staff_account_created(event: ev.StaffAccountCreated) -> dict[str, Any]:
+    """Remember the new staff member under each of their structures; no e-mail (StaffInvited sends it).
+
+    A record that exists already is left alone: it may carry a newer address from EmailChanged.
+    """
+    structures = list(dict.fromkeys(event.structures)) or [ALL_STRUCTURES]
+    for structure_id in structures:
+        pk, sk = StaffMember.key(structure_id, event.account_id)
+        member = StaffMember(pk, sk, account_id=event.account_id, structure_id=structure_id, email=event.email,
+                             first_name=event.first_name, role=event.role, created_at=event.occurred_at,
+                             gsi1pk=StaffMember.account_key(event.account_id), gsi1sk=pk)
+        try:
+            member.save(condition=StaffMember.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    return {"staff_structures": structures}
+
+
+# --- accounts ---------------------------------------------------------------------------------------
+
 @consumer.on(ev.AccountRegistered)
 def account_registered(event: ev.AccountRegistered) -> dict[str, Any]:
-    return _send("confirm_email", event.email, "Confirmez votre adresse e-mail – Portail Familles",
+    return _send(event, "confirm_email", event.email, "Confirmez votre adresse e-mail" + SUFFIX,
                  first_name=event.first_name, token=event.verification_token)
 
 
 @consumer.on(ev.VerificationEmailRequested)
 def verification_requested(event: ev.VerificationEmailRequested) -> dict[str, Any]:
-    return _send("confirm_email", event.email, "Confirmez votre adresse e-mail – Portail Familles",
+    return _send(event, "confirm_email", event.email, "Confirmez votre adresse e-mail" + SUFFIX,
                  first_name=event.first_name, token=event.verification_token)
 
 
 @consumer.on(ev.SignupAttemptedOnExistingAccount)
 def signup_on_existing(event: ev.SignupAttemptedOnExistingAccount) -> dict[str, Any]:
-    return _send("existing_account", event.email, "Vous avez déjà un compte – Portail Familles",
+    return _send(event, "existing_account", event.email, "Vous avez déjà un compte" + SUFFIX,
                  first_name=event.first_name)
 
 
 @consumer.on(ev.PasswordResetRequested)
 def password_reset(event: ev.PasswordResetRequested) -> dict[str, Any]:
-    return _send("password_reset", event.email, "Réinitialisation de votre mot de passe – Portail Familles",
+    return _send(event, "password_reset", event.email, "Réinitialisation de votre mot de passe" + SUFFIX,
                  first_name=event.first_name, token=event.reset_token)
 
 
 @consumer.on(ev.PasswordChanged)
 def password_changed(event: ev.PasswordChanged) -> dict[str, Any]:
-    return _send("password_changed", event.email, "Votre mot de passe a été modifié – Portail Familles",
+    return _send(event, "password_changed", event.email, "Votre mot de passe a été modifié" + SUFFIX,
                  first_name=event.first_name)
 
 
 @consumer.on(ev.EmailChangeRequested)
 def email_change_requested(event: ev.EmailChangeRequested) -> dict[str, Any]:
-    return _send("confirm_new_email", event.new_email, "Confirmez votre nouvelle adresse e-mail – Portail Familles",
+    return _send(event, "confirm_new_email", event.new_email, "Confirmez votre nouvelle adresse e-mail" + SUFFIX,
                  first_name=event.first_name, token=event.confirmation_token)
 
 
 @consumer.on(ev.EmailChanged)
 def email_changed(event: ev.EmailChanged) -> dict[str, Any]:
-    return _send("email_changed", event.old_email, "Votre adresse e-mail a été modifiée – Portail Familles",
+    """Tell the old address; for a staff account, also point its read model at the new one."""
+    for member in StaffMember.by_account.query(StaffMember.account_key(event.account_id)):
+        member.update(actions=[StaffMember.email.set(event.new_email)], condition=StaffMember.pk.exists())
+    return _send(event, "email_changed", event.old_email, "Votre adresse e-mail a été modifiée" + SUFFIX,
                  first_name=event.first_name, new_email=event.new_email)
 
 
 @consumer.on(ev.StaffInvited)
 def staff_invited(event: ev.StaffInvited) -> dict[str, Any]:
-    return _send("staff_invitation", event.email, "Votre compte professionnel – Portail Familles",
+    return _send(event, "staff_invitation", event.email, "Votre compte professionnel" + SUFFIX,
                  first_name=event.first_name, token=event.invitation_token,
                  role_label=ROLE_LABELS.get(event.role, event.role), structures=event.structures)
+
+
+# --- enrolment: to the family ----------------------------------------------------------------------
+
+@consumer.on(en.FamilyValidated)
+def family_validated(event: en.FamilyValidated) -> dict[str, Any] | None:
+    if not event.email:
+        logger.warning("FamilyValidated without an address: no e-mail", extra={"event_id": event.event_id})
+        return None
+    return _send(event, "family_validated", event.email, "Votre dossier est validé" + SUFFIX,
+                 first_name=event.first_name, child_first_name=event.child_first_name,
+                 structure_name=event.structure_name)
+
+
+@consumer.on(en.FileReturned)
+def file_returned(event: en.FileReturned) -> dict[str, Any]:
+    return _send(event, "file_returned", event.email, "Votre dossier est à compléter" + SUFFIX,
+                 first_name=event.first_name, structure_name=event.structure_name, message=event.message)
+
+
+@consumer.on(en.DocumentReviewed)
+def document_reviewed(event: en.DocumentReviewed) -> dict[str, Any] | None:
+    """Only a refused document needs the family to act; an accepted one shows in the portal."""
+    if event.decision != "rejected":
+        return None
+    return _send(event, "document_rejected", event.email, "Un document est à déposer de nouveau" + SUFFIX,
+                 first_name=event.first_name, document_label=event.document_label, reason=event.reason)
+
+
+@consumer.on(en.ChangeReviewed)
+def change_reviewed(event: en.ChangeReviewed) -> dict[str, Any]:
+    approved = event.decision == "approved"
+    subject = "Votre modification est validée" if approved else "Votre modification n'est pas validée"
+    return _send(event, "change_reviewed", event.email, subject + SUFFIX, first_name=event.first_name,
+                 field_label=event.field_label, approved=approved, reason=event.reason)
+
+
+# --- enrolment: to the structures' staff -----------------------------------------------------------
+
+@consumer.on(en.PreEnrolmentSubmitted)
+def pre_enrolment_submitted(event: en.PreEnrolmentSubmitted) -> dict[str, Any] | None:
+    subject = "Nouvelle demande de pré-inscription" + SUFFIX
+    return _send_all([
+        _send(event, "pre_enrolment_submitted", member.email, subject, first_name=member.first_name,
+              family_name=event.family_name, child_first_name=event.child_first_name,
+              kind_label=KIND_LABELS.get(event.kind, event.kind), structure_names=event.structure_names)
+        for member in staff_of(event.structure_ids)
+    ])
+
+
+@consumer.on(en.ChangeSubmitted)
+def change_submitted(event: en.ChangeSubmitted) -> dict[str, Any] | None:
+    subject = "Modifications à valider" + SUFFIX
+    return _send_all([
+        _send(event, "change_submitted", member.email, subject, first_name=member.first_name,
+              family_name=event.family_name, fields=event.fields)
+        for member in staff_of(event.structure_ids)
+    ])

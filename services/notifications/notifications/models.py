@@ -1,9 +1,65 @@
-"""Items of the notifications table: the record of each handled event, with the e-mail it sent."""
+"""Items of the notifications table. Only this service reads or writes that table.
+
+Keys: ``EVENT#<event_id>/PROCESSED`` the record of a handled event, with what it sent (kernel);
+``EVENT#<event_id>/SENT#<address>`` one e-mail of that event to one recipient, claimed before it is sent
+so a retried event never sends it twice; ``STRUCTURE#<structure_id>/STAFF#<account_id>`` the read model
+of who works for a structure (``STRUCTURE#*`` for staff without structures, e.g. administrators), found
+by account through ``gsi1`` (``STAFF#<account_id>`` / ``STRUCTURE#<structure_id>``).
+"""
 
 from __future__ import annotations
 
-from shared.ddb import table_model
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+
+from shared.ddb import gsi, table_model
 from shared.idempotency import processed_model
 
 Base = table_model("notifications")
 SentEmail = processed_model(Base)
+
+ALL_STRUCTURES = "*"
+
+
+class Delivery(Base):
+    """One e-mail of one event to one recipient: ``sending`` while claimed, ``sent`` once SES took it."""
+
+    event_id = UnicodeAttribute()
+    recipient = UnicodeAttribute()
+    template = UnicodeAttribute()
+    status = UnicodeAttribute()
+    claimed_at = NumberAttribute()
+    message_id = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(event_id: str, recipient: str) -> tuple[str, str]:
+        return f"EVENT#{event_id}", f"SENT#{recipient.strip().lower()}"
+
+
+class StaffMember(Base):
+    """A staff account as seen from one structure: who to tell about that structure's families."""
+
+    account_id = UnicodeAttribute()
+    structure_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_account = gsi(1)
+
+    @staticmethod
+    def partition(structure_id: str) -> str:
+        return f"STRUCTURE#{structure_id}"
+
+    @staticmethod
+    def key(structure_id: str, account_id: str) -> tuple[str, str]:
+        return StaffMember.partition(structure_id), f"STAFF#{account_id}"
+
+    @classmethod
+    def of_structure(cls, structure_id: str) -> list[StaffMember]:
+        return list(cls.query(cls.partition(structure_id), cls.sk.startswith("STAFF#")))
+
+    @staticmethod
+    def account_key(account_id: str) -> str:
+        return f"STAFF#{account_id}"
