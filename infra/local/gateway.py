@@ -10,6 +10,7 @@ import base64
 import html
 import json
 import mimetypes
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from infra.local import mailbox
 from infra.local.apps import ROOT
+from shared import settings
 
 WEB_ROOT = ROOT / "web"
 UNAUTHENTICATED = {"error": {"code": "unauthenticated", "fields": {},
@@ -31,7 +33,13 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-PORTAL_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"
+
+
+def portal_csp() -> str:
+    """The portal's content security policy; uploads go straight to S3 (moto locally) by presigned POST."""
+    s3 = os.environ.get("AWS_ENDPOINT_URL") or f"https://{settings.load().documents_bucket}.s3.amazonaws.com"
+    return (f"default-src 'self'; img-src 'self' data: blob:; style-src 'self'; connect-src 'self' {s3}; "
+            "frame-src 'self' blob:; object-src 'none'; frame-ancestors 'none'")
 
 
 def _json(body: Any, status: int) -> Response:
@@ -96,7 +104,7 @@ class Gateway:
         if content_type.startswith("text/") or content_type.endswith("javascript"):
             content_type += "; charset=utf-8"
         return Response(target.read_bytes(), content_type=content_type,
-                        headers={**SECURITY_HEADERS, "Content-Security-Policy": PORTAL_CSP,
+                        headers={**SECURITY_HEADERS, "Content-Security-Policy": portal_csp(),
                                  "Cache-Control": "no-cache"})
 
     def mail_page(self) -> Response:
