@@ -25,8 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--email", required=True)
     staff.add_argument("--first-name", required=True)
     staff.add_argument("--last-name", required=True)
-    staff.add_argument("--civility", choices=["M.", "Mme"], default="Mme")
-    staff.add_argument("--role", choices=["manager", "coordinator", "committee", "admin"], required=True)
+    # Values are checked by schemas.StaffCreate, not argparse ``choices``: its refusals are in French.
+    staff.add_argument("--civility", default="Mme", help="M. ou Mme")
+    staff.add_argument("--role", required=True, help="manager, coordinator, committee ou admin")
     staff.add_argument("--structure", action="append", default=[], help="répétable")
     staff.add_argument("--with-password", action="store_true",
                        help="saisir un mot de passe maintenant au lieu d'envoyer une invitation")
