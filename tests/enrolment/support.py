@@ -52,3 +52,35 @@ def periscolaire(stack: Any, token: str, child_id: str, wednesday: bool = True) 
     created = stack.call("POST", "/api/enrolment/requests", body, token=token)
     assert created.status_code == 201, created.json
     return dict(created.json)
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PERISCOLAIRE_DOCUMENTS = (("vaccinations", True), ("health_form", True), ("insurance", False),
+                          ("mandatory_proofs", False))
+
+
+def upload(stack: Any, token: str, doc_type: str, child_id: str | None = None, content: bytes = PDF) -> str:
+    """Upload a document as the portal does: presigned POST to S3, then confirm. Returns its id."""
+    import requests
+
+    body = {"type": doc_type, "filename": f"{doc_type}.pdf", "content_type": "application/pdf"}
+    if child_id:
+        body["child_id"] = child_id
+    started = stack.call("POST", "/api/enrolment/documents", body, token=token)
+    assert started.status_code == 201, started.json
+    upload = started.json["upload"]
+    sent = requests.post(upload["url"], data=upload["fields"],
+                         files={"file": (body["filename"], content, "application/pdf")}, timeout=10)
+    assert sent.status_code in (200, 201, 204), sent.text
+    document_id = started.json["document"]["document_id"]
+    confirmed = stack.call("POST", f"/api/enrolment/documents/{document_id}/confirm", token=token)
+    assert confirmed.status_code == 200, confirmed.json
+    return str(document_id)
+
+
+def upload_periscolaire_documents(stack: Any, token: str, child_ids: list[str]) -> list[str]:
+    ids = []
+    for doc_type, per_child in PERISCOLAIRE_DOCUMENTS:
+        for child_id in (child_ids if per_child else [None]):
+            ids.append(upload(stack, token, doc_type, child_id))
+    return ids

@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Chalice
 from pydantic import BaseModel
 
-from enrolment import catalogue, family, requests, schemas, staff
+from enrolment import catalogue, family, requests, routes_documents, schemas, staff
 from enrolment.completeness import requirements_view
 from enrolment.handlers import consumer, logger
 from enrolment.models import Outbox
@@ -18,9 +18,9 @@ from shared.http import Api, Req
 from shared.outbox import register_relay
 
 app = Chalice(app_name="portail-enrolment")
-app.api.binary_types.append("application/pdf")
 api = Api(app, logger)
 api.health("enrolment")
+routes_documents.register(api)
 consumer.register(app)
 register_relay(app, "enrolment", Outbox)
 

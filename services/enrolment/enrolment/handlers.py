@@ -8,7 +8,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from enrolment import catalogue
+from enrolment import catalogue, editions
 from enrolment.models import FamilyFile, ProcessedEvent
 from shared.consumer import Consumer
 from shared.events import accounts as ev
@@ -48,3 +48,6 @@ def structure_published(event: planning_ev.StructurePublished) -> dict[str, Any]
 def sejour_published(event: planning_ev.SejourPublished) -> dict[str, Any]:
     catalogue.record("sejour", event.sejour_id, event)
     return {"sejour_id": event.sejour_id}
+
+
+consumer.on(planning_ev.RequestDecided)(editions.record_decision)
