@@ -20,3 +20,21 @@ def module_stack() -> Iterator[Any]:
     with mock_aws():
         outputs = bootstrap.deploy(PREFIX)
         yield Stack(Client(Gateway(APPS)), outputs)
+
+
+@pytest.fixture(autouse=True)
+def _no_traceback_ever(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every response any accounts test receives is checked: no stack trace leaks, and no 500 at all."""
+    from tests.conftest import Stack
+
+    call = Stack.call
+
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        response = call(self, *args, **kwargs)
+        text = response.get_data(as_text=True)
+        assert "Traceback" not in text, text
+        assert 'File "' not in text, text
+        assert response.status_code < 500, (response.status_code, text)
+        return response
+
+    monkeypatch.setattr(Stack, "call", checked)
