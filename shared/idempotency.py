@@ -35,13 +35,25 @@ def processed_model(base: type[Model]) -> type[Any]:
     return ProcessedEvent
 
 
+class EventInProgress(RuntimeError):
+    """The event is being handled by another worker right now; retry after its lease."""
+
+
+def _is_done(model: type[Any], pk: str, sk: str) -> bool:
+    try:
+        return bool(model.get(pk, sk, consistent_read=True).status == "done")
+    except model.DoesNotExist:
+        return False  # the claim was just released: the retry will take it
+
+
 def key(event_id: str) -> tuple[str, str]:
     return f"EVENT#{event_id}", "PROCESSED"
 
 
 def run_once(model: type[Any], event_id: str, detail_type: str,
              action: Callable[[], dict[str, Any] | None]) -> bool:
-    """Run ``action`` unless this event was handled already; True when it ran.
+    """Run ``action`` unless this event was handled already; True when it ran, False when it had run.
+    Raises :class:`EventInProgress` while another worker's claim is fresh, so the message is retried.
 
     Whatever ``action`` returns is stored with the record (notifications keeps the email it sent).
     """
@@ -54,9 +66,12 @@ def run_once(model: type[Any], event_id: str, detail_type: str,
         record.save(condition=model.pk.does_not_exist()
                     | ((model.status == "processing") & (model.claimed_at < stale)))
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        if _is_done(model, pk, sk):
             return False
-        raise
+        # Another worker holds a fresh claim: keep the message in the queue, it comes back later.
+        raise EventInProgress(event_id) from None
     try:
         result = action()
     except Exception:
