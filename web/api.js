@@ -97,6 +97,74 @@ export async function api(path, { method = 'GET', body, auth = true } = {}) {
 export const post = (path, body, options = {}) =>
   api(path, { ...options, method: 'POST', body });
 
+export const put = (path, body, options = {}) =>
+  api(path, { ...options, method: 'PUT', body });
+
+export const del = (path, options = {}) => api(path, { ...options, method: 'DELETE' });
+
+/**
+ * GET a file (e.g. a PDF) with the bearer token. Resolves to {blob, filename}
+ * (filename from Content-Disposition when the server gives one), rejects with
+ * an ApiError like api().
+ */
+export async function fetchFile(path) {
+  const headers = {};
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, { headers, credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'network_error', NETWORK_MESSAGE);
+  }
+  if (!response.ok) {
+    let err = {};
+    try {
+      err = (await response.json()).error || {};
+    } catch {
+      err = {};
+    }
+    if (response.status === 401 && token) {
+      clearToken();
+      window.dispatchEvent(new CustomEvent('pf:session-expired'));
+    }
+    throw new ApiError(response.status, err.code || `http_${response.status}`,
+      err.message || GENERIC_MESSAGE, err.fields || {});
+  }
+  const disposition = response.headers.get('Content-Disposition') || '';
+  const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+  const plain = /filename="?([^";]+)"?/i.exec(disposition);
+  let filename = null;
+  if (utf8) {
+    try {
+      filename = decodeURIComponent(utf8[1]);
+    } catch {
+      filename = null;
+    }
+  }
+  return { blob: await response.blob(), filename: filename || (plain && plain[1]) || null };
+}
+
+/**
+ * Send a file straight to the storage (S3 presigned POST): every field the API
+ * gave first, the file last as "file". No token: the URL is another origin.
+ */
+export async function uploadToStorage(upload, file) {
+  const form = new FormData();
+  for (const [key, value] of Object.entries(upload.fields || {})) form.append(key, value);
+  form.append('file', file);
+  let response;
+  try {
+    response = await fetch(upload.url, { method: 'POST', body: form, credentials: 'omit' });
+  } catch {
+    throw new ApiError(0, 'network_error', NETWORK_MESSAGE);
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, 'upload_failed',
+      "L'envoi du fichier a échoué. Vérifiez votre connexion internet et recommencez.");
+  }
+}
+
 /**
  * Send the token of an emailed one-time link (POST {token}). A success is
  * remembered in this tab, so coming back to the page (back button, reload)

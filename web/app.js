@@ -20,11 +20,42 @@ const ROUTES = {
   '/mot-de-passe/nouveau': { load: page('reset-password') },
   '/mon-compte': { load: page('account'), access: 'family' },
   '/mon-compte/profil': { load: page('profile'), access: 'family' },
+  '/mon-compte/foyer': { load: page('household'), access: 'family' },
+  '/mon-compte/enfants': { load: page('children'), access: 'family' },
+  '/mon-compte/scolarite': { load: page('school'), access: 'family' },
+  '/mon-compte/preinscriptions/periscolaire': { load: page('requests'), access: 'family', variant: 'periscolaire' },
+  '/mon-compte/preinscriptions/creche': { load: page('requests'), access: 'family', variant: 'creche' },
+  '/mon-compte/preinscriptions/sejours': { load: page('requests'), access: 'family', variant: 'sejour' },
+  '/mon-compte/documents': { load: page('documents'), access: 'family' },
+  '/mon-compte/editions': { load: page('editions'), access: 'family' },
   '/confirmer-nouvel-email': { load: page('confirm-new-email') },
   '/gestion/connexion': { load: page('login'), access: 'guest', variant: 'staff' },
   '/gestion': { load: page('staff-home'), access: 'staff' },
+  '/gestion/dossiers': { load: page('staff-requests'), access: 'staff' },
+  '/gestion/modifications': { load: page('staff-changes'), access: 'staff' },
 };
+// Paths with an identifier: the captured part is given to the page as ctx.params.id.
+const PATTERNS = [
+  [/^\/mon-compte\/enfants\/([^/]+)$/, { load: page('child'), access: 'family' }],
+  [/^\/gestion\/familles\/([^/]+)$/, { load: page('staff-family'), access: 'staff' }],
+];
 const NOT_FOUND = { load: page('not-found') };
+
+/** The route of a path and its parameters ({id}), or the not-found page. */
+function routeFor(path) {
+  if (ROUTES[path]) return { route: ROUTES[path], params: {} };
+  for (const [pattern, route] of PATTERNS) {
+    const match = pattern.exec(path);
+    if (match) {
+      let id = match[1];
+      try {
+        id = decodeURIComponent(id);
+      } catch { /* keep it as typed */ }
+      return { route, params: { id } };
+    }
+  }
+  return { route: NOT_FOUND, params: {} };
+}
 
 const main = document.getElementById('contenu');
 let sequence = 0;
@@ -57,7 +88,7 @@ async function show({ focus = false } = {}) {
   const mine = ++sequence;
   const url = new URL(window.location.href);
   const path = normalise(url.pathname);
-  const route = ROUTES[path] || NOT_FOUND;
+  const { route, params } = routeFor(path);
 
   let content;
   let account = null;
@@ -78,7 +109,7 @@ async function show({ focus = false } = {}) {
     const module = await route.load();
     if (mine !== sequence) return;
     content = await module.render({
-      query: url.searchParams, path, route, account, navigate,
+      query: url.searchParams, path, route, params, account, navigate,
     });
   } catch (error) {
     console.error(error);
@@ -155,8 +186,8 @@ function onLinkClick(event) {
 }
 
 window.addEventListener('pf:session-expired', () => {
-  const route = ROUTES[normalise(window.location.pathname)];
-  if (!route || (route.access !== 'family' && route.access !== 'staff')) return;
+  const { route } = routeFor(normalise(window.location.pathname));
+  if (route.access !== 'family' && route.access !== 'staff') return;
   setFlash('Votre session a expiré. Veuillez vous reconnecter.', 'info');
   const here = window.location.pathname + window.location.search;
   navigate(`${loginPathFor(window.location.pathname)}?retour=${encodeURIComponent(here)}`,

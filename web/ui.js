@@ -34,7 +34,8 @@ const requiredMark = () => h('span', { class: 'required', 'aria-hidden': 'true' 
 export const requiredNote = () =>
   h('p', { class: 'required-note' }, "Les champs marqués d'un * sont obligatoires.");
 
-function describe(control, id, on) {
+/** Add (on) or remove an id in a control's aria-describedby. */
+export function describe(control, id, on = true) {
   const ids = new Set((control.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean));
   if (on) ids.add(id);
   else ids.delete(id);
@@ -46,13 +47,16 @@ function describe(control, id, on) {
  * A labelled input. `name` is the API field name (e.g. "address.postal_code"):
  * server errors for that name are shown under this input.
  */
+export const idFor = (idPrefix, name) => `${idPrefix}-${name.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
+
 export function field({
   name, label, type = 'text', required = false, hint, value = '', autocomplete,
-  inputmode, maxlength, spellcheck, idPrefix = 'f',
+  inputmode, maxlength, spellcheck, idPrefix = 'f', min, max, step, accept,
 }) {
-  const id = `${idPrefix}-${name.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
+  const id = idFor(idPrefix, name);
   const input = h('input', {
-    id, name, type, value, autocomplete, inputmode, maxlength, spellcheck,
+    id, name, type, value: type === 'file' ? null : value, autocomplete, inputmode, maxlength,
+    spellcheck, min, max, step, accept,
     required, 'aria-required': required ? 'true' : null, 'data-field': name,
   });
   const parts = [h('label', { for: id }, label, required ? requiredMark() : null)];
@@ -65,14 +69,35 @@ export function field({
   return h('div', { class: 'field' }, parts);
 }
 
+/** A labelled multi-line text input (same conventions as field()). */
+export function textareaField({
+  name, label, required = false, hint, value = '', maxlength, rows = 3, idPrefix = 'f',
+}) {
+  const id = idFor(idPrefix, name);
+  const area = h('textarea', {
+    id, name, rows, maxlength, required, 'aria-required': required ? 'true' : null, 'data-field': name,
+  });
+  area.value = value || '';
+  const parts = [h('label', { for: id }, label, required ? requiredMark() : null)];
+  if (hint) {
+    parts.push(h('p', { class: 'hint', id: `${id}-hint` }, hint));
+    describe(area, `${id}-hint`, true);
+  }
+  parts.push(h('p', { class: 'field-error', id: `${id}-error`, hidden: true }), area);
+  return h('div', { class: 'field' }, parts);
+}
+
 /** Radio buttons in a fieldset (role radiogroup so it can be aria-required). */
-export function radioGroup({ name, legend, options, required = false, value = '', idPrefix = 'f' }) {
-  const id = `${idPrefix}-${name}`;
+export function radioGroup({
+  name, legend, options, required = false, value = '', idPrefix = 'f', hint,
+}) {
+  const id = idFor(idPrefix, name);
   const group = h('fieldset', {
     class: 'field radios', id, role: 'radiogroup', 'data-field': name,
     'aria-required': required ? 'true' : null,
   },
   h('legend', {}, legend, required ? requiredMark() : null),
+  hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null,
   h('p', { class: 'field-error', id: `${id}-error`, hidden: true }),
   h('div', { class: 'radio-list' }, options.map((opt, i) => h('div', { class: 'radio' },
     h('input', {
@@ -80,11 +105,28 @@ export function radioGroup({ name, legend, options, required = false, value = ''
     }),
     h('label', { for: `${id}-${i}` }, opt.label),
   ))));
+  if (hint) describe(group, `${id}-hint`, true);
   return group;
 }
 
+/** "Oui" / "Non" radio buttons; `value` is true, false or null (not answered). */
+export function yesNoGroup({ name, legend, value = null, required = false, idPrefix = 'f', hint }) {
+  return radioGroup({
+    name, legend, required, idPrefix, hint,
+    value: value === true ? 'true' : value === false ? 'false' : '',
+    options: [{ value: 'true', label: 'Oui' }, { value: 'false', label: 'Non' }],
+  });
+}
+
+/** The answer of a yesNoGroup in `form`: true, false or null. */
+export function yesNoValue(form, name) {
+  const control = form.elements.namedItem(name);
+  const value = control ? control.value : '';
+  return value === 'true' ? true : value === 'false' ? false : null;
+}
+
 export function checkbox({ name, label, required = false, checked = false, idPrefix = 'f' }) {
-  const id = `${idPrefix}-${name}`;
+  const id = idFor(idPrefix, name);
   return h('div', { class: 'field checkbox' },
     h('p', { class: 'field-error', id: `${id}-error`, hidden: true }),
     h('div', { class: 'check' },
@@ -95,12 +137,14 @@ export function checkbox({ name, label, required = false, checked = false, idPre
       h('label', { for: id }, label, required ? requiredMark() : null)));
 }
 
-export function selectField({ name, label, options, required = false, value = '', idPrefix = 'f', hint }) {
-  const id = `${idPrefix}-${name}`;
+export function selectField({
+  name, label, options, required = false, value = '', idPrefix = 'f', hint, placeholder = '— Choisir —',
+}) {
+  const id = idFor(idPrefix, name);
   const select = h('select', {
     id, name, required, 'aria-required': required ? 'true' : null, 'data-field': name,
   },
-  h('option', { value: '' }, '— Choisir —'),
+  h('option', { value: '' }, placeholder),
   options.map((opt) => h('option', { value: opt.value, selected: opt.value === value }, opt.label)));
   const parts = [h('label', { for: id }, label, required ? requiredMark() : null)];
   if (hint) {
@@ -162,7 +206,9 @@ export const errorSummary = () =>
   h('div', { class: 'alert alert-error error-summary', role: 'alert', tabindex: '-1', hidden: true });
 
 function focusControl(control) {
-  const target = control.matches('fieldset') ? control.querySelector('input') : control;
+  const target = control.matches('fieldset')
+    ? control.querySelector('input, select, textarea') || control
+    : control;
   target.focus();
 }
 
@@ -306,7 +352,167 @@ export function isFrenchMobile(value) {
   return /^(?:0|\+33|0033)[67]\d{8}$/.test(compact);
 }
 
+/** Any French number, landline or mobile: 10 digits starting with 0, or +33. */
+export function isFrenchPhone(value) {
+  const compact = value.replace(/[\s.()-]/g, '');
+  return /^(?:0|\+33|0033)[1-9]\d{8}$/.test(compact);
+}
+
+/** A fieldset grouping several fields under a legend (no error of its own). */
+export function group(legend, attrs, ...children) {
+  return h('fieldset', { class: 'group', ...attrs }, h('legend', {}, legend), children);
+}
+
 export const formValue = (form, name) => {
   const control = form.elements.namedItem(name);
   return control && typeof control.value === 'string' ? control.value.trim() : '';
 };
+
+// --- repeated rows ---------------------------------------------------------
+
+/**
+ * A list of small identical forms (vaccinations, authorised persons…) with
+ * "Ajouter" and "Supprimer" buttons. `name` is the API list (e.g.
+ * "medical.vaccinations"): each input is named "<name>.<index>.<key>", so a
+ * server error such as "medical.vaccinations.0.date" lands on its input.
+ * columns: [{key, label, type, required, hint, autocomplete, inputmode}].
+ * Returns {node, values(), check()}; values() drops the rows left empty.
+ */
+export function repeater({
+  name, legend, hint, columns, rows = [], itemLabel, addLabel, emptyText, idPrefix = 'f', max = 20,
+}) {
+  const id = idFor(idPrefix, name);
+  let data = rows.map((row) => ({ ...row }));
+  const list = h('div', { class: 'repeater-rows' });
+  const empty = h('p', { class: 'repeater-empty' }, emptyText || 'Aucune ligne pour le moment.');
+  const add = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, addLabel);
+  const node = h('fieldset', { class: 'field repeater', id, 'data-field': name, tabindex: '-1' },
+    h('legend', {}, legend),
+    hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null,
+    h('p', { class: 'field-error', id: `${id}-error`, hidden: true }),
+    empty, list, h('div', { class: 'repeater-add' }, add));
+  if (hint) describe(node, `${id}-hint`, true);
+
+  const inputName = (index, key) => `${name}.${index}.${key}`;
+
+  function read() {
+    data = [...list.children].map((row, index) => Object.fromEntries(columns.map((col) => {
+      const input = row.querySelector(`[name="${CSS.escape(inputName(index, col.key))}"]`);
+      return [col.key, input ? input.value.trim() : ''];
+    })));
+  }
+
+  function draw() {
+    list.replaceChildren(...data.map((row, index) => {
+      const number = index + 1;
+      const remove = h('button', {
+        type: 'button', class: 'btn-link repeater-remove',
+        onclick: () => {
+          read();
+          data.splice(index, 1);
+          draw();
+          const rowsLeft = list.children;
+          const target = rowsLeft.length
+            ? rowsLeft[Math.min(index, rowsLeft.length - 1)].querySelector('input')
+            : add;
+          target.focus();
+        },
+      }, 'Supprimer', h('span', { class: 'sr-only' }, ` : ${itemLabel} ${number}`));
+      return h('fieldset', { class: 'repeater-row' },
+        h('legend', {}, `${itemLabel} ${number}`),
+        h('div', { class: 'repeater-fields' }, columns.map((col) => field({
+          name: inputName(index, col.key), label: col.label, type: col.type || 'text',
+          required: col.required, hint: col.hint, value: row[col.key] || '', idPrefix,
+          autocomplete: col.autocomplete || 'off', inputmode: col.inputmode, max: col.max,
+        }))),
+        remove);
+    }));
+    empty.hidden = data.length > 0;
+    add.hidden = data.length >= max;
+  }
+
+  add.addEventListener('click', () => {
+    read();
+    data.push(Object.fromEntries(columns.map((col) => [col.key, ''])));
+    draw();
+    list.lastElementChild.querySelector('input').focus();
+  });
+  draw();
+
+  const isEmpty = (row) => columns.every((col) => !row[col.key]);
+  return {
+    node,
+    /** The filled rows; empty rows are removed first so indexes match the API's. */
+    values() {
+      read();
+      if (data.some(isEmpty)) {
+        data = data.filter((row) => !isEmpty(row));
+        draw();
+      }
+      return data.map((row) => ({ ...row }));
+    },
+    /** {"<name>.<i>.<key>": message} for each required cell left empty in a filled row. */
+    check(messages = {}) {
+      const errors = {};
+      this.values().forEach((row, index) => {
+        for (const col of columns) {
+          if (col.required && !row[col.key]) {
+            errors[inputName(index, col.key)] = messages[col.key] || `Complétez : ${col.label}.`;
+          }
+        }
+      });
+      return errors;
+    },
+  };
+}
+
+// --- decisions with a reason -------------------------------------------------
+
+/**
+ * A button that opens a small form asking for a reason (refusal, message to the
+ * family), then calls onSubmit(text). Errors of the API (any field) show under
+ * the text area. Returns {toggle, form}: place both.
+ */
+export function reasonDisclosure({
+  idPrefix, openLabel, srSuffix = '', fieldLabel, hint, submitLabel, requiredMessage, onSubmit,
+}) {
+  const formId = `${idPrefix}-form`;
+  const toggle = h('button', {
+    type: 'button', class: 'btn btn-secondary btn-small', 'aria-expanded': 'false', 'aria-controls': formId,
+  }, openLabel, srSuffix ? h('span', { class: 'sr-only' }, ` : ${srSuffix}`) : null);
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-small' }, submitLabel);
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, 'Annuler');
+  const form = h('form', { novalidate: true, id: formId, class: 'reason-form', hidden: true },
+    errorSummary(),
+    textareaField({ name: 'reason', label: fieldLabel, required: true, hint, idPrefix, maxlength: 2000 }),
+    h('div', { class: 'form-actions' }, cancel, submit));
+  const area = form.querySelector('textarea');
+  const setOpen = (open) => {
+    form.hidden = !open;
+    toggle.setAttribute('aria-expanded', String(open));
+  };
+  toggle.addEventListener('click', () => {
+    setOpen(form.hidden);
+    if (!form.hidden) area.focus();
+  });
+  cancel.addEventListener('click', () => {
+    clearErrors(form);
+    setOpen(false);
+    toggle.focus();
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const text = area.value.trim();
+    if (!text) {
+      showErrors(form, { message: requiredMessage, fields: { reason: requiredMessage } });
+      return;
+    }
+    try {
+      await busy(submit, () => onSubmit(text), 'Envoi…');
+    } catch (error) {
+      const messages = Object.values(error.fields || {});
+      showErrors(form, { message: error.message, fields: { reason: messages[0] || error.message } });
+    }
+  });
+  return { toggle, form };
+}

@@ -1,37 +1,103 @@
-// "/mon-compte/profil" — personal information, change of e-mail, change of password.
+// "/mon-compte/profil" — personal information (the family file's profile,
+// PUT /api/enrolment/family/profile), change of e-mail, change of password.
 
-import { post } from '../api.js';
+import { post, put } from '../api.js';
 import {
-  h, field, pageTitle, breadcrumb, requiredNote, errorSummary, showErrors, clearErrors, busy,
-  statusRegion, announce, showPasswordsToggle, EMAIL_RE,
+  h, field, radioGroup, group, pageTitle, requiredNote, errorSummary, showErrors, clearErrors, busy,
+  statusRegion, announce, showPasswordsToggle, formValue, EMAIL_RE, POSTAL_CODE_RE, isFrenchMobile,
+  isFrenchPhone,
 } from '../ui.js';
 import { currentAccount, endSession, setFlash } from '../session.js';
 import { newPasswordFields } from './reset-password.js';
+import {
+  ENROLMENT, loadFamily, frenchPhone, pendingOf, markPending, announceSaved, accountCrumbs, CIVILITIES,
+} from '../family-file.js';
 
-const CIVILITY = { 'M.': 'Monsieur', Mme: 'Madame' };
+export { frenchPhone };
 
-/** "+33612345678" (as stored) -> "06 12 34 56 78". */
-export function frenchPhone(value) {
-  const match = /^\+33([1-9]\d{8})$/.exec(value || '');
-  return match ? `0${match[1]}`.replace(/(\d{2})(?=\d)/g, '$1 ') : value;
+const compactPhone = (value) => value.replace(/[\s.()-]/g, '');
+
+/** The profile to show: the file's, or what the account knows while it is still empty. */
+function initialProfile(file, account) {
+  if (file && file.profile) return file.profile;
+  return {
+    civility: account.civility, last_name: account.last_name, first_name: account.first_name,
+    address: account.address || {}, mobile_phone: account.phone,
+  };
 }
 
-function identity(account) {
-  const a = account.address || {};
-  const rows = [
-    ['Civilité', CIVILITY[account.civility] || account.civility],
-    ['Nom', account.last_name],
-    ['Prénom', account.first_name],
-    ['Adresse e-mail', account.email],
-    ['Téléphone mobile', frenchPhone(account.phone)],
-    ['Adresse postale', [a.line1, a.line2, [a.postal_code, a.city].filter(Boolean).join(' ')].filter(Boolean)],
-  ];
-  return h('dl', { class: 'details' }, rows.map(([term, value]) => [
-    h('dt', {}, term),
-    h('dd', {}, Array.isArray(value)
-      ? value.map((line, i) => [i ? h('br') : null, line])
-      : value || 'Non renseigné'),
-  ]));
+function profileForm(file, account) {
+  const p = 'profile';
+  const v = initialProfile(file, account);
+  const a = v.address || {};
+  const done = statusRegion();
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Enregistrer mon profil');
+  const form = h('form', { novalidate: true, 'aria-labelledby': `${p}-title`, class: 'file-form' },
+    errorSummary(), requiredNote(),
+    radioGroup({ name: 'civility', legend: 'Civilité', options: CIVILITIES, required: true, value: v.civility || '', idPrefix: p }),
+    field({ name: 'last_name', label: 'Nom', required: true, value: v.last_name || '', autocomplete: 'family-name', idPrefix: p }),
+    field({ name: 'first_name', label: 'Prénom', required: true, value: v.first_name || '', autocomplete: 'given-name', idPrefix: p }),
+    group('Adresse postale', { 'data-pending': 'address' },
+      field({ name: 'address.line1', label: 'Adresse', required: true, value: a.line1 || '', autocomplete: 'address-line1', idPrefix: p, hint: 'Numéro et nom de la voie' }),
+      field({ name: 'address.line2', label: "Complément d'adresse", value: a.line2 || '', autocomplete: 'address-line2', idPrefix: p, hint: 'Bâtiment, étage, lieu-dit… (facultatif)' }),
+      field({ name: 'address.postal_code', label: 'Code postal', required: true, value: a.postal_code || '', autocomplete: 'postal-code', inputmode: 'numeric', maxlength: 5, idPrefix: p, hint: '5 chiffres, par exemple 67590' }),
+      field({ name: 'address.city', label: 'Ville', required: true, value: a.city || '', autocomplete: 'address-level2', idPrefix: p })),
+    group('Téléphones', {},
+      field({ name: 'mobile_phone', label: 'Téléphone mobile', type: 'tel', required: true, value: frenchPhone(v.mobile_phone) || '', autocomplete: 'tel', idPrefix: p, hint: 'Format attendu : 06 12 34 56 78' }),
+      field({ name: 'home_phone', label: 'Téléphone fixe', type: 'tel', value: frenchPhone(v.home_phone) || '', autocomplete: 'tel', idPrefix: p, hint: 'Facultatif. Format attendu : 03 88 12 34 56' })),
+    group('Informations professionnelles', {},
+      field({ name: 'profession', label: 'Profession', value: v.profession || '', autocomplete: 'organization-title', idPrefix: p }),
+      field({ name: 'employer', label: 'Employeur', value: v.employer || '', autocomplete: 'organization', idPrefix: p }),
+      field({ name: 'work_phone', label: 'Téléphone professionnel', type: 'tel', value: frenchPhone(v.work_phone) || '', autocomplete: 'off', idPrefix: p, hint: 'Facultatif. Format attendu : 03 88 12 34 56' })),
+    h('div', { class: 'form-actions' }, submit));
+  markPending(form, pendingOf(file, 'profile'));
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    done.replaceChildren();
+    const get = (name) => formValue(form, name);
+    const fields = {};
+    if (!get('civility')) fields.civility = 'Indiquez votre civilité.';
+    if (!get('last_name')) fields.last_name = 'Indiquez votre nom.';
+    if (!get('first_name')) fields.first_name = 'Indiquez votre prénom.';
+    if (!get('address.line1')) fields['address.line1'] = 'Indiquez votre adresse.';
+    if (!get('address.postal_code')) fields['address.postal_code'] = 'Indiquez votre code postal.';
+    else if (!POSTAL_CODE_RE.test(get('address.postal_code'))) fields['address.postal_code'] = 'Le code postal doit contenir 5 chiffres.';
+    if (!get('address.city')) fields['address.city'] = 'Indiquez votre ville.';
+    if (!get('mobile_phone')) fields.mobile_phone = 'Indiquez votre numéro de téléphone mobile.';
+    else if (!isFrenchMobile(get('mobile_phone'))) fields.mobile_phone = "Le numéro n'est pas un mobile français valide. Format attendu : 06 12 34 56 78";
+    for (const name of ['home_phone', 'work_phone']) {
+      if (get(name) && !isFrenchPhone(get(name))) fields[name] = 'Saisissez un numéro de téléphone français à 10 chiffres.';
+    }
+    if (Object.keys(fields).length) {
+      showErrors(form, { message: 'Veuillez corriger les erreurs signalées.', fields });
+      return;
+    }
+    const body = {
+      civility: get('civility'), last_name: get('last_name'), first_name: get('first_name'),
+      address: {
+        line1: get('address.line1'), line2: get('address.line2'),
+        postal_code: get('address.postal_code'), city: get('address.city'),
+      },
+      mobile_phone: compactPhone(get('mobile_phone')),
+      home_phone: get('home_phone') ? compactPhone(get('home_phone')) : null,
+      profession: get('profession'), employer: get('employer'),
+      work_phone: get('work_phone') ? compactPhone(get('work_phone')) : null,
+    };
+    try {
+      const saved = await busy(submit, () => put(`${ENROLMENT}/family/profile`, body), 'Enregistrement…');
+      clearErrors(form);
+      const pending = pendingOf(saved, 'profile');
+      markPending(form, pending);
+      announceSaved(done, pending, 'Votre profil est enregistré.');
+    } catch (error) {
+      showErrors(form, { message: error.message, fields: error.fields });
+    }
+  });
+  return h('section', { class: 'panel panel-wide', 'aria-labelledby': `${p}-title` },
+    h('h2', { id: `${p}-title` }, 'Mes informations personnelles'),
+    h('p', {}, 'Adresse postale, téléphone, informations professionnelles. Une fois votre dossier validé, chaque modification devra être validée par le responsable de la structure.'),
+    form, done);
 }
 
 function emailForm(account) {
@@ -125,12 +191,10 @@ export async function render({ navigate }) {
     navigate('/connexion?retour=%2Fmon-compte%2Fprofil', { replace: true });
     return h('div');
   }
+  const file = await loadFamily();
   return h('div', { class: 'profile' },
-    breadcrumb([{ label: 'Accueil', href: '/' }, { label: 'Mon compte', href: '/mon-compte' }, { label: 'Mon profil' }]),
+    accountCrumbs({ label: 'Mon profil' }),
     pageTitle('Mon profil'),
-    h('section', { class: 'panel', 'aria-labelledby': 'profile-info' },
-      h('h2', { id: 'profile-info' }, 'Mes informations personnelles'),
-      identity(account),
-      h('p', { class: 'hint' }, "La modification de l'adresse postale, du téléphone et des informations professionnelles sera bientôt disponible. Toute modification devra être validée par le responsable de la structure.")),
+    profileForm(file, account),
     h('div', { class: 'panels' }, emailForm(account), passwordForm(navigate, account.email)));
 }

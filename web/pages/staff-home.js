@@ -1,5 +1,5 @@
-// "/gestion" — back-office home: who is signed in, what is coming, and for
-// the administrator the professional accounts (create + list).
+// "/gestion" — back-office home: who is signed in, the tools ("Validation des
+// dossiers" is open), and for the administrator the professional accounts.
 
 import { api, post } from '../api.js';
 import {
@@ -11,7 +11,7 @@ import { ROLE_LABELS } from '../session.js';
 const STAFF_ROLES = ['manager', 'coordinator', 'committee', 'admin'];
 
 const TILES = [
-  { name: 'Validation des dossiers', text: 'Valider les comptes, les dossiers des familles, les modifications d\'informations et les documents.' },
+  { name: 'Validation des dossiers', href: '/gestion/dossiers', roles: ['manager', 'coordinator', 'admin'], text: 'Valider les comptes, les dossiers des familles, les modifications d\'informations et les documents.' },
   { name: 'Demandes de réservation', text: 'Consulter les demandes et y répondre : acceptée, partiellement acceptée, liste d\'attente ou refusée.' },
   { name: "Commission d'attribution", text: 'Préparer, simuler et publier les décisions de la commission d\'attribution des places.' },
   { name: "Liste d'attente", text: 'Suivre la liste d\'attente et proposer les places qui se libèrent.' },
@@ -124,10 +124,13 @@ export function render({ account }) {
       h('dt', {}, 'Rôle'), h('dd', {}, ROLE_LABELS[account.role] || account.role),
       h('dt', {}, 'Structures'), h('dd', {}, structuresText(account.structures, account.role))),
     h('h2', {}, 'Mes outils'),
-    h('ul', { class: 'tiles', 'aria-label': 'Outils de gestion' }, TILES.map((t, i) => h('li', { class: 'tile tile-soon' },
-      h('article', { 'aria-labelledby': `staff-tile-${i}` },
-        h('h3', { id: `staff-tile-${i}` }, t.name),
-        h('p', { class: 'badge' }, 'Bientôt disponible'),
-        h('p', {}, t.text))))),
+    h('ul', { class: 'tiles', 'aria-label': 'Outils de gestion' }, TILES.map((t, i) => {
+      const active = t.href && (!t.roles || t.roles.includes(account.role));
+      return h('li', { class: `tile ${active ? 'tile-active' : 'tile-soon'}` },
+        h('article', { 'aria-labelledby': `staff-tile-${i}` },
+          h('h3', { id: `staff-tile-${i}` }, active ? h('a', { href: t.href, class: 'tile-link' }, t.name) : t.name),
+          active ? null : h('p', { class: 'badge' }, 'Bientôt disponible'),
+          h('p', {}, t.text)));
+    })),
     adminSection);
 }
