@@ -156,8 +156,8 @@ def test_family_signs_up_confirms_email_and_sees_mon_compte(page, live_stack, ar
     expect(tiles).to_have_text(TILES)
     expect(page.get_by_role("link", name="Mon profil")).to_have_attribute("href", "/mon-compte/profil")
     foyer = page.get_by_role("article", name="Mon foyer")
-    expect(foyer).to_contain_text("Bientôt disponible")
-    expect(foyer.get_by_role("link")).to_have_count(0)
+    expect(foyer.get_by_role("link", name="Mon foyer")).to_have_attribute("href", "/mon-compte/foyer")
+    expect(main.get_by_text("Bientôt disponible")).to_have_count(0)
     expect(main).to_contain_text("Mon compte doit être validé par le responsable de la structure")
 
     page.set_viewport_size({"width": 390, "height": 844})
