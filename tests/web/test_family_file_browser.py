@@ -35,9 +35,11 @@ PERISCOLAIRE_DOCS = [("vaccinations", True), ("health_form", True), ("insurance"
 
 # --- HTTP helpers (what a test is not about) ------------------------------------------------------
 
+
 def http(base: str, method: str, path: str, body: object = None, token: str | None = None) -> tuple[int, object]:
-    request = urllib.request.Request(base + path, method=method,
-                                     data=json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(
+        base + path, method=method, data=json.dumps(body).encode() if body is not None else None
+    )
     request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -62,8 +64,12 @@ def presigned_post(url: str, fields: dict[str, str], filename: str, content: byt
     parts = []
     for key, value in fields.items():
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode())
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-                 f"Content-Type: {content_type}\r\n\r\n".encode() + content + b"\r\n")
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
     parts.append(f"--{boundary}--\r\n".encode())
     request = urllib.request.Request(url, method="POST", data=b"".join(parts))
     request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
@@ -86,12 +92,28 @@ def new_family(live_stack, last_name: str = "Dupont", first_name: str = "Marie")
     """A confirmed family account whose file is open (signup, e-mailed link, login)."""
     base = live_stack.base_url.rstrip("/")
     email = f"famille-{uuid.uuid4().hex[:12]}@example.org"
-    ok(http(base, "POST", "/api/accounts/signup", {
-        "civility": "Mme", "last_name": last_name, "first_name": first_name, "email": email,
-        "phone": "0612345678",
-        "address": {"line1": "12 rue des Vosges", "line2": "", "postal_code": "67590",
-                    "city": "Schweighouse-sur-Moder"},
-        "password": PASSWORD, "accept_terms": True}))
+    ok(
+        http(
+            base,
+            "POST",
+            "/api/accounts/signup",
+            {
+                "civility": "Mme",
+                "last_name": last_name,
+                "first_name": first_name,
+                "email": email,
+                "phone": "0612345678",
+                "address": {
+                    "line1": "12 rue des Vosges",
+                    "line2": "",
+                    "postal_code": "67590",
+                    "city": "Schweighouse-sur-Moder",
+                },
+                "password": PASSWORD,
+                "accept_terms": True,
+            },
+        )
+    )
     mail = wait_for_mail(live_stack, email, "/confirmer-email?token=")
     token = parse_qs(urlsplit(link_path(mail["text"], "/confirmer-email?token=")).query)["token"][0]
     ok(http(base, "POST", "/api/accounts/verify", {"token": token}))
@@ -108,10 +130,20 @@ def new_family(live_stack, last_name: str = "Dupont", first_name: str = "Marie")
 
 
 CHILD = {
-    "last_name": "Dupont", "first_name": "Léa", "sex": "F", "birth_date": "2018-03-14",
-    "medical": {"doctor_name": "Dr Weber", "doctor_phone": "0388123456",
-                "vaccinations": [{"name": "DTP", "date": "2019-05-02"}], "allergies": "", "diet": "",
-                "pai": False, "treatments": "", "notes": ""},
+    "last_name": "Dupont",
+    "first_name": "Léa",
+    "sex": "F",
+    "birth_date": "2018-03-14",
+    "medical": {
+        "doctor_name": "Dr Weber",
+        "doctor_phone": "0388123456",
+        "vaccinations": [{"name": "DTP", "date": "2019-05-02"}],
+        "allergies": "",
+        "diet": "",
+        "pai": False,
+        "treatments": "",
+        "notes": "",
+    },
     "authorisations": {"photos": True, "leave_alone": False, "transport": True, "emergency_care": True},
     "authorised_persons": [{"name": "Anne Dupont", "relationship": "Grand-mère", "phone": "0611223344"}],
 }
@@ -120,40 +152,111 @@ CHILD = {
 def complete_file(live_stack, family: Family, documents: bool = True, submit: bool = True) -> Family:
     """Profile, household, a child with school, a périscolaire request, its documents, submitted."""
     base, token = live_stack.base_url.rstrip("/"), family.token
-    ok(http(base, "PUT", "/api/enrolment/family/profile", {
-        "civility": "Mme", "last_name": family.last_name, "first_name": family.first_name,
-        "address": {"line1": "12 rue des Vosges", "line2": "", "postal_code": "67590",
-                    "city": "Schweighouse-sur-Moder"}, "mobile_phone": "0612345678"}, token))
-    ok(http(base, "PUT", "/api/enrolment/family/household", {
-        "spouse": None,
-        "billing": {"name": f"{family.first_name} {family.last_name}",
-                    "address": {"line1": "12 rue des Vosges", "line2": "", "postal_code": "67590",
-                                "city": "Schweighouse-sur-Moder"}},
-        "allocataire": {"regime": "CAF", "number": "1234567"}, "quotient": None, "other_children": []}, token))
+    ok(
+        http(
+            base,
+            "PUT",
+            "/api/enrolment/family/profile",
+            {
+                "civility": "Mme",
+                "last_name": family.last_name,
+                "first_name": family.first_name,
+                "address": {
+                    "line1": "12 rue des Vosges",
+                    "line2": "",
+                    "postal_code": "67590",
+                    "city": "Schweighouse-sur-Moder",
+                },
+                "mobile_phone": "0612345678",
+            },
+            token,
+        )
+    )
+    ok(
+        http(
+            base,
+            "PUT",
+            "/api/enrolment/family/household",
+            {
+                "spouse": None,
+                "billing": {
+                    "name": f"{family.first_name} {family.last_name}",
+                    "address": {
+                        "line1": "12 rue des Vosges",
+                        "line2": "",
+                        "postal_code": "67590",
+                        "city": "Schweighouse-sur-Moder",
+                    },
+                },
+                "allocataire": {"regime": "CAF", "number": "1234567"},
+                "quotient": None,
+                "other_children": [],
+            },
+            token,
+        )
+    )
     child = ok(http(base, "POST", "/api/enrolment/children", CHILD, token))
     family.child_id = child["child_id"]
-    ok(http(base, "PUT", f"/api/enrolment/children/{family.child_id}/school", {
-        "school_id": "schweighouse-elementaire", "school_name": "École élémentaire de Schweighouse-sur-Moder",
-        "class_level": "CE1", "school_year": "2026-2027"}, token))
-    request = ok(http(base, "POST", "/api/enrolment/requests", {
-        "kind": "periscolaire", "child_id": family.child_id, "structure_id": "acem-schweighouse",
-        "desired_start": "2027-01-04"}, token))
+    ok(
+        http(
+            base,
+            "PUT",
+            f"/api/enrolment/children/{family.child_id}/school",
+            {
+                "school_id": "schweighouse-elementaire",
+                "school_name": "École élémentaire de Schweighouse-sur-Moder",
+                "class_level": "CE1",
+                "school_year": "2026-2027",
+            },
+            token,
+        )
+    )
+    request = ok(
+        http(
+            base,
+            "POST",
+            "/api/enrolment/requests",
+            {
+                "kind": "periscolaire",
+                "child_id": family.child_id,
+                "structure_id": "acem-schweighouse",
+                "desired_start": "2027-01-04",
+            },
+            token,
+        )
+    )
     family.request_id = request["request_id"]
     if documents:
         for doc_type, for_child in PERISCOLAIRE_DOCS:
-            started = ok(http(base, "POST", "/api/enrolment/documents", {
-                "type": doc_type, "child_id": family.child_id if for_child else None,
-                "filename": f"{doc_type}.pdf", "content_type": "application/pdf"}, token))
-            assert presigned_post(started["upload"]["url"], started["upload"]["fields"], f"{doc_type}.pdf", PDF,
-                                  "application/pdf") in (200, 201, 204)
-            ok(http(base, "POST", f"/api/enrolment/documents/{started['document']['document_id']}/confirm",
-                    token=token))
+            started = ok(
+                http(
+                    base,
+                    "POST",
+                    "/api/enrolment/documents",
+                    {
+                        "type": doc_type,
+                        "child_id": family.child_id if for_child else None,
+                        "filename": f"{doc_type}.pdf",
+                        "content_type": "application/pdf",
+                    },
+                    token,
+                )
+            )
+            assert presigned_post(
+                started["upload"]["url"], started["upload"]["fields"], f"{doc_type}.pdf", PDF, "application/pdf"
+            ) in (200, 201, 204)
+            ok(
+                http(
+                    base, "POST", f"/api/enrolment/documents/{started['document']['document_id']}/confirm", token=token
+                )
+            )
     if submit:
         ok(http(base, "POST", f"/api/enrolment/requests/{family.request_id}/submit", token=token))
     return family
 
 
 # --- browser helpers ---------------------------------------------------------------------------------
+
 
 def field(scope, label: str):
     """The input whose visible label is `label`, followed by " *" when it is required."""
@@ -182,8 +285,10 @@ def opened_from_storage(page: Page):
     """A click that opens a new tab on a presigned GET of the storage; yields the request's info.
 
     The storage answers with the file as an attachment, so the tab turns into a download."""
-    with page.context.expect_event("request", predicate=lambda r: "X-Amz-Signature=" in r.url) as request_info, \
-            page.expect_popup() as popup_info:
+    with (
+        page.context.expect_event("request", predicate=lambda r: "X-Amz-Signature=" in r.url) as request_info,
+        page.expect_popup() as popup_info,
+    ):
         yield request_info
     popup_info.value.close()
 
@@ -195,6 +300,7 @@ def insurance_key_suffix(base: str, family: Family) -> str:
 
 
 # --- tests ---------------------------------------------------------------------------------------------
+
 
 def test_family_fills_and_saves_a_child(page, live_stack):
     base = live_stack.base_url.rstrip("/")
@@ -216,7 +322,8 @@ def test_family_fills_and_saves_a_child(page, live_stack):
     expect(field(page, "Nom")).to_have_accessible_description(re.compile("Indiquez le nom de l'enfant."))
     expect(field(page, "Nom")).to_be_focused()
     expect(page.get_by_role("radiogroup", name=re.compile("soins d'urgence"))).to_have_accessible_description(
-        re.compile("Répondez par oui ou par non."))
+        re.compile("Répondez par oui ou par non.")
+    )
 
     # Identité
     field(page, "Nom").fill("Dupont")
@@ -267,32 +374,47 @@ def test_family_fills_and_saves_a_child(page, live_stack):
     expect(field(page, "Médecin traitant")).to_have_value("Dr Weber")
     expect(field(page, "Téléphone du médecin")).to_have_value("03 88 12 34 56")
     expect(field(page.get_by_role("group", name="Vaccin 2"), "Nom du vaccin")).to_have_value("ROR")
-    expect(page.get_by_role("radiogroup", name=re.compile("partir seul")).get_by_role("radio", name="Non")).to_be_checked()
+    expect(
+        page.get_by_role("radiogroup", name=re.compile("partir seul")).get_by_role("radio", name="Non")
+    ).to_be_checked()
     expect(field(page, "Lien de parenté")).to_have_value("Grand-mère")
 
     child = ok(http(base, "GET", "/api/enrolment/family", token=family.token))["children"][0]
-    assert child["medical"]["vaccinations"] == [{"name": "DTP", "date": "2019-05-02"},
-                                                {"name": "ROR", "date": "2019-06-10"}]
+    assert child["medical"]["vaccinations"] == [
+        {"name": "DTP", "date": "2019-05-02"},
+        {"name": "ROR", "date": "2019-06-10"},
+    ]
     assert child["medical"]["pai"] is True
-    assert child["authorisations"] == {"photos": True, "leave_alone": False, "transport": True,
-                                       "emergency_care": True}
-    assert child["authorised_persons"] == [{"name": "Anne Dupont", "relationship": "Grand-mère",
-                                            "phone": "+33611223344"}]
+    assert child["authorisations"] == {"photos": True, "leave_alone": False, "transport": True, "emergency_care": True}
+    assert child["authorised_persons"] == [
+        {"name": "Anne Dupont", "relationship": "Grand-mère", "phone": "+33611223344"}
+    ]
 
 
 def test_completeness_links_lead_to_the_screens_to_complete(page, live_stack, artifacts_dir):
     base = live_stack.base_url.rstrip("/")
     family = new_family(live_stack, "Klein", "Sophie")
-    ok(http(base, "POST", "/api/enrolment/children", {**CHILD, "last_name": "Klein", "first_name": "Hugo",
-                                                      "sex": "M"}, family.token))
+    ok(
+        http(
+            base,
+            "POST",
+            "/api/enrolment/children",
+            {**CHILD, "last_name": "Klein", "first_name": "Hugo", "sex": "M"},
+            family.token,
+        )
+    )
     log_in(page, base, family.email, PASSWORD)
 
     page.get_by_role("link", name="Pré-inscriptions périscolaire").click()
     expect(page.get_by_role("heading", level=1, name="Pré-inscriptions périscolaire")).to_be_visible()
     main = page.get_by_role("main")
-    expect(main).to_contain_text("premier établissement pour les jours scolaires, deuxième établissement pour le mercredi")
+    expect(main).to_contain_text(
+        "premier établissement pour les jours scolaires, deuxième établissement pour le mercredi"
+    )
     field(page, "Enfant").select_option(label="Hugo Klein")
-    field(page, "Établissement (jours scolaires)").select_option(label="(cah)ACEM - SCHWEIGHOUSE (Schweighouse-sur-Moder)")
+    field(page, "Établissement (jours scolaires)").select_option(
+        label="(cah)ACEM - SCHWEIGHOUSE (Schweighouse-sur-Moder)"
+    )
     field(page, "Deuxième établissement (mercredi)").select_option(label="ACEM - HAGUENAU (mercredis) (Haguenau)")
     field(page, "Date de début souhaitée").fill("2027-01-04")
     field(page, "Informations supplémentaires").fill("Le mercredi chez ses grands-parents à Haguenau.")
@@ -305,10 +427,12 @@ def test_completeness_links_lead_to_the_screens_to_complete(page, live_stack, ar
     expect(card.get_by_role("heading", name="Compléter / Valider ma demande")).to_be_visible()
     expect(card).to_contain_text("Il vous reste à compléter :")
     expect(card.get_by_role("button", name="Valider ma demande")).to_have_count(0)
-    for label, href in [("Mon profil : informations personnelles à compléter", "/mon-compte/profil"),
-                        ("Mon foyer : coordonnées de facturation et régime allocataire", "/mon-compte/foyer"),
-                        ("Hugo : informations scolaires", "/mon-compte/scolarite"),
-                        ("Copie des vaccins", "/mon-compte/documents")]:
+    for label, href in [
+        ("Mon profil : informations personnelles à compléter", "/mon-compte/profil"),
+        ("Mon foyer : coordonnées de facturation et régime allocataire", "/mon-compte/foyer"),
+        ("Hugo : informations scolaires", "/mon-compte/scolarite"),
+        ("Copie des vaccins", "/mon-compte/documents"),
+    ]:
         expect(card.get_by_role("link", name=label)).to_have_attribute("href", href)
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(artifacts_dir / "preinscription-periscolaire-mobile.png"), full_page=True)
@@ -341,7 +465,9 @@ def test_completeness_links_lead_to_the_screens_to_complete(page, live_stack, ar
     expect(main).to_contain_text("Les informations de votre foyer sont enregistrées.")
 
     page.go_back()
-    page.get_by_role("article", name="Périscolaire – Hugo").get_by_role("link", name="Hugo : informations scolaires").click()
+    page.get_by_role("article", name="Périscolaire – Hugo").get_by_role(
+        "link", name="Hugo : informations scolaires"
+    ).click()
     expect(page.get_by_role("heading", level=1, name="Informations scolaires")).to_be_visible()
     school = page.get_by_role("region", name="Hugo Klein")
     field(school, "École").select_option(label="Autre école")
@@ -396,8 +522,12 @@ def test_documents_upload_and_validation_of_the_request(page, live_stack, tmp_pa
     # A real PDF, for each required document
     pdf = tmp_path / "document.pdf"
     pdf.write_bytes(PDF)
-    for title in ["Copie des vaccins", "Fiche sanitaire signée", "Attestation d'assurance",
-                  "Justificatifs obligatoires"]:
+    for title in [
+        "Copie des vaccins",
+        "Fiche sanitaire signée",
+        "Attestation d'assurance",
+        "Justificatifs obligatoires",
+    ]:
         line = page.get_by_role("article", name=title)
         expect(line).to_contain_text("Manquant")
         line.get_by_label(re.compile("^Choisir un fichier")).set_input_files(str(pdf))
@@ -455,7 +585,9 @@ def test_manager_accepts_documents_and_validates_the_file(page, live_stack, arti
     page.set_viewport_size({"width": 1280, "height": 900})
     row.get_by_role("link", name=re.compile(family.last_name)).click()
 
-    expect(page.get_by_role("heading", level=1, name=re.compile(f"Dossier de la famille {family.last_name}"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", level=1, name=re.compile(f"Dossier de la famille {family.last_name}"))
+    ).to_be_visible()
     main = page.get_by_role("main")
     expect(main.get_by_role("heading", level=3, name="Léa Dupont")).to_be_visible()
     expect(main).to_contain_text("Dr Weber")
@@ -482,14 +614,20 @@ def test_manager_accepts_documents_and_validates_the_file(page, live_stack, arti
     expect(field(insurance, "Motif du refus")).to_have_accessible_description(re.compile("Indiquez le motif du refus."))
     insurance.get_by_role("button", name="Annuler").click()
 
-    for title in ["Copie des vaccins – Léa", "Fiche sanitaire signée – Léa", "Attestation d'assurance",
-                  "Justificatifs obligatoires"]:
+    for title in [
+        "Copie des vaccins – Léa",
+        "Fiche sanitaire signée – Léa",
+        "Attestation d'assurance",
+        "Justificatifs obligatoires",
+    ]:
         document = page.get_by_role("article", name=title)
         document.get_by_role("button", name=re.compile("^Accepter")).click()
         expect(page.get_by_role("article", name=title)).to_contain_text("Accepté")
     expect(main).to_contain_text("Document accepté")
 
-    page.get_by_role("article", name="Périscolaire – Léa").get_by_role("button", name=re.compile("^Valider le dossier")).click()
+    page.get_by_role("article", name="Périscolaire – Léa").get_by_role(
+        "button", name=re.compile("^Valider le dossier")
+    ).click()
     expect(main).to_contain_text("Le dossier est validé")
     expect(page.get_by_role("article", name="Périscolaire – Léa")).to_contain_text("Validée")
 
@@ -505,12 +643,28 @@ def test_manager_accepts_documents_and_validates_the_file(page, live_stack, arti
 def test_change_after_validation_waits_for_the_manager(page, live_stack):
     base = live_stack.base_url.rstrip("/")
     family = complete_file(live_stack, new_family(live_stack, f"Weber{uuid.uuid4().hex[:4]}", "Anne"))
-    manager = ok(http(base, "POST", "/api/accounts/login", {"email": MANAGER, "password": DEMO_PASSWORD}))["access_token"]
+    manager = ok(http(base, "POST", "/api/accounts/login", {"email": MANAGER, "password": DEMO_PASSWORD}))[
+        "access_token"
+    ]
     for doc in ok(http(base, "GET", f"/api/enrolment/staff/families/{family.family_id}", token=manager))["documents"]:
-        ok(http(base, "POST", f"/api/enrolment/staff/families/{family.family_id}/documents/{doc['document_id']}/review",
-                {"decision": "accepted"}, manager))
-    ok(http(base, "POST", f"/api/enrolment/staff/requests/{family.request_id}/validate",
-            {"family_id": family.family_id}, manager))
+        ok(
+            http(
+                base,
+                "POST",
+                f"/api/enrolment/staff/families/{family.family_id}/documents/{doc['document_id']}/review",
+                {"decision": "accepted"},
+                manager,
+            )
+        )
+    ok(
+        http(
+            base,
+            "POST",
+            f"/api/enrolment/staff/requests/{family.request_id}/validate",
+            {"family_id": family.family_id},
+            manager,
+        )
+    )
 
     log_in(page, base, family.email, PASSWORD)
     main = page.get_by_role("main")
@@ -520,8 +674,11 @@ def test_change_after_validation_waits_for_the_manager(page, live_stack):
     mobile.fill("07 98 76 54 32")
     page.get_by_role("button", name="Enregistrer mon profil").click()
     expect(main).to_contain_text(
-        "Vos modifications seront prises en compte après validation par le responsable de la structure.")
-    expect(mobile).to_have_accessible_description(re.compile("En attente de validation – nouvelle valeur : 07 98 76 54 32"))
+        "Vos modifications seront prises en compte après validation par le responsable de la structure."
+    )
+    expect(mobile).to_have_accessible_description(
+        re.compile("En attente de validation – nouvelle valeur : 07 98 76 54 32")
+    )
     page.reload()
     expect(field(page, "Téléphone mobile")).to_have_value("06 12 34 56 78")  # the validated value stands
     expect(main).to_contain_text("En attente de validation – nouvelle valeur : 07 98 76 54 32")

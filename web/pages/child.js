@@ -152,7 +152,9 @@ export async function render({ params, navigate }) {
   });
 
   let removal = null;
-  if (!isNew) {
+  const inUse = !isNew && ((file.requests || []).some((r) => r.child_id === c.child_id)
+    || (file.documents || []).some((d) => d.child_id === c.child_id));
+  if (!isNew && !inUse) {
     const outcome = h('div', { class: 'status-region' });
     const remove = h('button', {
       type: 'button', class: 'btn btn-secondary btn-danger',

@@ -193,8 +193,8 @@ function newRequestForm(kind, file, catalogue, refresh) {
   if (kind === 'periscolaire') {
     parts.push(
       h('div', { class: 'callout callout-warning' }, h('p', {},
-        h('span', { 'aria-hidden': 'true' }, '❗ '),
-        'Pour une demande concernant ', h('strong', {}, 'plusieurs établissements'),
+        h('strong', {}, 'Important : '),
+        'pour une demande concernant ', h('strong', {}, 'plusieurs établissements'),
         ' (premier établissement pour les jours scolaires, deuxième établissement pour le mercredi), il faudra sélectionner les ',
         h('strong', {}, 'deux établissements'), ' ci-dessous.')),
       selectField({ name: 'structure_id', label: 'Établissement (jours scolaires)', required: true, idPrefix: p, options: structureOptions(catalogue, 'periscolaire') }),

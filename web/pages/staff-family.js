@@ -214,7 +214,7 @@ export async function render({ params, query, account }) {
       .sort((a, b) => (b.request_id === wanted) - (a.request_id === wanted));
     const documents = file.documents || [];
     const changes = file.pending_changes || [];
-    body.replaceChildren(
+    body.replaceChildren(...[
       h('section', { 'aria-labelledby': 'file-requests' },
         h('h2', { id: 'file-requests' }, 'Demandes de pré-inscription'),
         requests.length
@@ -234,14 +234,18 @@ export async function render({ params, query, account }) {
       h('div', { class: 'panels' }, profileSection(file), householdSection(file)),
       h('section', { 'aria-labelledby': 'file-children' },
         h('h2', { id: 'file-children' }, 'Enfants'),
-        (file.children || []).length ? (file.children || []).map(childSection) : h('p', {}, 'Aucun enfant.')));
+        (file.children || []).length ? (file.children || []).map(childSection) : h('p', {}, 'Aucun enfant.')),
+    ].filter(Boolean));
   }
   draw();
 
-  const name = [file.profile ? file.profile.last_name : file.last_name, file.profile ? file.profile.first_name : file.first_name].filter(Boolean).join(' ');
+  const who = file.profile || file;
+  const name = who.last_name || '';
   return h('div', { class: 'staff-family' },
     staffCrumbs({ label: 'Validation des dossiers', href: '/gestion/dossiers' }, { label: `Famille ${name}` }),
     pageTitle(`Dossier de la famille ${name}`),
+    h('p', { class: 'lead' }, [civilityLabel(who.civility), who.first_name, who.last_name].filter(Boolean).join(' '),
+      file.email ? ` – ${file.email}` : ''),
     h('p', {}, h('a', { href: '/gestion/dossiers' }, 'Retour à la liste des dossiers')),
     status, body);
 }
