@@ -182,3 +182,18 @@ def test_a_manager_sees_only_their_structures(stack: Any) -> None:
                       {"family_id": family_id}, token=other).status_code == 403
     assert stack.call("GET", "/api/enrolment/staff/requests?structure_id=acem-schweighouse",
                       token=other).status_code == 403
+
+
+def test_staff_see_only_the_requests_of_their_structures_in_a_file(stack: Any) -> None:
+    seed_catalogue(stack)
+    wednesday = staff_token(stack, "mercredi@asso.fr", "manager", ["acem-haguenau-mercredi"])
+    token, family_id = confirmed_family(stack, "deux@example.fr")
+    lea, hugo = fill_file(stack, token, children=2)
+    both = periscolaire(stack, token, lea, wednesday=True)
+    school_days_only = periscolaire(stack, token, hugo, wednesday=False)
+    upload_periscolaire_documents(stack, token, [lea, hugo])
+    for request in (both, school_days_only):
+        assert stack.call("POST", f"/api/enrolment/requests/{request['request_id']}/submit",
+                          token=token).status_code == 200
+    file = stack.call("GET", f"/api/enrolment/staff/families/{family_id}", token=wednesday).json
+    assert [r["request_id"] for r in file["requests"]] == [both["request_id"]]

@@ -132,7 +132,7 @@ def staff_requests(req: Req) -> dict[str, Any]:
 
 @api.route("/staff/families/{family_id}", roles=STAFF)
 def staff_family(req: Req, family_id: str) -> dict[str, Any]:
-    return staff.file_view(staff.family_for(req.principal, family_id))
+    return staff.file_view(staff.family_for(req.principal, family_id), req.principal)
 
 
 @api.route("/staff/requests/{request_id}/validate", ("POST",), roles=STAFF)

@@ -203,8 +203,11 @@ def recheck_validations(family_id: str, correlation_id: str) -> list[str]:
     return revoked
 
 
-def file_view(view: FileView) -> dict[str, Any]:
-    """The family file as the API shows it (to the family and to staff in scope)."""
+def file_view(view: FileView, principal: Principal | None = None) -> dict[str, Any]:
+    """The family file as the API shows it: all of it to the family; to staff, only the transmitted
+    requests that concern their structures."""
+    shown = [r for r in view.requests.values()
+             if principal is None or (r.status in VISIBLE and any(principal.can_manage(s) for s in r.structure_ids))]
     profile = view.profile
     household = view.household
     return {
@@ -215,7 +218,7 @@ def file_view(view: FileView) -> dict[str, Any]:
         "profile": profile.model_dump(mode="json") if profile else None,
         "household": household.model_dump(mode="json") if household else None,
         "children": [family.child_view(c) for c in sorted(view.children.values(), key=lambda c: c.created_at)],
-        "requests": [requests.view_of(r, view) for r in sorted(view.requests.values(), key=lambda r: r.created_at)],
+        "requests": [requests.view_of(r, view) for r in sorted(shown, key=lambda r: r.created_at)],
         "documents": [document_summary(d) for d in view.documents.values() if d.status != "uploading"],
         "pending_changes": [family.change_view(c) for c in view.changes.values() if c.status == "pending"],
         "validated": view.validated,
