@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from shared.events.base import Event
 
@@ -52,3 +52,46 @@ class RequestDecided(PlanningEvent):
     activity: Literal["periscolaire", "mercredi", "creche", "sejour"]
     answer: Literal["accepted", "partially_accepted", "waitlisted", "refused"]
     accepted_slots: list[str] = Field(default_factory=list)
+
+
+class RecapRow(BaseModel):
+    """One line of a request's recap: a weekday and slot, how many dates, the first and the last."""
+
+    weekday: str
+    slot: str
+    count: int
+    first: date
+    last: date
+
+
+class ReservationRequestSubmitted(PlanningEvent):
+    """A family validated a planning: the request's summary (never its lines)."""
+
+    request_id: str
+    request_number: str
+    family_id: str
+    email: str
+    first_name: str
+    child_first_name: str
+    structure_id: str
+    structure_name: str
+    period_name: str
+    line_count: int
+    recap: list[RecapRow]
+    added: bool = False  # True when slots were added to an existing request
+
+
+class CancellationRequested(PlanningEvent):
+    """A family asked to cancel booked slots (one, several, a whole request or from a date onward)."""
+
+    request_id: str
+    request_number: str
+    family_id: str
+    email: str
+    first_name: str
+    child_first_name: str
+    structure_id: str
+    structure_name: str
+    period_name: str
+    line_count: int
+    recap: list[RecapRow]
