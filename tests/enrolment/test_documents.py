@@ -15,7 +15,7 @@ import requests
 
 from enrolment import documents
 from enrolment.models import Document, Outbox, family_pk
-from shared import outbox, settings
+from shared import clock, outbox, settings
 from tests.enrolment.support import child, fill_file, periscolaire
 from tests.helpers import confirmed_family, seed_catalogue, staff_token
 
@@ -23,23 +23,7 @@ E = "/api/enrolment"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 200 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 200
-TEXT = "Ceci n'est pas un PDF : juste du texte.\n".encode() * 20
-
-
-def _ensure_wired() -> None:
-    """Until enrolment.api registers them, wire the documents routes and the RequestDecided consumer."""
-    from enrolment import api, editions, routes_documents
-    from enrolment.handlers import consumer
-
-    if "/documents/{document_id}/confirm" not in api.app.routes:
-        routes_documents.register(api.api)
-    if "RequestDecided" not in consumer.handlers:
-        from shared.events.planning import RequestDecided
-
-        consumer.on(RequestDecided)(editions.record_decision)
-
-
-_ensure_wired()
+TEXT = b"Ceci n'est pas un PDF : juste du texte.\n" * 20
 
 
 # --- helpers (test_editions uses them too) ---------------------------------------------------------------
@@ -133,7 +117,7 @@ def test_pdf_jpeg_and_png_are_received_and_listed_pending(stack: Any, family: tu
     assert confirmed.status_code == 200, confirmed.json
     assert confirmed.json["status"] == "pending"
     assert confirmed.json["size"] == len(PDF)
-    assert confirmed.json["valid_until"] == documents.school_year_end(date.today()).isoformat()
+    assert confirmed.json["valid_until"] == documents.school_year_end(clock.now().date()).isoformat()
     vaccines, confirmed = upload(stack, token, "vaccinations", JPEG, child_id=child_id, filename="carnet.jpg",
                                  content_type="image/jpeg")
     assert confirmed.status_code == 200, confirmed.json

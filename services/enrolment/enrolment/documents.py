@@ -192,12 +192,6 @@ def document_view(document: Document) -> dict[str, Any]:
     }
 
 
-def list_documents(view: family_file.FileView) -> list[dict[str, Any]]:
-    """The family's documents, newest first (those still being uploaded included)."""
-    items = sorted(view.documents.values(), key=lambda d: d.created_at, reverse=True)
-    return [document_view(d) for d in items]
-
-
 # --- the family's side -------------------------------------------------------------------------------
 
 def start_upload(family_id: str, body: UploadBody) -> tuple[Document, dict[str, Any]]:
