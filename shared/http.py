@@ -64,6 +64,27 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
                     headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
 
 
+# Errors Chalice answers itself, before any view runs, in English: same status, our model, in French.
+_FRAMEWORK_ERRORS = {
+    "MethodNotAllowedError": ("method_not_allowed", "Cette action n'est pas possible à cette adresse."),
+    "UnsupportedMediaType": ("unsupported_media_type",
+                             "Envoyez le contenu au format JSON (en-tête Content-Type: application/json)."),
+    "BadRequest": ("bad_request", "La requête n'est pas valide : indiquez le format de réponse attendu "
+                                  "(en-tête Accept)."),
+}
+
+
+def _french_framework_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and body.get("Code") in _FRAMEWORK_ERRORS:
+        code, message = _FRAMEWORK_ERRORS[body["Code"]]
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+        return json_response({"error": {"code": code, "message": message, "fields": {}}}, response.status_code,
+                             headers)
+    return response
+
+
 class Api:
     """Registers routes on a Chalice app with the shared conventions."""
 
@@ -71,6 +92,7 @@ class Api:
         self.app = app
         self.logger = logger
         self.authorizer = register_authorizer(app)
+        app.register_middleware(_french_framework_errors, "http")
 
     def route(self, path: str, methods: tuple[str, ...] = ("GET",), *, roles: tuple[Role, ...] | None = None,
               status: int = 200) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

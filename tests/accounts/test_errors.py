@@ -87,7 +87,6 @@ def test_errors_are_json_in_utf8(stack: Any) -> None:
     assert body["error"]["message"] == "Le contenu envoyé n'est pas un JSON valide."
 
 
-@pytest.mark.xfail(strict=True, reason="gateway bug outside accounts: Chalice's English 405 body passes through")
 def test_wrong_method_gets_the_french_error_model(stack: Any) -> None:
     response = stack.call("GET", api("/signup"))
     assert response.status_code == 405
@@ -95,7 +94,6 @@ def test_wrong_method_gets_the_french_error_model(stack: Any) -> None:
     assert response.json["error"]["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="gateway bug outside accounts: Chalice's English 415 body passes through")
 def test_unsupported_content_type_gets_the_french_error_model(stack: Any) -> None:
     response = stack.call("POST", api("/signup"), raw=b"{}", headers={"Content-Type": "application/xml"})
     assert response.status_code in (400, 415)
