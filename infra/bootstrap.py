@@ -207,7 +207,7 @@ def _apply_bucket(s3: Any, bucket: str, portal_origin: str) -> None:
             "CORSRules": [
                 {
                     "ID": "presigned-transfers",
-                    "AllowedMethods": ["PUT", "GET"],
+                    "AllowedMethods": ["POST", "PUT", "GET"],
                     "AllowedOrigins": [portal_origin],
                     "AllowedHeaders": ["*"],
                     "ExposeHeaders": ["ETag"],

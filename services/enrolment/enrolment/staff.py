@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from enrolment import catalogue, family, requests
-from enrolment.completeness import DOC_LABELS, as_fields, missing_documents
+from enrolment import catalogue, documents, family, requests
+from enrolment.completeness import as_fields, missing_documents
 from enrolment.family import PENDING_CHANGES, FileView
 from enrolment.models import Change, FamilyFile, Outbox, PreEnrolment
 from shared import clock, outbox
@@ -219,15 +219,7 @@ def file_view(view: FileView, principal: Principal | None = None) -> dict[str, A
         "household": household.model_dump(mode="json") if household else None,
         "children": [family.child_view(c) for c in sorted(view.children.values(), key=lambda c: c.created_at)],
         "requests": [requests.view_of(r, view) for r in sorted(shown, key=lambda r: r.created_at)],
-        "documents": [document_summary(d) for d in view.documents.values() if d.status != "uploading"],
+        "documents": [documents.document_view(d) for d in view.documents.values() if d.status != "uploading"],
         "pending_changes": [family.change_view(c) for c in view.changes.values() if c.status == "pending"],
         "validated": view.validated,
     }
-
-
-def document_summary(doc: Any) -> dict[str, Any]:
-    return {"document_id": doc.document_id, "type": doc.type, "label": DOC_LABELS.get(doc.type, doc.type),
-            "child_id": doc.child_id, "filename": doc.filename, "content_type": doc.content_type,
-            "size": doc.size, "status": doc.status, "reason": doc.reason, "valid_until": doc.valid_until,
-            "uploaded_at": doc.uploaded_at.isoformat() if doc.uploaded_at else None}
-
