@@ -1,15 +1,21 @@
-"""Chalice app of planning. Catalogue and reservations come with issue #4; for now: health, the
-family's validations read model, its consumer and its outbox relay."""
+"""Chalice app of planning: the catalogue, the calendar, the families' plannings and the staff's views.
+Routes are thin; the rules live in reservations, calendar, pattern and deadlines."""
 
 from __future__ import annotations
 
+import re
+from calendar import monthrange
+from datetime import date, timedelta
 from typing import Any
 
-from chalice import Chalice
+from chalice import Chalice, Response
 
-from planning.handlers import consumer, logger, validations
-from planning.models import Outbox
+from planning import catalogue, feeds, reservations, schemas
+from planning.handlers import consumer, logger
+from planning.models import Outbox, ReservationLine, ReservationRequest
+from planning.pattern import PatternElement
 from shared.auth import Role
+from shared.errors import Forbidden, InvalidInput
 from shared.http import Api, Req
 from shared.outbox import register_relay
 
@@ -19,9 +25,213 @@ api.health("planning")
 consumer.register(app)
 register_relay(app, "planning", Outbox)
 
+FAMILY = (Role.FAMILY,)
+STAFF = (Role.MANAGER, Role.COORDINATOR, Role.ADMIN)
 
-@api.route("/validations", roles=(Role.FAMILY,))
+
+def _month(value: str | None) -> str:
+    if not value or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise InvalidInput("Indiquez le mois au format AAAA-MM.", fields={"month": "Format AAAA-MM."})
+    return value
+
+
+def _day(value: str | None, field: str = "date") -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        raise InvalidInput("Indiquez la date au format AAAA-MM-JJ.", fields={field: "Format AAAA-MM-JJ."}) from None
+
+
+def _selection(body: schemas.PlanBody | schemas.AddBody) -> list[PatternElement]:
+    return [PatternElement(e.weekday, e.slot_code, e.parity) for e in body.selection]
+
+
+@api.route("/validations", roles=FAMILY)
 def my_validations(req: Req) -> dict[str, Any]:
-    items = validations(req.principal.account_id)
+    items = reservations.validations(req.principal.account_id)
     return {"items": [{"child_id": v.child_id, "structure_id": v.structure_id, "activity": v.activity,
                        "status": v.status} for v in items]}
+
+
+@api.route("/catalogue", roles=tuple(Role))
+def get_catalogue(req: Req) -> dict[str, Any]:
+    return {"structures": list(catalogue.structures().values()), "periods": list(catalogue.periods().values())}
+
+
+@api.route("/calendar", roles=tuple(Role))
+def get_calendar(req: Req) -> dict[str, Any]:
+    ctx = reservations.context(req.query.get("period_id") or "")
+    year, month = (int(x) for x in _month(req.query.get("month")).split("-"))
+    first = date(year, month, 1)
+    start = first - timedelta(days=first.weekday())
+    last = date(year, month, monthrange(year, month)[1])
+    end = last + timedelta(days=6 - last.weekday())
+    period, cal = ctx.period, ctx.calendar
+    days, day = [], start
+    while day <= end:
+        reason = None
+        if not period.start <= day <= period.end or day.weekday() not in period.weekdays:
+            reason = "Hors période"
+        elif name := cal.public_holiday_name(day):
+            reason = f"Jour férié : {name}"
+        elif cal.is_structure_closure(day):
+            reason = "Fermeture de la structure"
+        elif period.type == "school_days" and cal.is_school_holiday(day):
+            reason = "Vacances scolaires"
+        elif period.type == "holidays" and not cal.is_school_holiday(day):
+            reason = "Période scolaire"
+        if ctx.data["activity"] == "sejour" and reason and reason.startswith("Jour férié") \
+                and period.start <= day <= period.end:
+            reason = None  # a séjour runs on public holidays too
+        days.append({"date": day.isoformat(), "open": reason is None, "reason": reason,
+                     "in_month": day.month == month})
+        day += timedelta(days=1)
+    return {"period_id": ctx.data["period_id"], "month": f"{year:04d}-{month:02d}", "days": days}
+
+
+# --- Mon planning ------------------------------------------------------------------------------------------
+
+@api.route("/plannings", roles=FAMILY)
+def plannings(req: Req) -> dict[str, Any]:
+    items = reservations.open_plannings(req.principal.account_id)
+    result: dict[str, Any] = {"items": items}
+    if not any(i["status"] == "open" for i in items):
+        result["message"] = ("Votre compte doit être validé par le responsable de la structure pour accéder au "
+                             "planning de réservation. Un mail vous sera adressé dès que la validation sera effective.")
+    return result
+
+
+@api.route("/agenda", roles=FAMILY)
+def agenda(req: Req) -> dict[str, Any]:
+    month = _month(req.query.get("month"))
+    return {"month": month, "lines": reservations.agenda(req.principal.account_id, month)}
+
+
+@api.route("/requests/preview", ("POST",), roles=FAMILY)
+def preview(req: Req) -> dict[str, Any]:
+    body = req.body(schemas.PlanBody)
+    p = reservations.plan(req.principal.account_id, body.child_id, body.period_id, _selection(body),
+                          body.first_day_slots)
+    return {"lines": [{"date": ln.date.isoformat(), "slot_code": ln.slot_code} for ln in p.lines],
+            "recap": reservations.recap_view(p.ctx, p.lines), "skipped": p.skipped}
+
+
+@api.route("/requests", ("POST",), roles=FAMILY, status=201)
+def create_request(req: Req) -> dict[str, Any]:
+    body = req.body(schemas.PlanBody)
+    return reservations.create(req.principal.account_id, body.child_id, body.period_id, _selection(body),
+                               body.first_day_slots, req.correlation_id)
+
+
+@api.route("/requests", roles=FAMILY)
+def list_requests(req: Req) -> dict[str, Any]:
+    return {"items": reservations.history(req.principal.account_id)}
+
+
+@api.route("/requests/{request_id}", roles=FAMILY)
+def get_request(req: Req, request_id: str) -> dict[str, Any]:
+    request = reservations.get_request(req.principal.account_id, request_id)
+    ctx = reservations.context(request.period_id)
+    lines = sorted(reservations.request_lines(request), key=lambda ln: (ln.date, ln.slot_code))
+    return {**reservations.summary(request, ctx),
+            "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": ctx.label(ln.slot_code),
+                       "status": ln.status, "status_label": reservations.STATUS_LABELS[ln.status]} for ln in lines]}
+
+
+@api.route("/requests/{request_id}/lines", ("POST",), roles=FAMILY)
+def add_lines(req: Req, request_id: str) -> dict[str, Any]:
+    body = req.body(schemas.AddBody)
+    return reservations.add_lines(req.principal.account_id, request_id, _selection(body), body.first_day_slots,
+                                  req.correlation_id)
+
+
+@api.route("/requests/{request_id}/cancel", ("POST",), roles=FAMILY)
+def cancel(req: Req, request_id: str) -> dict[str, Any]:
+    body = req.body(schemas.CancelBody)
+    lines = [(ln.date.isoformat(), ln.slot_code) for ln in body.lines] if body.lines is not None else None
+    return reservations.cancel(req.principal.account_id, request_id, lines, body.all, body.from_, body.preview,
+                               req.correlation_id)
+
+
+@api.route("/feed", roles=FAMILY)
+def get_feed(req: Req) -> dict[str, Any]:
+    return {"active": feeds.current(req.principal.account_id)}
+
+
+@api.route("/feed", ("POST",), roles=FAMILY, status=201)
+def renew_feed(req: Req) -> dict[str, Any]:
+    return {"url": feeds.renew(req.principal.account_id), "active": True}
+
+
+@api.route("/feed", ("DELETE",), roles=FAMILY)
+def revoke_feed(req: Req) -> None:
+    feeds.revoke(req.principal.account_id)
+
+
+@api.route("/feeds/{name}")
+def feed(req: Req, name: str) -> Response:
+    secret = name.removesuffix(".ics")
+    return Response(body=feeds.ics(feeds.family_of(secret)).decode("utf-8"), status_code=200,
+                    headers={"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "no-store"})
+
+
+# --- staff -------------------------------------------------------------------------------------------------
+
+def _structure(req: Req) -> str:
+    structure_id = req.query.get("structure_id") or ""
+    if structure_id not in catalogue.structures():
+        raise InvalidInput("Choisissez une structure.", fields={"structure_id": "Structure inconnue."})
+    if not req.principal.can_manage(structure_id):
+        raise Forbidden("Cette structure ne fait pas partie de vos structures.")
+    return structure_id
+
+
+@api.route("/staff/occupancy", roles=STAFF)
+def occupancy(req: Req) -> dict[str, Any]:
+    structure_id = _structure(req)
+    day = _day(req.query.get("date"))
+    counts: dict[str, dict[str, int]] = {}
+    for line in ReservationLine.by_day.query(f"OCC#{structure_id}#{day.isoformat()}"):
+        per = counts.setdefault(line.slot_code, {})
+        per[line.status] = per.get(line.status, 0) + 1
+    periods = [p for p in catalogue.periods().values() if p["structure_id"] == structure_id
+               and p["start"] <= day.isoformat() <= p["end"]]
+    slots = []
+    for period in periods:
+        for slot in period["slots"]:
+            per = counts.get(slot["code"], {})
+            slots.append({"code": slot["code"], "label": slot["label"], "capacity": slot["capacity"],
+                          "period_name": period["name"],
+                          **{s: per.get(s, 0) for s in ("pending", "accepted", "waitlisted", "cancel_requested")}})
+    return {"date": day.isoformat(), "structure_id": structure_id, "slots": slots}
+
+
+def _staff_requests(structure_id: str) -> list[ReservationRequest]:
+    return list(ReservationRequest.by_structure.query(f"STRUCTURE#{structure_id}"))
+
+
+@api.route("/staff/requests", roles=STAFF)
+def staff_requests(req: Req) -> dict[str, Any]:
+    structure_id = _structure(req)
+    wanted = req.query.get("status") or "pending"
+    items = []
+    for request in _staff_requests(structure_id):
+        lines = reservations.request_lines(request)
+        counts: dict[str, int] = {}
+        for line in lines:
+            counts[line.status] = counts.get(line.status, 0) + 1
+        if counts.get(wanted):
+            items.append({**reservations.summary(request), "family_id": request.family_id, "counts": counts})
+    return {"items": items}
+
+
+@api.route("/staff/cancellations", roles=STAFF)
+def staff_cancellations(req: Req) -> dict[str, Any]:
+    structure_id = _structure(req)
+    items = []
+    for request in _staff_requests(structure_id):
+        asked = [ln for ln in reservations.request_lines(request) if ln.status == "cancel_requested"]
+        if asked:
+            items.append({**reservations.summary(request), "family_id": request.family_id,
+                          "lines": [{"date": ln.date, "slot_code": ln.slot_code} for ln in asked]})
+    return {"items": items}

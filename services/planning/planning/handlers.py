@@ -21,6 +21,12 @@ def _record(event: ev.FamilyValidated | ev.FamilyValidationRevoked, status: str)
     item = Validation(pk=pk, sk=sk, family_id=event.family_id, child_id=event.child_id,
                       structure_id=event.structure_id, activity=event.activity, status=status,
                       changed_at=event.occurred_at)
+    if isinstance(event, ev.FamilyValidated):
+        item.email, item.first_name, item.child_first_name = event.email, event.first_name, event.child_first_name
+    else:
+        with contextlib.suppress(Validation.DoesNotExist):
+            known = Validation.get(pk, sk)
+            item.email, item.first_name, item.child_first_name = known.email, known.first_name, known.child_first_name
     # Events may arrive out of order: an older fact never overwrites a newer one.
     with contextlib.suppress(PutError):
         item.save(condition=Validation.changed_at.does_not_exist() | (Validation.changed_at <= event.occurred_at))

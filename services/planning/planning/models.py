@@ -1,11 +1,20 @@
-"""Items of the planning table. ``FAMILY#<id>/VALIDATION#<structure>#<activity>#<child>`` is planning's
-read model of enrolment's validations: the planning opens only where one is active."""
+"""Items of the planning table (PynamoDB). Only this service reads or writes that table.
+
+- ``FAMILY#<id>/VALIDATION#<structure>#<activity>#<child>``: the read model of enrolment's validations
+  (the planning opens only where one is active), with the contact details the recap e-mails need.
+- ``CATALOGUE/STRUCTURE#<id>``, ``CATALOGUE/SEJOUR#<id>``, ``CATALOGUE/PERIOD#<id>``: the catalogue.
+- ``FAMILY#<id>/REQUEST#<id>``: a reservation request (number, summary, history); its lines live in
+  ``FAMILY#<id>#MONTH#<yyyy-mm>/<date>#<child>#<slot>`` so that a family's month is one Query;
+  ``gsi1`` = ``OCC#<structure>#<date>`` gives a structure's day (occupancy) in one Query, and ``gsi2`` =
+  ``REQUEST#<id>`` a request's lines.
+- ``COUNTER/REQUEST_NUMBER``: the sequential request number. ``FEED#<sha256>/FEED``: calendar feeds.
+"""
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.ddb import table_model
+from shared.ddb import gsi, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
 
@@ -21,6 +30,9 @@ class Validation(Base):
     activity = UnicodeAttribute()
     status = UnicodeAttribute()  # validated, revoked
     changed_at = UTCDateTimeAttribute()
+    email = UnicodeAttribute(null=True)
+    first_name = UnicodeAttribute(null=True)
+    child_first_name = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(family_id: str, structure_id: str, activity: str, child_id: str) -> tuple[str, str]:
@@ -28,12 +40,75 @@ class Validation(Base):
 
 
 class CatalogueItem(Base):
-    """``CATALOGUE/STRUCTURE#<id>`` and ``CATALOGUE/SEJOUR#<id>``: planning owns the catalogue."""
+    """``CATALOGUE/STRUCTURE#<id>``, ``SEJOUR#<id>`` and ``PERIOD#<id>``: planning owns the catalogue."""
 
     kind = UnicodeAttribute()
-    data = UnicodeAttribute()  # JSON of the published fields
+    data = UnicodeAttribute()  # JSON of the entry
     changed_at = UTCDateTimeAttribute()
 
     @staticmethod
     def key(kind: str, entry_id: str) -> tuple[str, str]:
         return "CATALOGUE", f"{kind.upper()}#{entry_id}"
+
+
+class Counter(Base):
+    value = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(name: str) -> tuple[str, str]:
+        return "COUNTER", name
+
+
+class ReservationRequest(Base):
+    family_id = UnicodeAttribute()
+    request_id = UnicodeAttribute()
+    number = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    child_id = UnicodeAttribute()
+    structure_id = UnicodeAttribute()
+    period_id = UnicodeAttribute()
+    activity = UnicodeAttribute()
+    line_count = NumberAttribute()
+    history = UnicodeAttribute()  # JSON list of {"at", "what"}
+    gsi1pk = UnicodeAttribute(null=True)  # STRUCTURE#<id>: the staff's list of requests
+    gsi1sk = UnicodeAttribute(null=True)
+    by_structure = gsi(1)
+
+    @staticmethod
+    def key(family_id: str, request_id: str) -> tuple[str, str]:
+        return f"FAMILY#{family_id}", f"REQUEST#{request_id}"
+
+
+class ReservationLine(Base):
+    family_id = UnicodeAttribute()
+    request_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    date = UnicodeAttribute()
+    slot_code = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending, accepted, waitlisted, refused, cancel_requested, cancelled
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    by_day = gsi(1)
+    by_request = gsi(2)
+
+    @staticmethod
+    def key(family_id: str, day: str, child_id: str, slot_code: str) -> tuple[str, str]:
+        return f"FAMILY#{family_id}#MONTH#{day[:7]}", f"{day}#{child_id}#{slot_code}"
+
+
+class Feed(Base):
+    family_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(secret_hash: str) -> tuple[str, str]:
+        return f"FEED#{secret_hash}", "FEED"
+
+
+class FamilyFeed(Base):
+    secret_hash = UnicodeAttribute()
+
+    @staticmethod
+    def key(family_id: str) -> tuple[str, str]:
+        return f"FAMILY#{family_id}", "FEED"

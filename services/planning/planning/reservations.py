@@ -1,0 +1,422 @@
+"""Reservation requests of a family: preview, create, add slots, cancel, history, agenda.
+
+The pattern copy and the calendar are plain modules (:mod:`planning.pattern`, :mod:`planning.calendar`);
+this module checks access (planning's read model of enrolment's validations), deadlines and overlaps,
+and stores the lines: one item per date and slot, partitioned by family and month, written in batches.
+Events carry the request's summary (its recap), never its lines.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from itertools import combinations
+from typing import Any
+
+from planning import catalogue
+from planning.calendar import Calendar, Period
+from planning.deadlines import DeadlineRule, can_book, can_cancel
+from planning.models import Counter, Outbox, ReservationLine, ReservationRequest, Validation
+from planning.pattern import Line, PatternElement, Slot, expand, recap
+from shared import clock, outbox
+from shared.ddb import transaction
+from shared.errors import ApiError, Forbidden, InvalidInput, NotFound
+from shared.events import planning as ev
+
+STATUS_LABELS = {"pending": "En attente", "accepted": "Acceptée", "waitlisted": "Liste d'attente",
+                 "refused": "Refusée", "cancel_requested": "Annulation demandée", "cancelled": "Annulée"}
+
+
+def _time(value: str) -> time:
+    return time.fromisoformat(value)
+
+
+@dataclass(frozen=True)
+class PeriodContext:
+    """A period with what the rules need: its structure's calendar, slots and deadlines."""
+
+    data: dict[str, Any]
+    structure: dict[str, Any]
+    calendar: Calendar
+
+    @property
+    def period(self) -> Period:
+        return Period(date.fromisoformat(self.data["start"]), date.fromisoformat(self.data["end"]),
+                      frozenset(self.data["weekdays"]), self.data["type"], self.data["name"])
+
+    @property
+    def slots(self) -> dict[str, Slot]:
+        return {s["code"]: Slot(s["code"], _time(s["start"]), _time(s["end"])) for s in self.data["slots"]}
+
+    def label(self, code: str) -> str:
+        return next((s["label"] for s in self.data["slots"] if s["code"] == code), code)
+
+    def rule(self, name: str) -> DeadlineRule:
+        spec = self.data[name]
+        return DeadlineRule(days_before=spec["days_before"], hour=_time(spec["hour"]))
+
+
+def context(period_id: str) -> PeriodContext:
+    period = catalogue.periods().get(period_id)
+    if period is None:
+        raise NotFound("Cette période n'existe pas.", fields={"period_id": "Période inconnue."})
+    structure = catalogue.structures()[period["structure_id"]]
+    closures = [(date.fromisoformat(c["start"]), date.fromisoformat(c["end"])) for c in structure["closures"]]
+    return PeriodContext(period, structure, Calendar(structure["departement"], structure["zone"], closures))
+
+
+# --- access ------------------------------------------------------------------------------------------------
+
+def validations(family_id: str) -> list[Validation]:
+    return list(Validation.query(f"FAMILY#{family_id}", Validation.sk.startswith("VALIDATION#")))
+
+
+def access(family_id: str, child_id: str, ctx: PeriodContext) -> Validation:
+    """The validation that opens this period to this child, or Forbidden with what to do."""
+    for item in validations(family_id):
+        if (item.child_id == child_id and item.structure_id == ctx.data["structure_id"]
+                and item.activity == ctx.data["activity"]):
+            if item.status == "validated":
+                return item
+            raise Forbidden("Votre dossier doit être à nouveau validé par le responsable de la structure avant de "
+                            "réserver : des informations obligatoires manquent.", code="validation_revoked")
+    raise Forbidden("Votre compte doit être validé par le responsable de la structure pour accéder au planning de "
+                    "réservation.", code="not_validated")
+
+
+def open_plannings(family_id: str) -> list[dict[str, Any]]:
+    periods = catalogue.periods()
+    items = []
+    for item in validations(family_id):
+        matching = [p for p in periods.values()
+                    if p["structure_id"] == item.structure_id and p["activity"] == item.activity]
+        items.append({"child_id": item.child_id, "child_first_name": item.child_first_name,
+                      "structure_id": item.structure_id, "activity": item.activity,
+                      "status": "open" if item.status == "validated" else "awaiting_validation",
+                      "periods": sorted(matching, key=lambda p: p["start"])})
+    return items
+
+
+# --- building lines ----------------------------------------------------------------------------------------
+
+def lines_for(ctx: PeriodContext, selection: list[PatternElement] | None,
+              first_day_slots: list[str] | None) -> list[Line]:
+    unknown = ({e.slot_code for e in selection or []} | set(first_day_slots or [])) - set(ctx.slots)
+    if unknown:
+        raise InvalidInput("Plage d'accueil inconnue pour cette période.",
+                           fields={"selection": ", ".join(sorted(unknown))})
+    if ctx.data["activity"] == "sejour":
+        if not first_day_slots:
+            raise InvalidInput("Choisissez la présence du premier jour du séjour.", fields={"first_day_slots": "Vide."})
+        # A séjour runs every day of its week(s), public holidays included (the children are away).
+        day, end, lines = ctx.period.start, ctx.period.end, []
+        while day <= end:
+            if day.weekday() in ctx.period.weekdays and not ctx.calendar.is_structure_closure(day):
+                lines.extend(Line(day, code) for code in dict.fromkeys(first_day_slots))
+            day += timedelta(days=1)
+        return lines
+    if not selection:
+        raise InvalidInput("Choisissez au moins une présence.", fields={"selection": "Vide."})
+    return expand(selection, ctx.calendar, ctx.period)
+
+
+def _months(lines: Iterable[Line]) -> list[str]:
+    return sorted({line.date.isoformat()[:7] for line in lines})
+
+
+def existing_lines(family_id: str, months: Iterable[str]) -> list[ReservationLine]:
+    found = []
+    for month in months:
+        found.extend(ReservationLine.query(f"FAMILY#{family_id}#MONTH#{month}"))
+    return found
+
+
+def _check_overlaps(family_id: str, child_id: str, ctx: PeriodContext, lines: list[Line]) -> None:
+    """A child never holds two slots that overlap in time on one day, whatever the request: the new
+    lines are checked against each other and against the child's live lines of the same months."""
+    requests = {r.request_id: r for r in requests_of(family_id)}
+    contexts = {ctx.data["period_id"]: ctx}
+    held: dict[date, list[tuple[str, Slot]]] = defaultdict(list)
+    for line in existing_lines(family_id, _months(lines)):
+        request = requests.get(line.request_id)
+        if line.child_id != child_id or line.status in ("cancelled", "refused") or request is None:
+            continue
+        other = contexts.setdefault(request.period_id, context(request.period_id))
+        held[date.fromisoformat(line.date)].append((other.label(line.slot_code), other.slots[line.slot_code]))
+    new: dict[date, list[tuple[str, Slot]]] = defaultdict(list)
+    for line in lines:
+        new[line.date].append((ctx.label(line.slot_code), ctx.slots[line.slot_code]))
+    for day in sorted(new):
+        mine = new[day]
+        pairs = [*combinations(mine, 2), *((a, b) for a in mine for b in held.get(day, []) if a[0] != b[0])]
+        clash = next(((a, b) for a, b in pairs if a[1].overlaps(b[1])), None)
+        if clash:
+            raise InvalidInput(f"Le {day.strftime('%d/%m/%Y')}, {clash[0][0]} et {clash[1][0]} se chevauchent : "
+                               "un enfant ne peut pas avoir deux présences en même temps.",
+                               fields={"selection": "Présences qui se chevauchent."})
+
+
+def _bookable(ctx: PeriodContext, lines: list[Line], now: datetime) -> tuple[list[Line], list[dict[str, str]]]:
+    opens, closes = date.fromisoformat(ctx.data["booking_opens"]), date.fromisoformat(ctx.data["booking_closes"])
+    if not opens <= now.date() <= closes:
+        raise ApiError(f"Les réservations pour {ctx.data['name']} sont ouvertes du {opens.strftime('%d/%m/%Y')} au "
+                       f"{closes.strftime('%d/%m/%Y')}.", code="booking_closed", fields={"period_id": "Fermée."},
+                       status=400)
+    keep, skipped = [], []
+    rule = ctx.rule("booking_deadline")
+    for line in lines:
+        decision = can_book(now, line.date, rule, ctx.calendar)
+        if decision:
+            keep.append(line)
+        else:
+            skipped.append({"date": line.date.isoformat(), "slot_code": line.slot_code, "reason": decision.reason})
+    if not keep:
+        raise ApiError("Plus aucune de ces dates ne peut être réservée : " + skipped[0]["reason"],
+                       code="deadline_passed", fields={"selection": "Délai dépassé."}, status=400)
+    return keep, skipped
+
+
+def recap_view(ctx: PeriodContext, lines: list[Line]) -> dict[str, Any]:
+    summary = recap(lines)
+    return {"rows": [{"weekday": row.weekday_name.capitalize(), "slot": ctx.label(row.slot_code), "slot_code": row.slot_code,
+                      "count": row.count, "first": row.first.isoformat(), "last": row.last.isoformat()}
+                     for row in summary.rows],
+            "total_lines": summary.total_lines, "total_days": summary.total_days,
+            "first": summary.first.isoformat() if summary.first else None,
+            "last": summary.last.isoformat() if summary.last else None}
+
+
+def _event_recap(view: dict[str, Any]) -> list[ev.RecapRow]:
+    return [ev.RecapRow(weekday=r["weekday"], slot=r["slot"], count=r["count"], first=date.fromisoformat(r["first"]),
+                        last=date.fromisoformat(r["last"])) for r in view["rows"]]
+
+
+@dataclass
+class Plan:
+    ctx: PeriodContext
+    validation: Validation
+    lines: list[Line]
+    skipped: list[dict[str, str]]
+
+
+def plan(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
+         first_day_slots: list[str] | None) -> Plan:
+    ctx = context(period_id)
+    validation = access(family_id, child_id, ctx)
+    lines = lines_for(ctx, selection, first_day_slots)
+    _check_overlaps(family_id, child_id, ctx, lines)
+    keep, skipped = _bookable(ctx, lines, clock.now())
+    return Plan(ctx, validation, keep, skipped)
+
+
+# --- writing -----------------------------------------------------------------------------------------------
+
+def _line_item(family_id: str, request: ReservationRequest, line: Line) -> ReservationLine:
+    day = line.date.isoformat()
+    return ReservationLine(
+        *ReservationLine.key(family_id, day, request.child_id, line.slot_code), family_id=family_id,
+        request_id=request.request_id, child_id=request.child_id, date=day, slot_code=line.slot_code,
+        status="pending", gsi1pk=f"OCC#{request.structure_id}#{day}",
+        gsi1sk=f"{line.slot_code}#{family_id}#{request.child_id}", gsi2pk=f"REQUEST#{request.request_id}",
+        gsi2sk=f"{day}#{line.slot_code}")
+
+
+def write_lines(items: list[ReservationLine]) -> None:
+    """BatchWriteItem by 25; PynamoDB resends unprocessed items with backoff."""
+    with ReservationLine.batch_write() as batch:
+        for item in items:
+            batch.save(item)
+
+
+def next_number() -> str:
+    counter = Counter(*Counter.key("REQUEST_NUMBER"))
+    counter.update(actions=[Counter.value.add(1)])
+    return f"{int(counter.value):06d}"
+
+
+def _history(request: ReservationRequest, what: str) -> str:
+    entries = json.loads(request.history or "[]")
+    entries.append({"at": clock.now().isoformat(), "what": what})
+    return json.dumps(entries)
+
+
+def _submitted_event(request: ReservationRequest, p: Plan, recap_data: dict[str, Any], correlation_id: str,
+                     added: bool) -> ev.ReservationRequestSubmitted:
+    return ev.ReservationRequestSubmitted(
+        request_id=request.request_id, request_number=request.number, family_id=request.family_id,
+        email=p.validation.email or "", first_name=p.validation.first_name or "",
+        child_first_name=p.validation.child_first_name or "", structure_id=request.structure_id,
+        structure_name=p.ctx.structure["name"], period_name=p.ctx.data["name"], line_count=len(p.lines),
+        recap=_event_recap(recap_data), added=added, correlation_id=correlation_id)
+
+
+def create(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
+           first_day_slots: list[str] | None, correlation_id: str) -> dict[str, Any]:
+    p = plan(family_id, child_id, period_id, selection, first_day_slots)
+    held = {(ln.date, ln.slot_code) for ln in existing_lines(family_id, _months(p.lines))
+            if ln.child_id == child_id and ln.status not in ("cancelled", "refused")}
+    p.lines = [ln for ln in p.lines if (ln.date.isoformat(), ln.slot_code) not in held]
+    if not p.lines:
+        raise InvalidInput("Ces présences sont déjà demandées.", fields={"selection": "Déjà demandées."})
+    request_id = str(uuid.uuid4())
+    now = clock.now()
+    request = ReservationRequest(
+        *ReservationRequest.key(family_id, request_id), family_id=family_id, request_id=request_id,
+        number=next_number(), created_at=now, child_id=child_id, structure_id=p.ctx.data["structure_id"],
+        period_id=period_id, activity=p.ctx.data["activity"], line_count=len(p.lines), history="[]",
+        gsi1pk=f"STRUCTURE#{p.ctx.data['structure_id']}", gsi1sk=f"{now.isoformat()}#{request_id}")
+    request.history = _history(request, f"Demande créée : {len(p.lines)} présence(s)")
+    recap_data = recap_view(p.ctx, p.lines)
+    with transaction() as tx:
+        tx.save(request, condition=ReservationRequest.pk.does_not_exist())
+        tx.save(outbox.entry(Outbox, _submitted_event(request, p, recap_data, correlation_id, added=False)))
+    write_lines([_line_item(family_id, request, line) for line in p.lines])
+    return {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}
+
+
+def get_request(family_id: str, request_id: str) -> ReservationRequest:
+    try:
+        return ReservationRequest.get(*ReservationRequest.key(family_id, request_id), consistent_read=True)
+    except ReservationRequest.DoesNotExist:
+        raise NotFound("Cette demande de réservation n'existe pas.", fields={"request_id": "Inconnue."}) from None
+
+
+def request_lines(request: ReservationRequest) -> list[ReservationLine]:
+    return list(ReservationLine.by_request.query(f"REQUEST#{request.request_id}"))
+
+
+def add_lines(family_id: str, request_id: str, selection: list[PatternElement] | None,
+              first_day_slots: list[str] | None, correlation_id: str) -> dict[str, Any]:
+    request = get_request(family_id, request_id)
+    p = plan(family_id, request.child_id, request.period_id, selection, first_day_slots)
+    held = {(ln.date, ln.slot_code) for ln in request_lines(request) if ln.status not in ("cancelled", "refused")}
+    p.lines = [ln for ln in p.lines if (ln.date.isoformat(), ln.slot_code) not in held]
+    if not p.lines:
+        raise InvalidInput("Ces présences sont déjà dans votre demande.", fields={"selection": "Déjà demandées."})
+    recap_data = recap_view(p.ctx, p.lines)
+    write_lines([_line_item(family_id, request, line) for line in p.lines])
+    with transaction() as tx:
+        tx.update(request, actions=[ReservationRequest.line_count.add(len(p.lines)),
+                                    ReservationRequest.history.set(_history(request, f"Ajout de {len(p.lines)} "
+                                                                                     "présence(s)"))])
+        tx.save(outbox.entry(Outbox, _submitted_event(request, p, recap_data, correlation_id, added=True)))
+    request.refresh()
+    return {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}
+
+
+def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None, everything: bool,
+           from_day: date | None, preview: bool, correlation_id: str) -> dict[str, Any]:
+    request = get_request(family_id, request_id)
+    ctx = context(request.period_id)
+    current = [ln for ln in request_lines(request) if ln.status in ("pending", "accepted", "waitlisted")]
+    if lines is not None:
+        wanted = set(lines)
+        chosen = [ln for ln in current if (ln.date, ln.slot_code) in wanted]
+        if len(chosen) != len(wanted):
+            raise InvalidInput("Certaines présences ne font pas partie de cette demande ou sont déjà annulées.",
+                               fields={"lines": "Présence inconnue."})
+    elif everything:
+        chosen = current
+    elif from_day is not None:
+        chosen = [ln for ln in current if ln.date >= from_day.isoformat()]
+    else:
+        raise InvalidInput("Indiquez les présences à annuler.", fields={"lines": "Vide."})
+    now, rule = clock.now(), ctx.rule("cancellation_deadline")
+    refused = [(ln, d) for ln in chosen if not (d := can_cancel(now, date.fromisoformat(ln.date), rule, ctx.calendar))]
+    if refused and (lines is not None or len(refused) == len(chosen)):
+        raise InvalidInput(refused[0][1].reason, code="deadline_passed", fields={"lines": "Délai dépassé."})
+    chosen = [ln for ln in chosen if ln not in {r[0] for r in refused}]
+    if not chosen:
+        raise InvalidInput("Aucune présence à annuler.", fields={"lines": "Vide."})
+    recap_data = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in chosen])
+    if preview:
+        return {"recap": recap_data, "line_count": len(chosen)}
+    for line in chosen:
+        line.status = "cancel_requested"
+    write_lines(chosen)
+    validation = access_any(family_id, request)
+    with transaction() as tx:
+        tx.update(request, actions=[ReservationRequest.history.set(
+            _history(request, f"Annulation demandée de {len(chosen)} présence(s)"))])
+        tx.save(outbox.entry(Outbox, ev.CancellationRequested(
+            request_id=request.request_id, request_number=request.number, family_id=family_id,
+            email=validation.email or "" if validation else "",
+            first_name=(validation.first_name or "") if validation else "",
+            child_first_name=(validation.child_first_name or "") if validation else "",
+            structure_id=request.structure_id, structure_name=ctx.structure["name"], period_name=ctx.data["name"],
+            line_count=len(chosen), recap=_event_recap(recap_data), correlation_id=correlation_id)))
+    return {"recap": recap_data, "line_count": len(chosen)}
+
+
+def access_any(family_id: str, request: ReservationRequest) -> Validation | None:
+    """The validation row of the request's child and structure, whatever its status (for contact details)."""
+    return next((v for v in validations(family_id) if v.child_id == request.child_id
+                 and v.structure_id == request.structure_id), None)
+
+
+# --- reading -----------------------------------------------------------------------------------------------
+
+def summary(request: ReservationRequest, ctx: PeriodContext | None = None) -> dict[str, Any]:
+    ctx = ctx or context(request.period_id)
+    return {"request_id": request.request_id, "number": request.number, "created_at": request.created_at.isoformat(),
+            "child_id": request.child_id, "structure_id": request.structure_id,
+            "structure_name": ctx.structure["name"], "period_id": request.period_id, "period_name": ctx.data["name"],
+            "activity": request.activity, "line_count": int(request.line_count),
+            "history": json.loads(request.history or "[]")}
+
+
+def requests_of(family_id: str) -> list[ReservationRequest]:
+    return sorted(ReservationRequest.query(f"FAMILY#{family_id}", ReservationRequest.sk.startswith("REQUEST#")),
+                  key=lambda r: r.created_at, reverse=True)
+
+
+def history(family_id: str) -> list[dict[str, Any]]:
+    result = []
+    names = {v.child_id: v.child_first_name for v in validations(family_id)}
+    for request in requests_of(family_id):
+        counts: dict[str, int] = {}
+        for line in request_lines(request):
+            counts[line.status] = counts.get(line.status, 0) + 1
+        result.append({**summary(request), "child_first_name": names.get(request.child_id), "counts": counts,
+                       "status": answer(counts)})
+    return result
+
+
+def answer(counts: dict[str, int]) -> str:
+    """The request's answer, derived from its lines (the guide's four answers)."""
+    live = {k: v for k, v in counts.items() if k not in ("cancelled",)}
+    if not live or set(live) <= {"pending", "cancel_requested"}:
+        return "En attente"
+    if set(live) == {"accepted"}:
+        return "Acceptée"
+    if "accepted" in live:
+        return "Partiellement acceptée"
+    if "waitlisted" in live:
+        return "Sur liste d'attente"
+    return "Refusée"
+
+
+def agenda(family_id: str, month: str) -> list[dict[str, Any]]:
+    """The family's month: one Query on its month partition; request details come from the few requests."""
+    lines = list(ReservationLine.query(f"FAMILY#{family_id}#MONTH#{month}"))
+    requests = {r.request_id: r for r in requests_of(family_id)} if lines else {}
+    names = {v.child_id: v.child_first_name for v in validations(family_id)} if lines else {}
+    contexts: dict[str, PeriodContext] = {}
+    result = []
+    for line in lines:
+        request = requests.get(line.request_id)
+        if request is None:
+            continue
+        ctx = contexts.setdefault(request.period_id, context(request.period_id))
+        result.append({"date": line.date, "slot_code": line.slot_code, "slot_label": ctx.label(line.slot_code),
+                       "child_id": line.child_id, "child_first_name": names.get(line.child_id),
+                       "status": line.status, "status_label": STATUS_LABELS[line.status],
+                       "request_id": request.request_id, "request_number": request.number,
+                       "request_date": request.created_at.date().isoformat(), "structure_id": request.structure_id,
+                       "structure_name": ctx.structure["name"], "activity": request.activity,
+                       "period_id": request.period_id, "period_name": ctx.data["name"]})
+    return result

@@ -1,0 +1,34 @@
+"""Helpers of the planning API tests: a family validated for a structure, through the real event path."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from shared import clock
+from shared.events.enrolment import FamilyValidated
+from tests.helpers import confirmed_family
+
+
+def validated_family(stack: Any, email: str, grants: list[tuple[str, str]], child_id: str = "child-1",
+                     child_first_name: str = "Léa") -> tuple[str, str]:
+    """A confirmed family that enrolment validated for each (structure, activity): the events go
+    through the bus to planning's queue, as in production. Returns (token, family_id)."""
+    token, family_id = confirmed_family(stack, email)
+    events = boto3.client("events", region_name="eu-west-3")
+    for structure_id, activity in grants:
+        event = FamilyValidated(family_id=family_id, child_id=child_id, structure_id=structure_id,
+                                activity=activity, email=email, first_name="Claire",
+                                child_first_name=child_first_name, structure_name=structure_id)
+        events.put_events(Entries=[{"Source": event.source, "DetailType": "FamilyValidated",
+                                    "Detail": event.detail_json(), "EventBusName": stack.outputs["BusName"]}])
+    stack.drain()
+    return token, family_id
+
+
+def at(moment: datetime) -> None:
+    """Move the shared clock to ``moment`` (UTC)."""
+    clock.reset()
+    clock.travel(moment.astimezone(UTC) - clock.now())
