@@ -24,6 +24,8 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
         enrolment.DocumentReviewed,
         enrolment.ChangeSubmitted,
         enrolment.ChangeReviewed,
+        planning.ReservationRequestSubmitted,
+        planning.CancellationRequested,
     ),
     "enrolment": (
         accounts.AccountRegistered,

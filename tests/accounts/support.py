@@ -103,4 +103,4 @@ def accounts_items() -> list[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-__all__ = ["PASSWORD", "signup_body", "link_token"]
+__all__ = ["PASSWORD", "link_token", "signup_body"]

@@ -17,6 +17,7 @@ from tests.accounts.support import (
     api,
     assert_error,
     confirmed_family,
+    last_link,
     login,
     mails,
     signup,
@@ -102,7 +103,8 @@ def test_throttling_ignores_the_case_of_the_address(stack: Any) -> None:
     email = "casse@example.fr"
     confirmed_family(stack, email)
 
-    for variant in ("Casse@example.fr", "CASSE@EXAMPLE.FR", "casse@Example.fr", " casse@example.fr", "cAsse@example.fr"):
+    variants = ("Casse@example.fr", "CASSE@EXAMPLE.FR", "casse@Example.fr", " casse@example.fr", "cAsse@example.fr")
+    for variant in variants:
         assert login(stack, variant, WRONG).status_code == 401
     assert_error(login(stack, email), 429, "too_many_attempts")
 
@@ -149,8 +151,6 @@ def test_reset_password_lifts_the_lockout_as_the_message_promises(stack: Any) ->
     assert "réinitialisez votre mot de passe" in message
 
     assert stack.call("POST", api("/password/forgot"), {"email": email}).status_code == 202
-    from tests.accounts.support import last_link
-
     token = last_link(stack, email, "Réinitialisation", "/mot-de-passe/nouveau")
     new = "Nouveau-Depart-2025"
     assert stack.call("POST", api("/password/reset"), {"token": token, "new_password": new}).status_code == 200
@@ -186,7 +186,8 @@ def test_me_with_a_token_signed_by_another_secret(stack: Any) -> None:
     token = confirmed_family(stack, "signee@example.fr")
     claims = jwt.decode(token, options={"verify_signature": False})
 
-    assert_unauthenticated(stack.call("GET", api("/me"), token=forged("another-secret-0123456789-0123456789", **claims)))
+    other_secret = forged("another-secret-0123456789-0123456789", **claims)
+    assert_unauthenticated(stack.call("GET", api("/me"), token=other_secret))
     unsigned = jwt.encode(claims, key="", algorithm="none")  # type: ignore[arg-type]
     assert_unauthenticated(stack.call("GET", api("/me"), token=unsigned))
 

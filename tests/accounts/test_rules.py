@@ -57,7 +57,7 @@ def test_password_problems_name_each_missing_rule_in_french(password: str, missi
 
 def test_check_password_refuses_weak_and_overlong_passwords() -> None:
     assert rules.check_password("Tartine-Confiture-42") == "Tartine-Confiture-42"
-    with pytest.raises(ValueError, match="^Le mot de passe doit contenir un chiffre.$"):
+    with pytest.raises(ValueError, match=r"^Le mot de passe doit contenir un chiffre\.$"):
         rules.check_password("Tartine-Confiture")
     with pytest.raises(ValueError, match="au plus 128"):
         rules.check_password("Aa1" * 43)

@@ -1,6 +1,6 @@
 """Every bad signup gets a French 400 naming the field, and leaves nothing behind.
 
-All requests here are refused, so the module shares one deployed stack (see ``module_stack``); after each
+All requests here are refused, so the module shares one deployed stack (see ``stack``); after each
 refusal the accounts table holds no account, address lock, token nor outbox entry, and nothing is mailed.
 """
 
@@ -79,34 +79,24 @@ INVALID: list[Any] = [
 
 
 def assert_nothing_written(stack: Any) -> None:
-    leftovers = [item["pk"] for item in accounts_items() if not item["pk"].startswith("THROTTLE#")]
-    assert leftovers == []
+    assert accounts_items() == []
     assert stack.drain() == 0
     assert stack.mail() == []
     refused = login(stack, EMAIL)
     assert refused.status_code == 401, refused.json
-    forget_failed_logins()
-
-
-def forget_failed_logins() -> None:
-    """The login above counts as a failure: drop it, so the shared stack never throttles the next case."""
-    from accounts.models import LoginThrottle
-
-    for item in LoginThrottle.scan(LoginThrottle.pk.startswith("THROTTLE#")):
-        item.delete()
 
 
 @pytest.mark.parametrize(("body", "field", "words"), INVALID)
-def test_invalid_signup_is_refused_in_french_naming_the_field(module_stack: Any, body: dict[str, Any], field: str,
+def test_invalid_signup_is_refused_in_french_naming_the_field(stack: Any, body: dict[str, Any], field: str,
                                                               words: str) -> None:
-    response = module_stack.call("POST", api("/signup"), body)
+    response = stack.call("POST", api("/signup"), body)
 
     error = assert_error(response, 400, "validation_error", field)
     assert error["message"].startswith("Certains champs sont invalides")
     assert field in error["message"]
     assert words in error["fields"][field]
     assert "Traceback" not in response.get_data(as_text=True)
-    assert_nothing_written(module_stack)
+    assert_nothing_written(stack)
 
 
 @pytest.mark.parametrize(("password", "rule"), [
@@ -115,29 +105,29 @@ def test_invalid_signup_is_refused_in_french_naming_the_field(module_stack: Any,
     pytest.param("tout-minuscule-42", "une lettre majuscule", id="no-uppercase"),
     pytest.param("Sans-Chiffre-Du-Tout", "un chiffre", id="no-digit"),
 ])
-def test_weak_password_names_the_missing_rule(module_stack: Any, password: str, rule: str) -> None:
-    response = module_stack.call("POST", api("/signup"), signup_body(EMAIL, password=password))
+def test_weak_password_names_the_missing_rule(stack: Any, password: str, rule: str) -> None:
+    response = stack.call("POST", api("/signup"), signup_body(EMAIL, password=password))
 
     error = assert_error(response, 400, "validation_error", "password")
     assert error["fields"]["password"] == f"Le mot de passe doit contenir {rule}."
     assert [r for r in PASSWORD_RULES if r in error["fields"]["password"]] == [rule]
-    assert_nothing_written(module_stack)
+    assert_nothing_written(stack)
 
 
-def test_password_missing_every_rule_names_them_all(module_stack: Any) -> None:
-    response = module_stack.call("POST", api("/signup"), signup_body(EMAIL, password="-----"))
+def test_password_missing_every_rule_names_them_all(stack: Any) -> None:
+    response = stack.call("POST", api("/signup"), signup_body(EMAIL, password="-----"))
 
     message = assert_error(response, 400, "validation_error", "password")["fields"]["password"]
     assert all(rule in message for rule in PASSWORD_RULES), message
-    assert_nothing_written(module_stack)
+    assert_nothing_written(stack)
 
 
-def test_several_bad_fields_are_all_named(module_stack: Any) -> None:
+def test_several_bad_fields_are_all_named(stack: Any) -> None:
     body = signup_body("pas-une-adresse", phone="03 88 00 00 00", civility="Dr", accept_terms=False)
 
-    error = assert_error(module_stack.call("POST", api("/signup"), body), 400, "validation_error")
+    error = assert_error(stack.call("POST", api("/signup"), body), 400, "validation_error")
     assert {"email", "phone", "civility", "accept_terms"} <= set(error["fields"])
-    assert_nothing_written(module_stack)
+    assert_nothing_written(stack)
 
 
 @pytest.mark.parametrize(("raw", "field", "message"), [
@@ -150,24 +140,24 @@ def test_several_bad_fields_are_all_named(module_stack: Any) -> None:
     pytest.param(b"", "email", "Certains champs sont invalides", id="empty-body"),
     pytest.param(b"{}", "password", "Certains champs sont invalides", id="empty-object"),
 ])
-def test_unusable_body_is_refused(module_stack: Any, raw: bytes, field: str, message: str) -> None:
-    response = module_stack.call("POST", api("/signup"), raw=raw)
+def test_unusable_body_is_refused(stack: Any, raw: bytes, field: str, message: str) -> None:
+    response = stack.call("POST", api("/signup"), raw=raw)
 
     error = assert_error(response, 400, "validation_error", field)
     assert error["message"].startswith(message)
-    assert_nothing_written(module_stack)
+    assert_nothing_written(stack)
 
 
-def test_empty_body_names_every_required_field(module_stack: Any) -> None:
-    error = assert_error(module_stack.call("POST", api("/signup"), raw=b""), 400, "validation_error")
+def test_empty_body_names_every_required_field(stack: Any) -> None:
+    error = assert_error(stack.call("POST", api("/signup"), raw=b""), 400, "validation_error")
 
     assert set(error["fields"]) == {"civility", "last_name", "first_name", "email", "phone", "address", "password",
                                     "accept_terms"}
     assert set(error["fields"].values()) == {"Ce champ est obligatoire."}
 
 
-def test_oversized_body_is_refused(module_stack: Any) -> None:
+def test_oversized_body_is_refused(stack: Any) -> None:
     body = signup_body(EMAIL, last_name="x" * (300 * 1024))
 
-    assert_error(module_stack.call("POST", api("/signup"), body), 400, "validation_error", "body")
-    assert_nothing_written(module_stack)
+    assert_error(stack.call("POST", api("/signup"), body), 400, "validation_error", "body")
+    assert_nothing_written(stack)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
-from urllib.parse import parse_qs, urlparse
-import re
 
 from shared import clock
 from tests.accounts.support import (
@@ -15,7 +15,6 @@ from tests.accounts.support import (
     api,
     assert_error,
     confirmed_family,
-    last_link,
     login,
     mails,
     staff_token,

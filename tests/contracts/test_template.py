@@ -53,6 +53,8 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "DocumentReviewed",
                 "ChangeSubmitted",
                 "ChangeReviewed",
+                "ReservationRequestSubmitted",
+                "CancellationRequested",
             }
         ),
     ),
@@ -300,7 +302,7 @@ def test_bucket_is_private_encrypted_and_accepts_presigned_transfers(
     (ownership,) = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
     assert ownership == {"ObjectOwnership": "BucketOwnerEnforced"}
     (cors,) = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
-    assert set(cors["AllowedMethods"]) == {"PUT", "GET"}
+    assert set(cors["AllowedMethods"]) == {"POST", "PUT", "GET"}  # presigned PUT and POST uploads, GET downloads
     assert cors["AllowedOrigins"] == ["http://127.0.0.1:8000"]
     (lifecycle,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
     assert lifecycle["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}

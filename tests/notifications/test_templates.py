@@ -6,6 +6,7 @@ These tests call the consumer directly (not through the bus): they are about tem
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,16 @@ from shared.events.base import Event
 from tests.notifications.support import SUFFIX, event, staff
 
 TEMPLATES = Path(mailer.__file__).parent / "templates"
-LAYOUTS = {"base", "_button"}
+LAYOUTS = {"base", "_button", "_recap"}  # included by the others
 VARIANTS: list[Event] = [
     *(event(cls.detail_type()) for cls in CONSUMERS["notifications"]),
     event("ChangeReviewed", event_id="variant-1", decision="rejected", reason="Le numéro est incomplet."),
     event("DocumentReviewed", event_id="variant-2", reason=""),
     event("FamilyValidated", event_id="variant-3", first_name="", child_first_name=""),
+    event("ReservationRequestSubmitted", event_id="variant-4", added=True, first_name=""),
+    event("CancellationRequested", event_id="variant-5", line_count=2,
+          recap=[{"weekday": "Lundi", "slot": "PERISCOLAIRE MIDI", "count": 2, "first": "2024-09-02",
+                  "last": "2024-09-09"}]),
 ]
 
 
@@ -79,3 +84,23 @@ def test_every_template_is_used_and_renders_with_strict_undefined(rendered: list
             source = (TEMPLATES / f"{template}.{extension}").read_text(encoding="utf-8")
             wanted = jinja2.meta.find_undeclared_variables(mailer._env.parse(source))
             assert wanted <= {*context, "portal_url", "subject"}, (template, extension, wanted - set(context))
+            # A partial it includes asks only for those and for what the template sets before including it.
+            for partial in LAYOUTS - {"base"}:
+                if f'{{% include "{partial}.' in source:
+                    partial_source = (TEMPLATES / f"{partial}.{extension}").read_text(encoding="utf-8")
+                    needed = jinja2.meta.find_undeclared_variables(mailer._env.parse(partial_source))
+                    declared = {*context, "portal_url", "subject", *_set_names(source)}
+                    assert needed <= declared, (template, partial, needed - declared)
+
+
+def _set_names(source: str) -> set[str]:
+    """The names a template assigns with ``{% set name = ... %}``."""
+    return {node.target.name for node in mailer._env.parse(source).find_all(jinja2.nodes.Assign)}
+
+
+def test_french_dates_and_counts() -> None:
+    assert mailer.long_date(date(2024, 9, 3)) == "mardi 3 septembre 2024"
+    assert mailer.long_date(date(2025, 9, 1)) == "lundi 1er septembre 2025"
+    assert mailer.long_date(date(2025, 8, 15)) == "vendredi 15 août 2025"
+    assert mailer.short_date(date(2024, 9, 3)) == "03/09/2024"
+    assert [mailer.counted(n, "présence") for n in (0, 1, 2)] == ["0 présence", "1 présence", "2 présences"]

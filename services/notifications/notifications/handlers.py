@@ -21,6 +21,7 @@ from shared import clock, idempotency
 from shared.consumer import Consumer
 from shared.events import accounts as ev
 from shared.events import enrolment as en
+from shared.events import planning as pl
 from shared.events.base import Event
 from shared.logs import get_logger
 
@@ -223,3 +224,27 @@ def change_submitted(event: en.ChangeSubmitted) -> dict[str, Any] | None:
               family_name=event.family_name, fields=event.fields)
         for member in staff_of(event.structure_ids)
     ])
+
+
+# --- planning: to the family -----------------------------------------------------------------------
+
+def _request_context(event: pl.ReservationRequestSubmitted | pl.CancellationRequested) -> dict[str, Any]:
+    return {"first_name": event.first_name, "child_first_name": event.child_first_name,
+            "structure_name": event.structure_name, "period_name": event.period_name,
+            "request_number": event.request_number, "recap": event.recap, "line_count": event.line_count}
+
+
+@consumer.on(pl.ReservationRequestSubmitted)
+def reservation_request_submitted(event: pl.ReservationRequestSubmitted) -> dict[str, Any]:
+    """The recap e-mail of a validated planning; ``added``: of the slots added to an existing request."""
+    number = event.request_number
+    subject = (f"Ajout à votre demande de réservation N° {number}" if event.added
+               else f"Récapitulatif de votre demande de réservation N° {number}")
+    return _send(event, "reservation_request_submitted", event.email, subject + SUFFIX, added=event.added,
+                 **_request_context(event))
+
+
+@consumer.on(pl.CancellationRequested)
+def cancellation_requested(event: pl.CancellationRequested) -> dict[str, Any]:
+    subject = f"Demande d'annulation – réservation N° {event.request_number}"
+    return _send(event, "cancellation_requested", event.email, subject + SUFFIX, **_request_context(event))

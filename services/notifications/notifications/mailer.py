@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
@@ -21,6 +22,28 @@ _env = Environment(
     lstrip_blocks=True,
 )
 SENDER_NAME = "Portail Familles"
+_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre")
+
+
+def long_date(day: date) -> str:
+    """``mardi 3 septembre 2024``, ``lundi 1er septembre 2025``."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{_DAYS[day.weekday()]} {number} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def short_date(day: date) -> str:
+    """``03/09/2024``, as the portal shows a line's date."""
+    return day.strftime("%d/%m/%Y")
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 présence``, ``135 présences`` (French: 0 and 1 take the singular)."""
+    return f"{n} {singular if n <= 1 else plural or singular + 's'}"
+
+
+_env.filters.update(long_date=long_date, short_date=short_date, counted=counted)
 
 
 @dataclass(frozen=True)
