@@ -28,15 +28,20 @@ const ROUTES = {
   '/mon-compte/preinscriptions/sejours': { load: page('requests'), access: 'family', variant: 'sejour' },
   '/mon-compte/documents': { load: page('documents'), access: 'family' },
   '/mon-compte/editions': { load: page('editions'), access: 'family' },
+  '/mon-compte/planning': { load: page('planning'), access: 'family', variant: 'agenda' },
+  '/mon-compte/planning/historique': { load: page('planning'), access: 'family', variant: 'historique' },
+  '/mon-compte/planning/ajouter': { load: page('planning-new'), access: 'family' },
   '/confirmer-nouvel-email': { load: page('confirm-new-email') },
   '/gestion/connexion': { load: page('login'), access: 'guest', variant: 'staff' },
   '/gestion': { load: page('staff-home'), access: 'staff' },
   '/gestion/dossiers': { load: page('staff-requests'), access: 'staff' },
   '/gestion/modifications': { load: page('staff-changes'), access: 'staff' },
+  '/gestion/reservations': { load: page('staff-reservations'), access: 'staff' },
 };
 // Paths with an identifier: the captured part is given to the page as ctx.params.id.
 const PATTERNS = [
   [/^\/mon-compte\/enfants\/([^/]+)$/, { load: page('child'), access: 'family' }],
+  [/^\/mon-compte\/planning\/demandes\/([^/]+)$/, { load: page('planning-request'), access: 'family' }],
   [/^\/gestion\/familles\/([^/]+)$/, { load: page('staff-family'), access: 'staff' }],
 ];
 const NOT_FOUND = { load: page('not-found') };
@@ -162,9 +167,10 @@ function renderAccountBar(account) {
   }, 'Se déconnecter');
   const name = [account.first_name, account.last_name].filter(Boolean).join(' ');
   bar.replaceChildren(h('div', { class: 'container account-bar-inner' },
-    h('nav', { 'aria-label': 'Mon espace' },
+    h('nav', { 'aria-label': 'Mon espace', class: 'account-nav' },
       h('a', { href: homeFor(account), class: 'account-home' },
-        staff ? 'Espace professionnel' : 'Mon compte')),
+        staff ? 'Espace professionnel' : 'Mon compte'),
+      staff ? null : h('a', { href: '/mon-compte/planning', class: 'account-home account-planning' }, 'Mon planning')),
     h('div', { class: 'account-tools' },
       name ? h('span', { class: 'account-name' }, name) : null,
       logoutButton)));

@@ -1,5 +1,6 @@
 // "/mon-compte" — the family's home: where each request stands, the nine
-// tiles of the user guide, and the reminder about "Mon planning".
+// tiles of the user guide, and the reminder about "Mon planning" (its tile
+// appears once a request is validated, as the guide says).
 
 import { h, pageTitle, breadcrumb } from '../ui.js';
 import { loadFamily, requestTitle, STATUS, KINDS } from '../family-file.js';
@@ -87,6 +88,12 @@ function requestsSummary(file) {
       : null);
 }
 
+const PLANNING_TILE = {
+  name: 'Mon planning', href: '/mon-compte/planning', subtitle: 'Accès à mon planning de réservation',
+  text: 'Saisissez et suivez vos réservations :',
+  items: ['Agenda du mois et nouvelles présences (« Ajouter »)', "Historique de mes demandes", "Demande d'annulation d'une plage d'accueil"],
+};
+
 export async function render({ account }) {
   let file = null;
   try {
@@ -95,6 +102,8 @@ export async function render({ account }) {
     file = null; // the tiles still show; each screen explains its own problem
   }
   const validated = Boolean(file && file.validated);
+  const planningOpen = Boolean(file && (file.requests || []).some((r) => r.status === 'validated'));
+  const tiles = planningOpen ? [PLANNING_TILE, ...TILES] : TILES;
   return h('div', { class: 'account-page' },
     breadcrumb([{ label: 'Accueil', href: '/' }, { label: 'Mon compte' }]),
     pageTitle('Mon compte'),
@@ -102,13 +111,14 @@ export async function render({ account }) {
     h('p', {}, 'Lors de votre première connexion, complétez chacune des rubriques de votre espace personnel. ',
       "Les champs marqués d'un * sont obligatoires. Si une mention ou un document obligatoire n'est pas renseigné, vous ne pourrez pas valider."),
     requestsSummary(file),
-    validated
+    validated || planningOpen
       ? h('div', { class: 'callout callout-info' },
         h('p', {}, h('strong', {}, 'Votre compte est validé par le responsable de la structure.')),
-        h('p', {}, "L'onglet « Mon planning » vous permettra de saisir votre planning de réservation. N'oubliez pas : si votre planning n'est pas saisi, votre demande ne pourra pas être traitée."))
+        h('p', {}, "L'onglet « Mon planning » vous permet de saisir votre planning de réservation. N'oubliez pas : si votre planning n'est pas saisi, votre demande ne pourra pas être traitée."),
+        h('p', {}, h('a', { href: '/mon-compte/planning', class: 'btn btn-primary' }, 'Accéder à mon planning')))
       : h('div', { class: 'callout callout-info' },
         h('p', {}, h('strong', {}, 'Mon compte doit être validé par le responsable de la structure pour me permettre d\'accéder au planning de réservation.')),
         h('p', {}, 'Un mail automatique me sera adressé dès que la validation sera effective. L\'onglet « Mon planning » apparaîtra alors dans mon espace.'),
         h('p', {}, 'N\'oubliez pas de revenir sur votre portail pour compléter votre planning : si votre planning n\'est pas saisi, votre demande ne pourra pas être traitée.')),
-    h('ul', { class: 'tiles', 'aria-label': 'Mon espace personnel' }, TILES.map(tile)));
+    h('ul', { class: 'tiles', 'aria-label': 'Mon espace personnel' }, tiles.map(tile)));
 }

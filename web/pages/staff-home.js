@@ -1,5 +1,6 @@
 // "/gestion" — back-office home: who is signed in, the tools ("Validation des
-// dossiers" is open), and for the administrator the professional accounts.
+// dossiers" and "Demandes de réservation" are open), and for the administrator
+// the professional accounts.
 
 import { api, post } from '../api.js';
 import {
@@ -12,7 +13,7 @@ const STAFF_ROLES = ['manager', 'coordinator', 'committee', 'admin'];
 
 const TILES = [
   { name: 'Validation des dossiers', href: '/gestion/dossiers', roles: ['manager', 'coordinator', 'admin'], text: 'Valider les comptes, les dossiers des familles, les modifications d\'informations et les documents.' },
-  { name: 'Demandes de réservation', text: 'Consulter les demandes et y répondre : acceptée, partiellement acceptée, liste d\'attente ou refusée.' },
+  { name: 'Demandes de réservation', href: '/gestion/reservations', roles: ['manager', 'coordinator', 'admin'], text: 'Consulter l\'occupation des plages d\'accueil, les demandes en attente de réponse et les annulations demandées par les familles.' },
   { name: "Commission d'attribution", text: 'Préparer, simuler et publier les décisions de la commission d\'attribution des places.' },
   { name: "Liste d'attente", text: 'Suivre la liste d\'attente et proposer les places qui se libèrent.' },
   { name: 'Catalogue', text: 'Structures, périodes, plages d\'accueil, capacités, séjours et fermetures.' },
