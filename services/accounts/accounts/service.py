@@ -364,6 +364,7 @@ def list_staff() -> list[Account]:
 
 
 def ensure_admin_only(principal: Principal) -> None:
+    current_account(principal)  # a token whose session ended (logout, password change) is refused here too
     if principal.role != Role.ADMIN:
         raise ApiError("Seul un administrateur peut gérer les comptes professionnels.", code="forbidden",
                        status=403)
