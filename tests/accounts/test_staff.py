@@ -175,3 +175,24 @@ def test_admin_token_carries_its_role_to_other_services(stack: Any) -> None:
     assert me.json["role"] == "admin"
     # The enrolment service verifies the same token itself and knows an admin is not a family.
     assert_error(stack.call("GET", "/api/enrolment/family", token=admin), 403, "forbidden")
+
+
+def test_a_logged_out_admin_token_can_no_longer_manage_staff(stack: Any) -> None:
+    admin = staff_token(stack)
+    assert stack.call("POST", api("/logout"), token=admin).status_code == 204
+
+    for method, body in (("POST", staff_body()), ("GET", None)):
+        assert_error(stack.call(method, api("/staff"), body, token=admin), 401, "unauthenticated")
+    stack.drain()
+    assert stack.mail_to("julie.schmitt@asso.fr") == []
+
+
+def test_an_admin_token_from_before_a_password_change_can_no_longer_manage_staff(stack: Any) -> None:
+    stolen = staff_token(stack)
+    current = access_token(stack, "admin@asso.fr")
+    changed = stack.call("POST", api("/password/change"),
+                         {"current_password": "Tartine-Confiture-42", "new_password": "Apres-Le-Vol-2025"},
+                         token=current)
+    assert changed.status_code == 200
+
+    assert_error(stack.call("POST", api("/staff"), staff_body(role="admin"), token=stolen), 401, "unauthenticated")
