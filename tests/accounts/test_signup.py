@@ -220,3 +220,38 @@ def test_family_file_is_opened_once_even_when_signing_up_twice(stack: Any) -> No
     family = stack.call("GET", "/api/enrolment/family", token=token)
     assert family.status_code == 200
     assert family.json["last_name"] == "Muller"
+
+
+class CountingHasher:
+    """``service.hasher`` that counts the argon2 hashes it computes (the slow part of a signup)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.hashes = 0
+
+    def hash(self, password: str, **kw: Any) -> str:
+        self.hashes += 1
+        return str(self.real.hash(password, **kw))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_signup_takes_as_long_for_a_known_address_as_for_a_new_one(stack: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Timing must not reveal an account either: whatever the address, the password is hashed once
+    (argon2 is most of a signup's time; measuring wall time would be flaky on a busy machine)."""
+    from accounts import service
+
+    counting = CountingHasher(service.hasher)
+    monkeypatch.setattr(service, "hasher", counting)
+    confirmed_family(stack, "confirmee@example.fr")
+    signup(stack, "attente@example.fr")
+    clock.travel(timedelta(minutes=2))
+
+    work = {}
+    for email in ("nouvelle@example.fr", "confirmee@example.fr", "attente@example.fr"):
+        before = counting.hashes
+        signup(stack, email)
+        work[email] = counting.hashes - before
+    assert work == {"nouvelle@example.fr": 1, "confirmee@example.fr": 1, "attente@example.fr": 1}
