@@ -1,4 +1,6 @@
-"""Helpers of the accounts tests: everything goes through the public HTTP API and the e-mails sent."""
+"""Helpers of the accounts tests. They act through the public HTTP API and the e-mails actually sent; only
+``staff_account`` (the ops tools' way to make an administrator) and ``accounts_items`` (to inspect what is
+stored) reach behind it."""
 
 from __future__ import annotations
 
@@ -102,5 +104,3 @@ def accounts_items() -> list[dict[str, Any]]:
             return items
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-
-__all__ = ["PASSWORD", "link_token", "signup_body"]
