@@ -7,6 +7,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from typing import Any
 
+import pytest
+
 from tests.notifications.support import (
     SUFFIX,
     assert_links_to,
@@ -161,3 +163,25 @@ def test_names_in_the_recap_are_escaped_in_html(stack: Any) -> None:
     assert "&lt;b&gt;MIDI&lt;/b&gt;" in mail["html"] and "Été &lt;2025&gt;" in mail["html"]
     assert "- Lundi, <b>MIDI</b> : 1 date, le 02/09/2024" in mail["text"]
     assert "Total : 1 présence" in mail["text"]
+
+
+@pytest.mark.parametrize("detail_type", ["ReservationRequestSubmitted", "CancellationRequested"])
+def test_without_an_address_nothing_is_sent(stack: Any, detail_type: str) -> None:
+    # Planning copies the address from its read model of enrolment's validations, which may lack one.
+    deliver(stack, event(detail_type, email=""))
+
+    assert stack.mail() == []
+
+
+def test_without_names_the_sentences_still_read_well(stack: Any) -> None:
+    deliver(stack, event("ReservationRequestSubmitted", first_name="", child_first_name=""),
+            event("CancellationRequested", first_name="", child_first_name=""))
+
+    mails = {m["subject"].split(" ")[0]: m for m in stack.mail_to("claire@example.fr")}
+    assert set(mails) == {"Récapitulatif", "Demande"}
+    for mail in mails.values():
+        assert mail["text"].startswith("Bonjour,\n")
+        assert "Enfant" not in mail["text"] and "Enfant" not in mail["html"]
+        assert "<strong></strong>" not in mail["html"]
+    assert "Votre demande de réservation N° 000019 a bien été enregistrée." in mails["Récapitulatif"]["text"]
+    assert "l'annulation de la présence du mardi 3 septembre 2024 (PERISCOLAIRE MIDI)" in mails["Demande"]["text"]

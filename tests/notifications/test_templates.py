@@ -26,8 +26,8 @@ VARIANTS: list[Event] = [
     event("ChangeReviewed", event_id="variant-1", decision="rejected", reason="Le numéro est incomplet."),
     event("DocumentReviewed", event_id="variant-2", reason=""),
     event("FamilyValidated", event_id="variant-3", first_name="", child_first_name=""),
-    event("ReservationRequestSubmitted", event_id="variant-4", added=True, first_name=""),
-    event("CancellationRequested", event_id="variant-5", line_count=2,
+    event("ReservationRequestSubmitted", event_id="variant-4", added=True, first_name="", child_first_name=""),
+    event("CancellationRequested", event_id="variant-5", line_count=2, child_first_name="",
           recap=[{"weekday": "Lundi", "slot": "PERISCOLAIRE MIDI", "count": 2, "first": "2024-09-02",
                   "last": "2024-09-09"}]),
 ]

@@ -234,9 +234,20 @@ def _request_context(event: pl.ReservationRequestSubmitted | pl.CancellationRequ
             "request_number": event.request_number, "recap": event.recap, "line_count": event.line_count}
 
 
+def _no_address(event: pl.ReservationRequestSubmitted | pl.CancellationRequested) -> bool:
+    """Planning copies the address from its read model of enrolment's validations, which may lack one."""
+    if event.email:
+        return False
+    logger.warning(f"{event.detail_type()} without an address: no e-mail", extra={"event_id": event.event_id})
+    return True
+
+
 @consumer.on(pl.ReservationRequestSubmitted)
-def reservation_request_submitted(event: pl.ReservationRequestSubmitted) -> dict[str, Any]:
-    """The recap e-mail of a validated planning; ``added``: of the slots added to an existing request."""
+def reservation_request_submitted(event: pl.ReservationRequestSubmitted) -> dict[str, Any] | None:
+    """The recap e-mail of a validated planning; ``added``: of the slots added to an existing request (the
+    event's recap and line count are then those of the added slots)."""
+    if _no_address(event):
+        return None
     number = event.request_number
     subject = (f"Ajout à votre demande de réservation N° {number}" if event.added
                else f"Récapitulatif de votre demande de réservation N° {number}")
@@ -245,6 +256,8 @@ def reservation_request_submitted(event: pl.ReservationRequestSubmitted) -> dict
 
 
 @consumer.on(pl.CancellationRequested)
-def cancellation_requested(event: pl.CancellationRequested) -> dict[str, Any]:
+def cancellation_requested(event: pl.CancellationRequested) -> dict[str, Any] | None:
+    if _no_address(event):
+        return None
     subject = f"Demande d'annulation – réservation N° {event.request_number}"
     return _send(event, "cancellation_requested", event.email, subject + SUFFIX, **_request_context(event))
