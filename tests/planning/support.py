@@ -28,6 +28,14 @@ def validated_family(stack: Any, email: str, grants: list[tuple[str, str]], chil
     return token, family_id
 
 
+def login(stack: Any, email: str) -> str:
+    from tests.helpers import PASSWORD
+
+    logged = stack.call("POST", "/api/accounts/login", {"email": email, "password": PASSWORD})
+    assert logged.status_code == 200, logged.json
+    return str(logged.json["access_token"])
+
+
 def at(moment: datetime) -> None:
     """Move the shared clock to ``moment`` (UTC)."""
     clock.reset()
