@@ -25,8 +25,9 @@ def child(first_name: str = "Léa", birth_date: str = "2018-04-02", **overrides:
                     "diet": "", "pai": True, "treatments": "", "notes": ""},
         "authorisations": {"photos": True, "leave_alone": False, "transport": True, "emergency_care": True},
         "authorised_persons": [{"name": "Anne Muller", "relationship": "Grand-mère", "phone": "0699887766"}],
-        "school": {"school_id": "schweighouse-elementaire", "school_name": "École élémentaire de Schweighouse-sur-Moder",
-                   "class_level": "CE1", "school_year": "2026-2027"},
+        "school": {"school_id": "schweighouse-elementaire",
+                   "school_name": "École élémentaire de Schweighouse-sur-Moder", "class_level": "CE1",
+                   "school_year": "2026-2027"},
     }
     body.update(overrides)
     return body

@@ -183,7 +183,8 @@ def _bookable(ctx: PeriodContext, lines: list[Line], now: datetime) -> tuple[lis
 def recap_view(ctx: PeriodContext, lines: list[Line]) -> dict[str, Any]:
     summary = recap(lines)
     return {"rows": [{"weekday": row.weekday_name.capitalize(), "slot": ctx.label(row.slot_code),
-                      "slot_code": row.slot_code, "count": row.count, "first": row.first.isoformat(), "last": row.last.isoformat()}
+                      "slot_code": row.slot_code, "count": row.count, "first": row.first.isoformat(),
+                      "last": row.last.isoformat()}
                      for row in summary.rows],
             "total_lines": summary.total_lines, "total_days": summary.total_days,
             "first": summary.first.isoformat() if summary.first else None,
