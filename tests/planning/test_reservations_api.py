@@ -197,3 +197,39 @@ def test_bad_month_and_date_queries(stack: Any, family: tuple[str, str]) -> None
     assert stack.call("GET", "/api/planning/agenda?month=2026-13", token=token).json["error"]["fields"] == {
         "month": "Format AAAA-MM."}
     assert stack.call("GET", f"/api/planning/calendar?period_id={PERI}&month=sept", token=token).status_code == 400
+
+
+def test_staff_keep_the_catalogue_and_closures_close_days(stack: Any, family: tuple[str, str]) -> None:
+    token, _ = family
+    manager = staff_token(stack, "responsable@asso.fr", "manager", ["acem-schweighouse"])
+    before = preview(stack, token, period_id=PERI, selection=[{"weekday": 0, "slot_code": "MIDI"}]).json["lines"]
+    assert any(ln["date"] == "2026-09-14" for ln in before)
+    closed = stack.call("POST", "/api/planning/catalogue/structures/acem-schweighouse/closures",
+                        {"start": "2026-09-14", "end": "2026-09-14", "label": "Formation de l'équipe"}, token=manager)
+    assert closed.status_code == 201
+    after = preview(stack, token, period_id=PERI, selection=[{"weekday": 0, "slot_code": "MIDI"}]).json["lines"]
+    assert not any(ln["date"] == "2026-09-14" for ln in after)
+    grid = stack.call("GET", f"/api/planning/calendar?period_id={PERI}&month=2026-09", token=token).json["days"]
+    assert next(d for d in grid if d["date"] == "2026-09-14")["reason"] == "Fermeture de la structure"
+    # A manager cannot touch another structure's catalogue, nor publish structures (admin only).
+    assert stack.call("POST", "/api/planning/catalogue/structures/creche-les-lutins/closures",
+                      {"start": "2026-09-14", "end": "2026-09-14", "label": "x"}, token=manager).status_code == 403
+    assert stack.call("PUT", "/api/planning/catalogue/structures/nouvelle", {"name": "X", "commune": "Y",
+                      "departement": "67", "zone": "B", "activities": ["periscolaire"]},
+                      token=manager).status_code == 403
+    bad = stack.call("PUT", f"/api/planning/catalogue/periods/{PERI}", {"structure_id": "acem-schweighouse"},
+                     token=manager)
+    assert bad.status_code == 400 and "name" in bad.json["error"]["fields"]
+
+
+def test_a_new_structure_reaches_enrolments_catalogue(stack: Any) -> None:
+    seed_catalogue(stack)
+    admin = staff_token(stack, "admin@asso.fr", "admin", [])
+    created = stack.call("PUT", "/api/planning/catalogue/structures/acem-bischwiller", {
+        "name": "ACEM - BISCHWILLER", "commune": "Bischwiller", "departement": "67", "zone": "B",
+        "activities": ["periscolaire"]}, token=admin)
+    assert created.status_code == 200
+    stack.drain()
+    family, _ = confirmed_family(stack, "nouvelle@example.fr")
+    listed = stack.call("GET", "/api/enrolment/catalogue", token=family).json["structures"]
+    assert "ACEM - BISCHWILLER" in {s["name"] for s in listed}

@@ -16,6 +16,7 @@ from planning.models import Outbox, ReservationLine, ReservationRequest
 from planning.pattern import PatternElement
 from shared.auth import Role
 from shared.errors import Forbidden, InvalidInput
+from shared.events import planning as ev
 from shared.http import Api, Req
 from shared.outbox import register_relay
 
@@ -56,6 +57,38 @@ def my_validations(req: Req) -> dict[str, Any]:
 @api.route("/catalogue", roles=tuple(Role))
 def get_catalogue(req: Req) -> dict[str, Any]:
     return {"structures": list(catalogue.structures().values()), "periods": list(catalogue.periods().values())}
+
+
+@api.route("/catalogue/structures/{structure_id}", ("PUT",), roles=(Role.ADMIN,))
+def put_structure(req: Req, structure_id: str) -> dict[str, Any]:
+    body = req.body(schemas.StructureBody)
+    catalogue.publish(ev.StructurePublished(structure_id=structure_id, **body.model_dump()), req.correlation_id)
+    return catalogue.structures()[structure_id]
+
+
+@api.route("/catalogue/periods/{period_id}", ("PUT",), roles=STAFF)
+def put_period(req: Req, period_id: str) -> dict[str, Any]:
+    body = req.body(schemas.PeriodBody)
+    if body.structure_id not in catalogue.structures():
+        raise InvalidInput("Cette structure n'existe pas.", fields={"structure_id": "Structure inconnue."})
+    if not req.principal.can_manage(body.structure_id):
+        raise Forbidden("Cette structure ne fait pas partie de vos structures.")
+    period = {"period_id": period_id, **body.model_dump(mode="json", exclude_none=True)}
+    catalogue.save_period(period)
+    return period
+
+
+@api.route("/catalogue/structures/{structure_id}/closures", ("POST",), roles=STAFF, status=201)
+def add_closure(req: Req, structure_id: str) -> dict[str, Any]:
+    body = req.body(schemas.ClosureBody)
+    structure = catalogue.structures().get(structure_id)
+    if structure is None:
+        raise InvalidInput("Cette structure n'existe pas.", fields={"structure_id": "Structure inconnue."})
+    if not req.principal.can_manage(structure_id):
+        raise Forbidden("Cette structure ne fait pas partie de vos structures.")
+    closures = [*structure["closures"], body.model_dump(mode="json")]
+    catalogue.save_closures(structure_id, sorted(closures, key=lambda c: c["start"]))
+    return catalogue.structures()[structure_id]
 
 
 @api.route("/calendar", roles=tuple(Role))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from shared.fields import Body
 
@@ -38,3 +38,78 @@ class CancelBody(Body):
     all: bool = False
     from_: date | None = Field(default=None, alias="from")
     preview: bool = False
+
+
+Activity = Literal["periscolaire", "mercredi", "creche", "sejour"]
+HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class Deadline(Body):
+    days_before: int = Field(ge=0, le=60)
+    hour: HHMM
+
+
+class SlotBody(Body):
+    code: str = Field(pattern=r"^[A-Z0-9_]{2,20}$")
+    label: str = Field(min_length=1, max_length=60)
+    start: HHMM
+    end: HHMM
+    capacity: int = Field(ge=0, le=10_000)
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("start") and value <= info.data["start"]:
+            raise ValueError("L'heure de fin doit être après l'heure de début.")
+        return value
+
+
+class PeriodBody(Body):
+    structure_id: str = Field(min_length=1, max_length=60)
+    name: str = Field(min_length=1, max_length=120)
+    activity: Activity
+    start: date
+    end: date
+    weekdays: list[int] = Field(min_length=1, max_length=7)
+    type: Literal["school_days", "holidays", "all_days"]
+    booking_opens: date
+    booking_closes: date
+    booking_deadline: Deadline
+    cancellation_deadline: Deadline
+    slots: list[SlotBody] = Field(min_length=1, max_length=20)
+    sejour_id: str | None = None
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, value: date, info: ValidationInfo) -> date:
+        if info.data.get("start") and value < info.data["start"]:
+            raise ValueError("La fin de la période doit être après son début.")
+        return value
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if any(d not in range(7) for d in value):
+            raise ValueError("Les jours vont de 0 (lundi) à 6 (dimanche).")
+        return sorted(set(value))
+
+
+class StructureBody(Body):
+    name: str = Field(min_length=1, max_length=120)
+    commune: str = Field(min_length=1, max_length=100)
+    departement: str = Field(pattern=r"^(\d{2}|2A|2B|97\d)$")
+    zone: Literal["A", "B", "C"]
+    activities: list[Activity] = Field(min_length=1, max_length=4)
+
+
+class ClosureBody(Body):
+    start: date
+    end: date
+    label: str = Field(min_length=1, max_length=100)
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, value: date, info: ValidationInfo) -> date:
+        if info.data.get("start") and value < info.data["start"]:
+            raise ValueError("La fin de la fermeture doit être après son début.")
+        return value
