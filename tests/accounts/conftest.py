@@ -1,9 +1,14 @@
 """Fixtures of the accounts tests (helpers live in :mod:`tests.accounts.support`).
 
-``stack`` here is the shared ``stack`` (moto, the real infra template deployed, the four services behind the
+Two things keep the folder fast without changing what the tests see:
+
+- ``stack`` here is the shared ``stack`` (moto, the real infra template deployed, the four services behind the
 local gateway) deployed once per module instead of once per test, and emptied before each test: every item
 of the four tables, every message of every queue, every e-mail sent. Deploying the template costs most of a
 test's time; emptying it costs a few milliseconds, and each test still starts from a stack as new.
+- passwords are hashed with argon2id at the lowest cost (the library's parameters take ~50-100 ms a hash
+  or a verification, several per test); the ``production_argon2`` fixture restores the service's own
+  hasher for the test that checks its parameters.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from typing import Any
 
 import boto3
 import pytest
+from argon2 import PasswordHasher
+from botocore.session import get_session
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
+from pynamodb.connection import base as pynamodb_base
 from werkzeug.test import Client
 
 from shared import settings
@@ -27,7 +35,11 @@ def deployed_stack() -> Iterator[Any]:
     from infra.local.gateway import Gateway
     from tests.conftest import APPS, PREFIX, Stack
 
-    with mock_aws():
+    with mock_aws(), pytest.MonkeyPatch.context() as patch:
+        # shared.ddb opens a new PynamoDB connection per transaction, hence a new botocore session that
+        # parses DynamoDB's JSON model again (~0.1 s each); within a module they share one session.
+        session = get_session()
+        patch.setattr(pynamodb_base, "get_session", lambda: session)
         outputs = bootstrap.deploy(PREFIX)
         yield Stack(Client(Gateway(APPS)), outputs)
 
@@ -57,6 +69,31 @@ def stack(deployed_stack: Any) -> Any:
     """The stack of tests/conftest.py, as new for each test (see the module docstring)."""
     empty(deployed_stack)
     return deployed_stack
+
+
+FAST_ARGON2 = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # still argon2id
+FAST_DUMMY_HASH = FAST_ARGON2.hash("not-a-real-password-0")
+
+
+@pytest.fixture(autouse=True)
+def _fast_argon2(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
+    from accounts import service
+
+    production = (service.hasher, service._DUMMY_HASH)
+    monkeypatch.setattr(service, "hasher", FAST_ARGON2)
+    monkeypatch.setattr(service, "_DUMMY_HASH", FAST_DUMMY_HASH)
+    return production
+
+
+@pytest.fixture
+def production_argon2(_fast_argon2: tuple[Any, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The service's own hasher (and its dummy hash), as in production."""
+    from accounts import service
+
+    hasher, dummy = _fast_argon2
+    monkeypatch.setattr(service, "hasher", hasher)
+    monkeypatch.setattr(service, "_DUMMY_HASH", dummy)
+    return hasher
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import argon2
 import jwt
 import pytest
 
@@ -43,13 +44,18 @@ def test_login_returns_a_bearer_token_and_the_account(stack: Any) -> None:
     assert me.json == body["account"]
 
 
-def test_password_is_stored_as_an_argon2id_hash(stack: Any) -> None:
+def test_password_is_stored_as_an_argon2id_hash(stack: Any, production_argon2: Any) -> None:
     confirmed_family(stack, "hash@example.fr")
 
     profiles = [i for i in accounts_items() if i["pk"].startswith("ACCOUNT#") and i["sk"] == "PROFILE"]
     assert len(profiles) == 1
-    assert profiles[0]["password_hash"].startswith("$argon2id$")
+    stored = profiles[0]["password_hash"]
+    # argon2id with the library's recommended parameters (RFC 9106), not a cheaper setting.
+    assert stored.startswith("$argon2id$")
+    assert argon2.extract_parameters(stored) == argon2.profiles.RFC_9106_LOW_MEMORY
     assert PASSWORD not in str(profiles[0])
+    assert login(stack, "hash@example.fr").status_code == 200
+    assert login(stack, "hash@example.fr", WRONG).status_code == 401
 
 
 def test_unconfirmed_account_cannot_log_in_and_is_told_about_spams(stack: Any) -> None:
