@@ -165,7 +165,8 @@ export async function loadPlanningContext() {
   const open = items.filter((item) => item.status === 'open');
   return {
     items, open, message: plannings && plannings.message, family, children, structures, periods,
-    childName: (id, fallback) => (children.get(id) || {}).first_name || fallback || 'Enfant',
+    childName: (id, fallback) => (children.get(id) || {}).first_name
+      || (items.find((i) => i.child_id === id && i.child_first_name) || {}).child_first_name || fallback || 'Enfant',
     structureName: (id, fallback) => (structures.get(id) || {}).name || fallback || id,
     manyChildren: new Set(open.map((i) => i.child_id)).size > 1,
   };
@@ -408,16 +409,18 @@ export function monthCalendar({ idPrefix, month, load, onDay, onMonth, legend = 
           entries.length ? 'has-lines' : ''].filter(Boolean).join(' ');
         const count = entries.length ? `, ${plural(entries.length, 'présence', 'présences')}` : '';
         return h('td', { class: classes, title: reason || null },
+          // The whole name in one label ("lundi 2 septembre 2024 – Vacances scolaires, 2 présences"):
+          // the visible parts differ between the grid and the phone's list.
           h('button', {
             type: 'button', class: 'day-button', 'data-date': date,
             'aria-current': date === today ? 'date' : null,
+            'aria-label': `${WEEKDAY_NAMES[weekdayOf(date)]} ${day} ${monthText}${reason ? ` – ${reason}` : ''}${count}`,
             onclick: (event) => onDay(date, event.currentTarget),
           },
           h('span', { class: 'day-weekday' }, `${WEEKDAY_NAMES[weekdayOf(date)]} `),
           h('span', { class: 'day-number' }, day),
           h('span', { class: 'day-month' }, ` ${monthText}`),
-          reason ? h('span', { class: 'closed-reason' }, ` – ${reason}`) : null,
-          h('span', { class: 'sr-only' }, count)),
+          reason ? h('span', { class: 'closed-reason' }, ` – ${reason}`) : null),
           entries.length
             ? h('ul', { class: 'day-lines' }, entries.map((entry) => h('li', {}, entryNode(entry))))
             : null);

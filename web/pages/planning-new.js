@@ -122,7 +122,7 @@ function choiceForm(ctx, navigate, query) {
     const keep = value && options.some((o) => o.value === value && !o.disabled) ? value : '';
     const enabled = options.filter((o) => !o.disabled);
     select.replaceChildren(h('option', { value: '' }, '— Choisir —'),
-      options.map((o) => h('option', { value: o.value, disabled: o.disabled || null }, o.label)));
+      ...options.map((o) => h('option', { value: o.value, disabled: o.disabled || null }, o.label)));
     select.value = keep || (enabled.length === 1 ? enabled[0].value : '');
   };
   const fillStructures = (value) => {
@@ -134,7 +134,7 @@ function choiceForm(ctx, navigate, query) {
     const child = get('child_id').value;
     const structure = get('structure_id').value;
     const periods = ctx.open.filter((i) => i.child_id === child && i.structure_id === structure)
-      .flatMap((i) => i.periods || []);
+      .flatMap((i) => i.periods || []).filter((per) => per.end >= todayIso());
     const covering = wantedDate ? periods.find((per) => per.start <= wantedDate && wantedDate <= per.end && bookingOpen(per)) : null;
     fill(get('period_id'), periods.map((per) => ({
       value: per.period_id,
@@ -214,7 +214,7 @@ function entryMode(ctx, draft, period, request, navigate, root) {
     feedback.replaceChildren(alertBox('info', null,
       h('p', {}, `Votre sélection : ${plural(recap.total_lines, 'présence', 'présences')} sur ${plural(recap.total_days, 'jour', 'jours')}`,
         recap.first ? `, du ${frenchDate(recap.first)} au ${frenchDate(recap.last)}` : '', '.'),
-      skipped.length ? h('p', {}, `${plural(skipped.length, 'date ne sera pas retenue', 'dates ne seront pas retenues')} (voir le récapitulatif).`) : null));
+      skipped.length ? h('p', {}, `${plural(skipped.length, 'date passée ou hors délai ne sera pas retenue', 'dates passées ou hors délai ne seront pas retenues')} (voir le récapitulatif).`) : null));
   }
 
   function drawSelection() {
@@ -291,7 +291,7 @@ function entryMode(ctx, draft, period, request, navigate, root) {
         h('p', { class: 'hint' }, `Votre sélection se reporte sur tous les ${WEEKDAY_NAMES[weekday]}s de la période. « Recopier la sélection » pour choisir les semaines paires ou impaires.`),
         copy);
     }
-    const validate = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Valider', h('span', { 'aria-hidden': 'true' }, ' ✓'));
+    const validate = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Valider', h('span', { class: 'btn-icon', 'aria-hidden': 'true' }, '✓'));
     form.append(h('div', { class: 'dialog-actions' }, copyToggle, validate));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -362,7 +362,7 @@ function entryMode(ctx, draft, period, request, navigate, root) {
       parts.push(h('p', { class: 'hint' }, `Pour un séjour, cliquez sur le premier jour (${longDay(state.firstDay)}) : le planning se recopie sur toute la semaine.`));
     } else {
       action = h('button', { type: 'button', class: 'btn btn-primary' },
-        selected.length ? 'Modifier la sélection' : 'Nouvelle présence', h('span', { 'aria-hidden': 'true' }, ' ⊕'));
+        selected.length ? 'Modifier la sélection' : 'Nouvelle présence', h('span', { class: 'btn-icon', 'aria-hidden': 'true' }, '⊕'));
       action.addEventListener('click', () => slotChoice(date, opener));
     }
     box.show(`Présences du ${longDay(date)}`, parts, action ? h('div', { class: 'dialog-actions' }, action) : null);
@@ -375,6 +375,7 @@ function entryMode(ctx, draft, period, request, navigate, root) {
 
   const calendar = monthCalendar({
     idPrefix: 'entry',
+    onDay: (date, opener) => openDay(date, opener),
     month: monthOf(startDate),
     legend: statusLegend(['pending', 'accepted', 'cancel_requested'], [['day-line line-new', 'Nouvelle présence (à valider)'], ['day-closed-sample', 'Jour fermé']]),
     async load(month) {
@@ -409,7 +410,7 @@ function entryMode(ctx, draft, period, request, navigate, root) {
     },
   });
 
-  const next = h('button', { type: 'button', class: 'btn btn-primary' }, 'Suivant', h('span', { 'aria-hidden': 'true' }, ' →'));
+  const next = h('button', { type: 'button', class: 'btn btn-primary' }, 'Suivant', h('span', { class: 'btn-icon', 'aria-hidden': 'true' }, '→'));
   next.addEventListener('click', async () => {
     if (!hasSelection(draft, period)) {
       const alert = alertBox('error', null, sejour
@@ -451,10 +452,9 @@ function entryMode(ctx, draft, period, request, navigate, root) {
       ? 'Le planning s\'ouvre : saisissez votre demande de réservation en cliquant sur le premier jour du séjour. Le planning se recopie sur toute la semaine.'
       : 'Le planning s\'ouvre : cliquez sur un jour puis sur « Nouvelle présence », choisissez les plages d\'accueil et validez. Répétez pour les autres jours de la semaine : votre planning se reporte sur toute la période (semaines paires ou impaires si vous le souhaitez).'),
     rules.length ? h('p', { class: 'hint' }, rules.join(' ')) : null,
-    status,
-    h('div', { class: 'entry-layout' },
-      h('div', { class: 'entry-main' }, calendar.node),
-      h('aside', { class: 'entry-side', 'aria-labelledby': 'selection-title' }, selectionBox, feedback)),
+    status, feedback,
+    calendar.node,
+    h('aside', { class: 'entry-side', 'aria-labelledby': 'selection-title' }, selectionBox),
     h('div', { class: 'form-actions planning-footer' }, cancel, next));
 }
 
@@ -480,12 +480,19 @@ function recapTable(recap, period) {
           recap.first ? `, du ${frenchDate(recap.first)} au ${frenchDate(recap.last)}` : '')))));
 }
 
+/** The dates the API leaves out (past the booking deadline): a count, the list on demand. */
 function skippedList(skipped, period) {
   if (!skipped || !skipped.length) return null;
+  const dates = skipped.map((s) => s.date).sort();
   return h('section', { class: 'skipped', 'aria-labelledby': 'skipped-title' },
     h('h2', { id: 'skipped-title' }, 'Dates non retenues'),
-    h('ul', {}, skipped.map((s) => h('li', {},
-      h('strong', {}, `${frenchDate(s.date)} – ${slotLabel(period, s.slot_code)}`), s.reason ? ` : ${s.reason}` : ''))));
+    h('p', {}, `${plural(skipped.length, 'date n\'est pas retenue', 'dates ne sont pas retenues')}`,
+      dates.length > 1 ? ` (du ${frenchDate(dates[0])} au ${frenchDate(dates[dates.length - 1])})` : ` (le ${frenchDate(dates[0])})`,
+      ' : le délai de réservation est dépassé.'),
+    h('details', { class: 'skipped-details' },
+      h('summary', {}, 'Voir le détail des dates non retenues'),
+      h('ul', {}, skipped.map((s) => h('li', {},
+        h('strong', {}, `${frenchDate(s.date)} – ${slotLabel(period, s.slot_code)}`), s.reason ? ` : ${s.reason}` : '')))));
 }
 
 function summary(ctx, draft, period, request) {
@@ -500,7 +507,7 @@ function summary(ctx, draft, period, request) {
 
 async function recapStep(ctx, draft, period, request, navigate) {
   const back = h('a', { href: stepUrl(draft, 'planning'), class: 'btn btn-secondary' },
-    h('span', { 'aria-hidden': 'true' }, '← '), 'Modifier mon planning');
+    h('span', { class: 'btn-icon btn-icon-before', 'aria-hidden': 'true' }, '←'), 'Modifier mon planning');
   let result;
   try {
     result = await preview(draft, period);
@@ -509,7 +516,7 @@ async function recapStep(ctx, draft, period, request, navigate) {
   }
   const recap = result.recap || { rows: [], total_lines: 0, total_days: 0 };
   const outcome = h('div');
-  const validate = h('button', { type: 'button', class: 'btn btn-primary' }, 'Valider', h('span', { 'aria-hidden': 'true' }, ' ✓'));
+  const validate = h('button', { type: 'button', class: 'btn btn-primary' }, 'Valider', h('span', { class: 'btn-icon', 'aria-hidden': 'true' }, '✓'));
   validate.addEventListener('click', async () => {
     outcome.replaceChildren();
     try {
@@ -572,7 +579,8 @@ function confirmation(ctx) {
     recap.rows && recap.rows.length ? recapTable(recap, period) : null,
     skippedList(recap.skipped, period),
     done.sejour
-      ? h('p', {}, 'Votre demande est complète. Ma demande reste en attente jusqu\'à la validation du coordinateur séjours : il reviendra vers vous.')
+      ? [h('p', {}, 'Votre demande reste en attente jusqu\'à la validation du coordinateur séjours.'),
+        h('p', {}, 'Votre demande est complète. Le coordinateur séjours reviendra vers vous.')]
       : [h('p', {}, 'Ma demande de pré-inscription est complète. En période de pré-inscription périscolaire, reportez-vous à votre lettre d\'information pour connaître la date du retour de la commission d\'attribution des places.'),
         h('p', {}, 'En dehors de cette période, le responsable de la structure vous informera de la suite donnée à votre demande.')],
     h('p', {}, 'Pour une demande concernant un deuxième établissement (le mercredi, par exemple), faites une deuxième demande avec « Ajouter ».'),

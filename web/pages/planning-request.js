@@ -169,7 +169,7 @@ function modifyScreen({ request, lines, period, query, navigate, root }) {
         basketBox.querySelector('h2').focus();
       });
     }
-    basketBox.replaceChildren(h('h2', { id: 'basket-title', tabindex: '-1' }, "Ma demande d'annulation"), content, clear);
+    basketBox.replaceChildren(...[h('h2', { id: 'basket-title', tabindex: '-1' }, "Ma demande d'annulation"), content, clear].filter(Boolean));
   }
 
   // "Annuler toute la demande", "Annuler à partir d'une date".
@@ -208,6 +208,7 @@ function modifyScreen({ request, lines, period, query, navigate, root }) {
 
   const calendar = monthCalendar({
     idPrefix: 'request',
+    onDay: (date, opener) => openDay(date, opener),
     month: startMonth,
     legend: statusLegend(Object.keys(LINE_STATUS), [['day-line line-to-cancel', 'À annuler (à valider)'], ['day-closed-sample', 'Jour fermé']]),
     async load(month) {
@@ -254,7 +255,7 @@ function modifyScreen({ request, lines, period, query, navigate, root }) {
     }
   }
 
-  const next = h('button', { type: 'button', class: 'btn btn-primary' }, 'Suivant', h('span', { 'aria-hidden': 'true' }, ' →'));
+  const next = h('button', { type: 'button', class: 'btn btn-primary' }, 'Suivant', h('span', { class: 'btn-icon', 'aria-hidden': 'true' }, '→'));
   next.addEventListener('click', () => {
     if (basketIsEmpty(basket)) {
       const alert = alertBox('error', null, 'Votre demande d\'annulation est vide : sélectionnez une plage réservée dans le planning, puis « Demander l\'annulation ».');
@@ -268,7 +269,7 @@ function modifyScreen({ request, lines, period, query, navigate, root }) {
 
   drawBasket();
   const addLink = period && bookingOpen(period)
-    ? h('a', { href: `/mon-compte/planning/ajouter?demande=${enc(id)}`, class: 'btn btn-secondary' }, 'Ajouter des présences', h('span', { 'aria-hidden': 'true' }, ' ⊕'))
+    ? h('a', { href: `/mon-compte/planning/ajouter?demande=${enc(id)}`, class: 'btn btn-secondary' }, 'Ajouter des présences', h('span', { class: 'btn-icon', 'aria-hidden': 'true' }, '⊕'))
     : null;
   return h('div', { class: 'request-modify' },
     h('div', { class: 'actions planning-actions' }, addLink),
@@ -276,13 +277,12 @@ function modifyScreen({ request, lines, period, query, navigate, root }) {
     h('p', {}, 'Sélectionnez le mois concerné avec les flèches bleues, puis la plage de réservation à annuler et « Demander l\'annulation ». Chaque temps d\'accueil doit être annulé individuellement. Une fois toutes vos modifications saisies, cliquez sur « Suivant ».'),
     period && deadlineText(period.cancellation_deadline, 'annulation') ? h('p', { class: 'hint' }, deadlineText(period.cancellation_deadline, 'annulation')) : null,
     status,
-    h('div', { class: 'entry-layout' },
-      h('div', { class: 'entry-main' }, calendar.node),
-      h('aside', { class: 'entry-side', 'aria-labelledby': 'basket-title' }, basketBox,
-        h('div', { class: 'other-cancellations' },
-          h('h3', {}, 'Autres possibilités'),
-          h('div', { class: 'actions-inline doc-actions' }, allButton, fromToggle), fromForm),
-        feedback)),
+    calendar.node,
+    h('aside', { class: 'entry-side', 'aria-labelledby': 'basket-title' }, basketBox,
+      h('div', { class: 'other-cancellations' },
+        h('h3', {}, 'Autres possibilités'),
+        h('div', { class: 'actions-inline doc-actions' }, allButton, fromToggle), fromForm),
+      feedback),
     h('div', { class: 'form-actions planning-footer' },
       h('a', { href: '/mon-compte/planning', class: 'btn btn-secondary' }, 'Retour à mon planning'), next));
 }
@@ -293,11 +293,11 @@ function linesTable(items, caption, period) {
   return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'cancel-caption' },
     h('table', { class: 'recap-table' },
       h('caption', { id: 'cancel-caption' }, caption),
-      h('thead', {}, h('tr', {}, ['Date', "Plage d'accueil", 'Statut actuel'].map((label) => h('th', { scope: 'col' }, label)))),
+      h('thead', {}, h('tr', {}, ['Date', "Plage d'accueil", 'Statut'].map((label) => h('th', { scope: 'col' }, label)))),
       h('tbody', {}, items.map((line) => h('tr', {},
         h('th', { scope: 'row' }, `${longDay(line.date)}`),
         h('td', {}, line.slot_label || line.slot || slotLabel(period, line.slot_code)),
-        h('td', {}, line.status ? statusBadge(line.status) : '')))));
+        h('td', {}, line.status ? statusBadge(line.status) : ''))))));
 }
 
 function recapRows(recap) {
@@ -311,16 +311,17 @@ function recapRows(recap) {
         h('td', {}, frenchDate(row.first)), h('td', {}, frenchDate(row.last)))))));
 }
 
-/** What the API says would be (or was) cancelled, whatever part of it it gives. */
-function cancelOutcome(result, lines, period) {
+/** What the API says would be (or was) cancelled: its lines, else the basket's, and its recap. */
+function cancelOutcome(result, lines, period, basket = null) {
   const known = new Map(lines.map((l) => [`${l.date}|${l.slot_code}`, l]));
-  const items = ((result && (result.lines || result.cancelled)) || [])
-    .map((l) => ({ ...(known.get(`${l.date}|${l.slot_code}`) || {}), ...l }));
+  const given = (result && (result.lines || result.cancelled)) || (basket && basket.mode === 'lines' ? basket.lines : []);
+  const items = given.map((l) => ({ ...(known.get(`${l.date}|${l.slot_code}`) || {}), ...l }));
   const refused = (result && (result.refused || result.skipped)) || [];
   const count = (result && (result.line_count ?? result.count)) ?? (items.length || (result && result.recap && result.recap.total_lines));
   return h('div', {},
     count !== undefined && count !== null ? h('p', { class: 'lead' }, `${plural(count, 'présence', 'présences')} à annuler.`) : null,
     items.length ? linesTable(items, 'Présences à annuler', period) : recapRows(result && result.recap),
+    items.length > 3 ? recapRows(result && result.recap) : null,
     refused.length
       ? h('section', { class: 'skipped', 'aria-labelledby': 'refused-title' },
         h('h2', { id: 'refused-title' }, 'Annulations refusées'),
@@ -338,7 +339,7 @@ async function recapStep({ request, lines, period, navigate }) {
   const id = request.request_id;
   const basket = readJson(basketKey(id)) || emptyBasket();
   const back = h('a', { href: `/mon-compte/planning/demandes/${enc(id)}`, class: 'btn btn-secondary' },
-    h('span', { 'aria-hidden': 'true' }, '← '), 'Modifier ma demande d\'annulation');
+    h('span', { class: 'btn-icon btn-icon-before', 'aria-hidden': 'true' }, '←'), 'Modifier ma demande d\'annulation');
   if (basketIsEmpty(basket)) {
     return h('div', {}, alertBox('info', null, 'Votre demande d\'annulation est vide.'), h('div', { class: 'form-actions' }, back));
   }
@@ -350,7 +351,7 @@ async function recapStep({ request, lines, period, navigate }) {
       errorAlert(error, 'Cette annulation ne peut pas être demandée :'), h('div', { class: 'form-actions planning-footer' }, back));
   }
   const outcome = h('div');
-  const validate = h('button', { type: 'button', class: 'btn btn-primary' }, 'Valider', h('span', { 'aria-hidden': 'true' }, ' ✓'));
+  const validate = h('button', { type: 'button', class: 'btn btn-primary' }, 'Valider', h('span', { class: 'btn-icon', 'aria-hidden': 'true' }, '✓'));
   validate.addEventListener('click', async () => {
     outcome.replaceChildren();
     try {
@@ -358,7 +359,7 @@ async function recapStep({ request, lines, period, navigate }) {
       const known = (done && (done.lines || done.cancelled)) || (result.lines || result.cancelled) || [];
       const dates = known.map((l) => l.date).sort();
       sessionStorage.setItem(DONE_KEY, JSON.stringify({
-        request_id: id, number: request.number, summary: basketSummary(basket), result: done || result,
+        request_id: id, number: request.number, summary: basketSummary(basket), result: done || result, basket,
         month: dates.length ? monthOf(dates[0]) : (basket.lines[0] ? monthOf(basket.lines[0].date) : null),
       }));
       sessionStorage.removeItem(basketKey(id));
@@ -373,7 +374,7 @@ async function recapStep({ request, lines, period, navigate }) {
   return h('div', { class: 'planning-recap' },
     h('p', {}, 'Un récapitulatif de mes modifications apparaît. Je valide ma demande en bas de page avec le bouton « Valider ».'),
     h('p', {}, h('strong', {}, basketSummary(basket))),
-    cancelOutcome(result, lines, period),
+    cancelOutcome(result, lines, period, basket),
     outcome,
     h('div', { class: 'form-actions planning-footer' }, back, validate));
 }
@@ -388,7 +389,7 @@ function confirmation(request, lines, period) {
       h('p', { class: 'request-number' }, `Demande N° ${done.number}`),
       h('p', {}, done.summary, ' Les présences concernées sont en « Annulation demandée » jusqu\'à la réponse du responsable de la structure.'),
       h('p', {}, 'Un mail récapitulatif vous a été adressé.')),
-    cancelOutcome(done.result, lines, period),
+    cancelOutcome(done.result, lines, period, done.basket),
     h('div', { class: 'actions' },
       h('a', { href: done.month ? `/mon-compte/planning?mois=${done.month}` : '/mon-compte/planning', class: 'btn btn-primary' }, 'Voir mon planning'),
       h('a', { href: `/mon-compte/planning/demandes/${enc(request.request_id)}`, class: 'btn btn-secondary' }, 'Voir / modifier cette réservation')));

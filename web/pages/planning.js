@@ -58,13 +58,14 @@ function agenda(ctx, root, query) {
       ctx.open.length
         ? h('div', { class: 'dialog-actions' },
           h('a', { href: `/mon-compte/planning/ajouter?date=${date}`, class: 'btn btn-secondary' },
-            'Nouvelle présence', h('span', { 'aria-hidden': 'true' }, ' ⊕')))
+            'Nouvelle présence', h('span', { class: 'btn-icon', 'aria-hidden': 'true' }, '⊕')))
         : null);
   };
 
   let calendarInfo = new Map();
   const calendar = monthCalendar({
     idPrefix: 'agenda',
+    onDay: (date, opener) => openDay(date, opener),
     month: start,
     legend: statusLegend(Object.keys(LINE_STATUS), [['day-closed-sample', 'Jour fermé']]),
     async load(month) {
@@ -107,7 +108,38 @@ function agenda(ctx, root, query) {
 function feedBlock() {
   const status = statusRegion();
   const content = h('div', { 'aria-busy': 'true' }, h('p', { class: 'loading' }, 'Chargement…'));
-  const draw = (url, focus = null) => {
+  const draw = (url, focus = null, active = false) => {
+    if (!url && active) {
+      const renew = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, 'Renouveler le lien');
+      const revoke = h('button', { type: 'button', class: 'btn btn-secondary btn-small btn-danger' }, 'Désactiver le lien');
+      renew.addEventListener('click', async () => {
+        // eslint-disable-next-line no-alert
+        if (!window.confirm('Créer un nouveau lien ? L\'ancien lien ne fonctionnera plus.')) return;
+        try {
+          const data = await busy(renew, () => post(`${PLANNING}/feed`), 'Renouvellement…');
+          draw(data.url, 'input');
+          announce(status, 'success', null, 'Un nouveau lien est créé : l\'ancien ne fonctionne plus.');
+        } catch (error) {
+          announce(status, 'error', null, error.message);
+        }
+      });
+      revoke.addEventListener('click', async () => {
+        // eslint-disable-next-line no-alert
+        if (!window.confirm('Désactiver le lien ? Votre agenda ne recevra plus vos réservations.')) return;
+        try {
+          await busy(revoke, () => del(`${PLANNING}/feed`), 'Désactivation…');
+          draw(null, 'button');
+          announce(status, 'success', null, 'Le lien est désactivé.');
+        } catch (error) {
+          announce(status, 'error', null, error.message);
+        }
+      });
+      content.replaceChildren(
+        h('p', {}, 'Un lien est actif. Par sécurité, son adresse n\'est affichée qu\'à sa création : si vous ne l\'avez plus, renouvelez-le (l\'ancien cessera de fonctionner).'),
+        h('div', { class: 'actions-inline feed-actions' }, renew, revoke));
+      if (focus) renew.focus();
+      return;
+    }
     if (!url) {
       const create = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Créer mon lien d\'agenda');
       create.addEventListener('click', async () => {
@@ -175,7 +207,7 @@ function feedBlock() {
     input.setAttribute('aria-describedby', 'feed-url-hint');
     if (focus) input.focus();
   };
-  api(`${PLANNING}/feed`).then((data) => draw(data && data.url), (error) => {
+  api(`${PLANNING}/feed`).then((data) => draw(data && data.url, null, Boolean(data && data.active)), (error) => {
     content.replaceChildren(alertBox('error', null, error.message));
   }).finally(() => content.setAttribute('aria-busy', 'false'));
   return h('section', { class: 'panel feed', 'aria-labelledby': 'feed-title' },

@@ -14,6 +14,19 @@ const familyName = (item) => [item.family_name, item.family_first_name].filter(B
   || (item.family && [item.family.last_name, item.family.first_name].filter(Boolean).join(' ')) || '';
 const childName = (item) => item.child_first_name || (item.child && item.child.first_name) || '';
 
+/** The family's name, a link to its file when the API gives its id. */
+function familyCell(item) {
+  const name = familyName(item);
+  if (!item.family_id) return name;
+  return h('a', { href: `/gestion/familles/${enc(item.family_id)}` }, name || 'Dossier de la famille',
+    name ? null : h('span', { class: 'sr-only' }, ` (demande N° ${item.number || ''})`));
+}
+
+/** "PERISCOLAIRE MIDI" for a line that only gives its code. */
+const slotName = (catalogue, item, line) => line.slot_label
+  || (((catalogue.periods || []).find((p) => p.period_id === item.period_id) || {}).slots || [])
+    .find((s) => s.code === line.slot_code)?.label || line.slot_code;
+
 function table(id, caption, headers, rows) {
   return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': id },
     h('table', { class: 'queue' },
@@ -52,21 +65,21 @@ async function pendingRequests(structure) {
     const items = (data && data.items) || [];
     const caption = `Demandes en attente de réponse : ${items.length}`;
     if (!items.length) return h('p', { class: 'empty' }, `${caption}.`);
-    return table('pending-caption', caption, ['N°', 'Date', 'Famille', 'Enfant', 'Activité', 'Période', 'Présences'],
+    return table('pending-caption', caption, ['N°', 'Date', 'Famille', 'Enfant', 'Activité', 'Période', 'Présences en attente'],
       items.map((item) => h('tr', {},
         h('th', { scope: 'row' }, `N° ${item.number || item.request_number || ''}`),
         h('td', {}, frenchDate(item.created_at)),
-        h('td', {}, familyName(item)),
+        h('td', {}, familyCell(item)),
         h('td', {}, childName(item)),
         h('td', {}, activityLabel(item.activity)),
         h('td', {}, item.period_name || ''),
-        h('td', { class: 'num' }, String(item.line_count ?? (item.counts || {}).pending ?? '')))));
+        h('td', { class: 'num' }, String((item.counts || {}).pending ?? item.line_count ?? '')))));
   } catch (error) {
     return alertBox('error', null, error.message);
   }
 }
 
-async function cancellations(structure) {
+async function cancellations(structure, catalogue) {
   try {
     const data = await api(`${PLANNING}/staff/cancellations?structure_id=${enc(structure)}`);
     const items = (data && data.items) || [];
@@ -78,12 +91,12 @@ async function cancellations(structure) {
         const count = (item.counts || {}).cancel_requested ?? item.cancel_requested ?? lines.length;
         return h('tr', {},
           h('th', { scope: 'row' }, `N° ${item.number || item.request_number || ''}`),
-          h('td', {}, familyName(item)),
+          h('td', {}, familyCell(item)),
           h('td', {}, childName(item)),
           h('td', {}, item.period_name || ''),
           h('td', { class: 'num' }, String(count)),
           h('td', {}, lines.length
-            ? lines.slice(0, 6).map((l, i) => [i ? h('br') : null, `${frenchDate(l.date)} – ${l.slot_label || l.slot_code}`])
+            ? lines.slice(0, 6).map((l, i) => [i ? h('br') : null, `${frenchDate(l.date)} – ${slotName(catalogue, item, l)}`])
               .concat(lines.length > 6 ? [h('br'), `et ${plural(lines.length - 6, 'autre', 'autres')}`] : [])
             : '–'));
       }));
@@ -123,7 +136,7 @@ export async function render({ account, query, navigate }) {
     page.append(alertBox('info', null, 'Aucune structure ne vous est rattachée.'));
     return page;
   }
-  const [occ, pending, cancels] = await Promise.all([occupancy(structure, date), pendingRequests(structure), cancellations(structure)]);
+  const [occ, pending, cancels] = await Promise.all([occupancy(structure, date), pendingRequests(structure), cancellations(structure, catalogue)]);
   page.append(
     h('section', { 'aria-labelledby': 'occ-title' }, h('h2', { id: 'occ-title' }, 'Occupation des plages'), occ),
     h('section', { 'aria-labelledby': 'pending-title' }, h('h2', { id: 'pending-title' }, 'Demandes en attente'), pending),

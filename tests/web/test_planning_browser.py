@@ -1,0 +1,537 @@
+"""« Mon planning » in a real browser, as the user guide tells it (section 3, and the séjours note):
+"Ajouter", the establishment and the period, a click on the Monday, « Nouvelle présence », the slots,
+« Recopier la sélection », « Valider », « Suivant », the recap, « Valider », the request number and
+« Un mail récapitulatif vous a été adressé. »; then a slot's card, « Voir / modifier cette
+réservation », « Demander l'annulation », « Suivant », « Valider », and the slot « Annulation
+demandée » on the agenda.
+
+Two ways to run it:
+- against the real planning API of the live stack (a family validated through the enrolment API by the
+  demo manager), skipped while services/planning does not answer the routes of docs/api/planning.md;
+- against an in-memory fake of that contract answered in the browser (tests/web/fake_planning.py), so
+  the screens are checked whatever the state of the backend. Accounts and enrolment stay real."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.web.fake_planning import FakePlanning
+from tests.web.test_family_file_browser import (
+    DEMO_PASSWORD,
+    MANAGER,
+    PASSWORD,
+    complete_file,
+    http,
+    log_in,
+    new_family,
+    ok,
+)
+
+pytestmark = pytest.mark.browser
+
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def month_title(d: date) -> str:
+    return f"{MONTHS[d.month - 1].capitalize()} {d.year}"
+
+
+def day_name(d: date) -> str:
+    """The name of a day button: "lundi 11 janvier 2027"."""
+    return f"{WEEKDAYS[d.weekday()]} {d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def long_day(d: date) -> str:
+    """The guide's "lundi 02 septembre 2024"."""
+    return f"{WEEKDAYS[d.weekday()]} {d.day:02d} {MONTHS[d.month - 1]} {d.year}"
+
+
+def day_button(page: Page, d: date):
+    return page.get_by_role("button", name=re.compile(rf"^{re.escape(day_name(d))}(,| –|$)"))
+
+
+def day_cell(page: Page, d: date):
+    return page.locator("td").filter(has=day_button(page, d))
+
+
+def go_to_month(page: Page, d: date) -> None:
+    """The blue arrows, until the month of `d` shows."""
+    heading = page.locator(".month-title")
+    for _ in range(30):
+        shown = heading.inner_text()
+        if shown == month_title(d):
+            return
+        month, year = shown.split(" ")
+        later = (int(year), MONTHS.index(month.lower()) + 1) < (d.year, d.month)
+        page.get_by_role("button", name=re.compile("^Mois suivant" if later else "^Mois précédent")).click()
+        expect(heading).not_to_have_text(shown)
+    raise AssertionError(f"month {month_title(d)} never shown")
+
+
+def open_planning(page: Page) -> None:
+    page.get_by_role("banner").get_by_role("link", name="Mon planning").click()
+    expect(page.get_by_role("heading", level=1, name="Mon planning")).to_be_visible()
+
+
+def pick_slots(page: Page, d: date, slots: list[str], copy: str | None = None) -> None:
+    """Click the day, « Nouvelle présence », tick the slots, « Recopier la sélection » (the weeks), « Valider »."""
+    day_button(page, d).click()
+    panel = page.get_by_role("dialog", name=f"Présences du {long_day(d)}")
+    expect(panel).to_be_visible()
+    panel.get_by_role("button", name=re.compile("^(Nouvelle présence|Modifier la sélection)")).click()
+    title = f"{WEEKDAYS[d.weekday()].capitalize()} {d.day:02d} {MONTHS[d.month - 1].capitalize()} {d.year}"
+    choice = page.get_by_role("dialog", name=title)
+    expect(choice).to_be_visible()
+    for slot in slots:
+        choice.get_by_role("checkbox", name=re.compile(f"^{re.escape(slot)} ")).check()
+    if copy:
+        choice.get_by_role("button", name="Recopier la sélection").click()
+        choice.get_by_role("radio", name=copy).check()
+    choice.get_by_role("button", name=re.compile("^Valider")).click()
+    expect(choice).to_be_hidden()
+    expect(day_button(page, d)).to_be_focused()
+
+
+def next_school_monday(start: date, calendar_days: dict[str, bool], weeks: int = 2) -> date:
+    """A Monday at least `weeks` weeks ahead whose week is open (so that the copy books the next weeks)."""
+    d = start + timedelta(days=7 * weeks - start.weekday())
+    while not all(calendar_days.get((d + timedelta(days=i)).isoformat(), True) for i in (0, 1, 7, 8)):
+        d += timedelta(days=7)
+    return d
+
+
+def screenshots(page: Page, artifacts_dir, name: str) -> None:
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(artifacts_dir / f"{name}-mobile.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=str(artifacts_dir / f"{name}-desktop.png"), full_page=True)
+
+
+def book_and_cancel(page: Page, monday: date, period_name: str, number: str, artifacts_dir, tag: str) -> str:
+    """The guide's journey from « Ajouter » to the cancellation of one slot; returns the request number."""
+    main = page.get_by_role("main")
+    open_planning(page)
+    expect(page.get_by_role("navigation", name="Mon planning").get_by_role("link", name="Agenda")).to_have_attribute(
+        "aria-current", "page"
+    )
+    expect(page.get_by_role("button", name="Aujourd'hui")).to_be_visible()
+    expect(page.locator(".month-title")).to_have_text(month_title(date.today()))
+
+    # « Ajouter »: the establishment and the period
+    main.get_by_role("link", name="Ajouter", exact=True).click()
+    expect(page.get_by_role("heading", level=1, name="Nouvelle demande de réservation")).to_be_visible()
+    page.get_by_label(re.compile("^Enfant")).select_option(label="Léa")
+    page.get_by_label(re.compile("^Établissement")).select_option(label="(cah)ACEM - SCHWEIGHOUSE")
+    period = page.get_by_label(re.compile("^Période"))
+    period.select_option(period.locator("option", has_text=period_name).get_attribute("value"))
+    page.get_by_role("button", name="Ouvrir le planning").click()
+
+    # The planning opens: a click on the Monday, « Nouvelle présence », midi and soir, every week
+    expect(page.get_by_text("Le planning s'ouvre", exact=False)).to_be_visible()
+    go_to_month(page, monday)
+    day_button(page, monday).click()
+    panel = page.get_by_role("dialog", name=f"Présences du {long_day(monday)}")
+    expect(panel).to_contain_text("Aucune présence sur cette journée.")
+    panel.get_by_role("button", name="Fermer").click()
+    expect(day_button(page, monday)).to_be_focused()
+    pick_slots(page, monday, ["PERISCOLAIRE MIDI", "PERISCOLAIRE SOIR"], copy="Toutes les semaines")
+    # then the Tuesday, midi only
+    tuesday = monday + timedelta(days=1)
+    pick_slots(page, tuesday, ["PERISCOLAIRE MIDI"], copy="Toutes les semaines")
+
+    # The selection is copied on the following weeks (the preview's lines on the grid)
+    following = monday + timedelta(days=7)
+    go_to_month(page, following)
+    expect(day_cell(page, following)).to_contain_text("PERISCOLAIRE MIDI")
+    expect(day_cell(page, following)).to_contain_text("PERISCOLAIRE SOIR")
+    expect(day_cell(page, following + timedelta(days=1))).to_contain_text("PERISCOLAIRE MIDI")
+    selection = page.get_by_role("complementary")
+    expect(selection).to_contain_text("Lundi : PERISCOLAIRE MIDI, PERISCOLAIRE SOIR – toutes les semaines.")
+    expect(selection).to_contain_text("Mardi : PERISCOLAIRE MIDI – toutes les semaines.")
+    expect(main).to_contain_text("Votre sélection :")
+    screenshots(page, artifacts_dir, f"planning-saisie-{tag}")
+
+    # « Suivant » → the recap
+    page.get_by_role("button", name=re.compile("^Suivant")).click()
+    expect(page.get_by_role("heading", level=1, name="Récapitulatif de ma demande")).to_be_visible()
+    table = page.get_by_role("table", name="Présences demandées")
+    expect(table.get_by_role("columnheader", name="Nombre de dates")).to_be_visible()
+    expect(table.get_by_role("row").filter(has_text="Lundi").filter(has_text="PERISCOLAIRE SOIR")).to_be_visible()
+    expect(table.get_by_role("row").filter(has_text="Mardi").filter(has_text="PERISCOLAIRE MIDI")).to_be_visible()
+    expect(table.get_by_role("row", name=re.compile("^Total"))).to_be_visible()
+    screenshots(page, artifacts_dir, f"planning-recapitulatif-{tag}")
+
+    # « Valider » → the confirmation with the request's number
+    page.get_by_role("button", name=re.compile("^Valider")).click()
+    expect(page.get_by_role("heading", level=1, name="Ma demande est complète")).to_be_visible()
+    expect(main).to_contain_text("Un mail récapitulatif vous a été adressé.")
+    shown = main.locator(".request-number").inner_text()
+    assert re.fullmatch(rf"N° {number} \(le \d\d/\d\d/\d{{4}}\)", shown), shown
+    request_number = shown.split(" ")[1]
+
+    # The agenda shows the slots « En attente »; a click on one opens its card
+    page.get_by_role("link", name="Voir mon planning").click()
+    expect(page.get_by_role("heading", level=1, name="Mon planning")).to_be_visible()
+    go_to_month(page, monday)
+    cell = day_cell(page, monday)
+    expect(cell.get_by_role("button", name=re.compile("^PERISCOLAIRE MIDI"))).to_contain_text("En attente")
+    cell.get_by_role("button", name=re.compile("^PERISCOLAIRE MIDI")).click()
+    card = page.get_by_role("dialog", name="PERISCOLAIRE MIDI")
+    expect(card).to_contain_text(f"Le {monday:%d/%m/%Y}")
+    expect(card).to_contain_text("En attente")
+    expect(card.get_by_role("heading", name="Réservation")).to_be_visible()
+    expect(card).to_contain_text(re.compile(rf"N° {request_number} \(le \d\d/\d\d/\d{{4}}\)"))
+    expect(card).to_contain_text("(cah)ACEM - SCHWEIGHOUSE")
+    expect(card).to_contain_text("PERISCOLAIRE")
+    screenshots(page, artifacts_dir, f"planning-carte-{tag}")
+
+    # « Voir / modifier cette réservation » → the card again, with « Demander l'annulation »
+    card.get_by_role("link", name="Voir / modifier cette réservation").click()
+    expect(page.get_by_role("heading", level=1, name=f"Demande N° {request_number}")).to_be_visible()
+    card = page.get_by_role("dialog", name="PERISCOLAIRE MIDI")
+    expect(card).to_contain_text(f"Le {monday:%d/%m/%Y}")
+    card.get_by_role("button", name="Demander l'annulation").click()
+    expect(card).to_be_hidden()
+    basket = page.get_by_role("complementary")
+    expect(basket).to_contain_text(f"{monday:%d/%m/%Y} – PERISCOLAIRE MIDI")
+    expect(day_cell(page, monday).get_by_role("button", name=re.compile("^PERISCOLAIRE MIDI"))).to_contain_text(
+        "À annuler"
+    )
+
+    # « Suivant » → the recap of the modification → « Valider »
+    page.get_by_role("button", name=re.compile("^Suivant")).click()
+    expect(page.get_by_role("heading", level=1, name="Récapitulatif de mes modifications")).to_be_visible()
+    expect(main).to_contain_text("Annulation de 1 présence.")
+    page.get_by_role("button", name=re.compile("^Valider")).click()
+    expect(page.get_by_role("heading", level=1, name="Ma demande de modification est complète")).to_be_visible()
+    expect(main).to_contain_text("Un mail récapitulatif vous a été adressé.")
+
+    # Back on the agenda: that slot reads « Annulation demandée », the evening stays « En attente »
+    page.get_by_role("link", name="Voir mon planning").click()
+    go_to_month(page, monday)
+    cell = day_cell(page, monday)
+    expect(cell.get_by_role("button", name=re.compile("^PERISCOLAIRE MIDI"))).to_contain_text("Annulation demandée")
+    expect(cell.get_by_role("button", name=re.compile("^PERISCOLAIRE SOIR"))).to_contain_text("En attente")
+    screenshots(page, artifacts_dir, f"planning-agenda-{tag}")
+
+    # Historique: the request, its counts and its history
+    page.get_by_role("link", name="Historique").click()
+    request = page.get_by_role("article", name=re.compile(f"Demande N° {request_number}"))
+    expect(request).to_contain_text("Léa")
+    expect(request).to_contain_text("1 annulation demandée")
+    expect(request.get_by_role("heading", name="Historique de la demande")).to_be_visible()
+    return request_number
+
+
+# --- against the documented contract (fake) ------------------------------------------------------------
+
+
+@pytest.fixture
+def family_with_child(live_stack):
+    return complete_file(
+        live_stack, new_family(live_stack, f"Dupont{uuid.uuid4().hex[:4]}", "Marie"), documents=False, submit=False
+    )
+
+
+def test_guide_journey_on_the_documented_api(page, live_stack, family_with_child, artifacts_dir):
+    base = live_stack.base_url.rstrip("/")
+    fake = FakePlanning(family_with_child.child_id).install(page)
+    log_in(page, base, family_with_child.email, PASSWORD)
+    calendar = {
+        d["date"]: d["open"]
+        for m in ("2027-01", "2027-02")
+        for d in fake.calendar("periscolaire-2026-2027-schweighouse", m)["days"]
+    }
+    monday = next_school_monday(date(2027, 1, 4), calendar, weeks=1)
+    book_and_cancel(page, monday, "PERISCOLAIRE 2026 - 2027 - SCHWEIGHOUSE", "000019", artifacts_dir, "contrat")
+
+    # What the portal sent: the selection per weekday, copied every week
+    sent = next(body for method, path, body in fake.calls if (method, path) == ("POST", "/requests"))
+    assert sent == {
+        "child_id": family_with_child.child_id,
+        "period_id": "periscolaire-2026-2027-schweighouse",
+        "selection": [
+            {"weekday": 0, "slot_code": "MIDI", "parity": "all"},
+            {"weekday": 0, "slot_code": "SOIR", "parity": "all"},
+            {"weekday": 1, "slot_code": "MIDI", "parity": "all"},
+        ],
+    }
+    cancel = [body for method, path, body in fake.calls if path.endswith("/cancel")]
+    assert cancel == [
+        {"lines": [{"date": monday.isoformat(), "slot_code": "MIDI"}], "preview": True},
+        {"lines": [{"date": monday.isoformat(), "slot_code": "MIDI"}], "preview": False},
+    ]
+
+
+def test_even_weeks_overlaps_and_closed_days(page, live_stack, family_with_child):
+    base = live_stack.base_url.rstrip("/")
+    fake = FakePlanning(family_with_child.child_id).install(page)
+    log_in(page, base, family_with_child.email, PASSWORD)
+    page.goto(f"{base}/mon-compte/planning/ajouter")
+    page.get_by_label(re.compile("^Établissement")).select_option(label="(cah)ACEM - SCHWEIGHOUSE")
+    page.get_by_role("button", name="Ouvrir le planning").click()
+
+    # February 2027: the winter holidays of zone B are greyed, with their reason for screen readers
+    go_to_month(page, date(2027, 2, 1))
+    holiday = date(2027, 2, 22)
+    expect(day_button(page, holiday)).to_have_accessible_name(f"{day_name(holiday)} – Vacances scolaires")
+    expect(day_cell(page, holiday)).to_have_attribute("title", "Vacances scolaires")
+    day_button(page, holiday).click()
+    panel = page.get_by_role("dialog", name=f"Présences du {long_day(holiday)}")
+    expect(panel).to_contain_text("Jour fermé : Vacances scolaires.")
+    expect(panel.get_by_role("button", name=re.compile("Nouvelle présence"))).to_have_count(0)
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+
+    # Two overlapping slots are refused in French before anything is sent
+    thursday = date(2027, 2, 4)
+    day_button(page, thursday).click()
+    page.get_by_role("button", name=re.compile("^Nouvelle présence")).click()
+    choice = page.get_by_role("dialog", name="Jeudi 04 Février 2027")
+    choice.get_by_role("checkbox", name=re.compile("^PERISCOLAIRE MIDI ")).check()
+    choice.get_by_role("checkbox", name=re.compile("^PERISCOLAIRE REPAS SEUL ")).check()
+    choice.get_by_role("button", name=re.compile("^Valider")).click()
+    expect(choice.get_by_role("alert")).to_contain_text("se chevauchent")
+    expect(choice.get_by_role("group", name="Plages d'accueil")).to_have_accessible_description(
+        re.compile("se chevauchent")
+    )
+    choice.get_by_role("checkbox", name=re.compile("^PERISCOLAIRE REPAS SEUL ")).uncheck()
+    choice.get_by_role("button", name="Recopier la sélection").click()
+    expect(choice.get_by_role("button", name="Recopier la sélection")).to_have_attribute("aria-expanded", "true")
+    choice.get_by_role("radio", name="Semaines paires").check()
+    choice.get_by_role("button", name=re.compile("^Valider")).click()
+
+    # Even ISO weeks only: 4 February 2027 is in week 5 (odd), 11 February in week 6 (even)
+    expect(day_cell(page, date(2027, 2, 11))).to_contain_text("PERISCOLAIRE MIDI")
+    expect(day_cell(page, date(2027, 2, 4))).not_to_contain_text("PERISCOLAIRE MIDI")
+    expect(page.get_by_role("complementary")).to_contain_text("Jeudi : PERISCOLAIRE MIDI – semaines paires.")
+    sent = [body for method, path, body in fake.calls if path == "/requests/preview"][-1]
+    assert sent["selection"] == [{"weekday": 3, "slot_code": "MIDI", "parity": "even"}]
+
+    # The keyboard moves between days; « Aujourd'hui » comes back to this month
+    day_button(page, date(2027, 2, 11)).focus()
+    page.keyboard.press("ArrowRight")
+    expect(day_button(page, date(2027, 2, 12))).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(day_button(page, date(2027, 2, 19))).to_be_focused()
+    page.get_by_role("button", name="Aujourd'hui").click()
+    expect(page.locator(".month-title")).to_have_text(month_title(date.today()))
+
+    # « Retirer » empties the Thursday; « Suivant » with nothing says what to do
+    page.get_by_role("complementary").get_by_role("button", name="Retirer : Jeudi").click()
+    page.get_by_role("button", name=re.compile("^Suivant")).click()
+    expect(page.get_by_role("alert")).to_contain_text("Choisissez au moins une plage d'accueil")
+
+
+def test_sejour_first_day_copies_across_the_week(page, live_stack, family_with_child, artifacts_dir):
+    base = live_stack.base_url.rstrip("/")
+    fake = FakePlanning(family_with_child.child_id).install(page)
+    log_in(page, base, family_with_child.email, PASSWORD)
+    page.goto(f"{base}/mon-compte/planning/ajouter")
+    page.get_by_label(re.compile("^Établissement")).select_option(label="ALEF - Séjours de vacances")
+    page.get_by_role("button", name="Ouvrir le planning").click()
+    expect(page.get_by_text("en cliquant sur le premier jour du séjour", exact=False)).to_be_visible()
+    expect(page.locator(".month-title")).to_have_text("Juillet 2027")
+
+    # Another day than the first: the panel says where to click
+    day_button(page, date(2027, 7, 13)).click()
+    expect(page.get_by_role("dialog")).to_contain_text("cliquez sur le premier jour (lundi 12 juillet 2027)")
+    page.keyboard.press("Escape")
+
+    pick_slots(page, date(2027, 7, 12), ["SEJOUR"])
+    for day in range(12, 17):
+        expect(day_cell(page, date(2027, 7, day))).to_contain_text("SEJOUR")
+    expect(day_cell(page, date(2027, 7, 19))).not_to_contain_text("SEJOUR")
+    page.get_by_role("button", name=re.compile("^Suivant")).click()
+    expect(
+        page.get_by_role("table", name="Présences demandées").get_by_role("row", name=re.compile("^Total"))
+    ).to_contain_text("5")
+    page.get_by_role("button", name=re.compile("^Valider")).click()
+    expect(page.get_by_role("main")).to_contain_text("Le coordinateur séjours reviendra vers vous.")
+    sent = next(body for method, path, body in fake.calls if (method, path) == ("POST", "/requests"))
+    assert sent == {
+        "child_id": family_with_child.child_id,
+        "period_id": "sejour-vosges-2027",
+        "first_day_slots": ["SEJOUR"],
+    }
+
+
+def test_cancellation_past_the_deadline_is_refused_in_french(page, live_stack, family_with_child):
+    base = live_stack.base_url.rstrip("/")
+    fake = FakePlanning(family_with_child.child_id).install(page)
+    soon = date.today() + timedelta(days=1)
+    later = date.today() + timedelta(days=21)
+    request = fake.add_request([(soon.isoformat(), "MIDI"), (later.isoformat(), "MIDI")], status="accepted")
+    log_in(page, base, family_with_child.email, PASSWORD)
+    page.goto(f"{base}/mon-compte/planning/demandes/{request['request_id']}?mois={soon:%Y-%m}")
+    expect(page.get_by_role("heading", level=1, name=f"Demande N° {request['number']}")).to_be_visible()
+    day_cell(page, soon).get_by_role("button", name=re.compile("^PERISCOLAIRE MIDI")).click()
+    card = page.get_by_role("dialog", name="PERISCOLAIRE MIDI")
+    expect(card).to_contain_text("Acceptée")
+    card.get_by_role("button", name="Demander l'annulation").click()
+    page.get_by_role("button", name=re.compile("^Suivant")).click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Cette annulation ne peut pas être demandée")
+    expect(alert).to_contain_text("n'est plus possible : elle devait être demandée avant le")
+    expect(page.get_by_role("button", name=re.compile("^Valider"))).to_have_count(0)
+
+    # « Annuler à partir d'une date » instead: the day past the deadline stays, the later one goes
+    page.get_by_role("link", name=re.compile("Modifier ma demande d'annulation")).click()
+    page.get_by_role("button", name="Annuler à partir d'une date").click()
+    page.get_by_label(re.compile("^À partir du")).fill((soon + timedelta(days=7)).isoformat())
+    page.get_by_role("button", name="Ajouter à ma demande d'annulation").click()
+    expect(page.get_by_role("complementary")).to_contain_text(
+        f"Toutes les présences à partir du {soon + timedelta(days=7):%d/%m/%Y}"
+    )
+    page.get_by_role("button", name=re.compile("^Suivant")).click()
+    expect(page.get_by_role("table", name="Récapitulatif par jour et plage")).to_contain_text(f"{later:%d/%m/%Y}")
+    page.get_by_role("button", name=re.compile("^Valider")).click()
+    expect(page.get_by_role("main")).to_contain_text("Un mail récapitulatif vous a été adressé.")
+    assert [x["status"] for x in request["lines"]] == ["accepted", "cancel_requested"]
+
+
+def test_planning_not_open_says_what_is_missing(page, live_stack, family_with_child):
+    base = live_stack.base_url.rstrip("/")
+    fake = FakePlanning(family_with_child.child_id, open=False).install(page)
+    log_in(page, base, family_with_child.email, PASSWORD)
+    open_planning(page)
+    main = page.get_by_role("main")
+    expect(main).to_contain_text(fake.message)
+    expect(main.get_by_role("link", name="Copie des vaccins")).to_have_attribute("href", "/mon-compte/documents")
+    expect(main.get_by_role("table")).to_have_count(0)
+    expect(main.get_by_role("link", name="Ajouter", exact=True)).to_have_count(0)
+
+
+def test_calendar_feed_is_created_copied_renewed_and_revoked(page, live_stack, family_with_child):
+    base = live_stack.base_url.rstrip("/")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    FakePlanning(family_with_child.child_id).install(page)
+    log_in(page, base, family_with_child.email, PASSWORD)
+    open_planning(page)
+    feed = page.get_by_role("region", name="Agenda personnel (iCalendar)")
+    feed.get_by_role("button", name="Créer mon lien d'agenda").click()
+    address = feed.get_by_label("Adresse de mon agenda")
+    expect(address).to_have_value(re.compile(r"^http://portail\.test/api/planning/feeds/.+\.ics$"))
+    first = address.input_value()
+    feed.get_by_role("button", name="Copier le lien").click()
+    expect(feed).to_contain_text("Le lien est copié")
+    assert page.evaluate("navigator.clipboard.readText()") == first
+    page.once("dialog", lambda d: d.accept())
+    feed.get_by_role("button", name="Renouveler le lien").click()
+    expect(feed).to_contain_text("l'ancien ne fonctionne plus")
+    assert address.input_value() != first
+    page.once("dialog", lambda d: d.accept())
+    feed.get_by_role("button", name="Désactiver le lien").click()
+    expect(feed).to_contain_text("Le lien est désactivé.")
+    expect(feed.get_by_role("button", name="Créer mon lien d'agenda")).to_be_focused()
+
+
+def test_staff_see_occupancy_pending_requests_and_cancellations(page, live_stack, artifacts_dir):
+    base = live_stack.base_url.rstrip("/")
+    fake = FakePlanning("child-x", family_name="Muller").install(page)
+    day = date(2027, 3, 8)
+    fake.add_request([(day.isoformat(), "MIDI"), (day.isoformat(), "SOIR")])
+    fake.add_request([(day.isoformat(), "MIDI")], status="cancel_requested")
+    log_in(page, base, MANAGER, DEMO_PASSWORD, staff=True)
+    page.get_by_role("link", name="Demandes de réservation").click()
+    expect(page.get_by_role("heading", level=1, name="Demandes de réservation")).to_be_visible()
+    page.get_by_label("Structure", exact=True).select_option(label="(cah)ACEM - SCHWEIGHOUSE")
+    page.get_by_label("Jour", exact=True).fill(day.isoformat())
+    page.get_by_role("button", name="Afficher").click()
+    occupancy = page.get_by_role("table", name=f"Occupation du {long_day(day)}")
+    midi = occupancy.get_by_role("row", name=re.compile("^PERISCOLAIRE MIDI"))
+    expect(midi.get_by_role("cell")).to_have_text(["40", "1", "0", "0", "1", "40"])
+    expect(page.get_by_role("table", name="Demandes en attente de réponse : 1")).to_contain_text("Muller")
+    expect(page.get_by_role("table", name="Demandes avec des annulations à traiter : 1")).to_contain_text(
+        f"{day:%d/%m/%Y} – PERISCOLAIRE MIDI"
+    )
+    screenshots(page, artifacts_dir, "gestion-reservations")
+
+
+# --- against the real planning API ---------------------------------------------------------------------
+
+
+def validated_family(live_stack):
+    """A family whose périscolaire request at Schweighouse is validated by the demo manager."""
+    base = live_stack.base_url.rstrip("/")
+    family = complete_file(live_stack, new_family(live_stack, f"Planning{uuid.uuid4().hex[:4]}", "Marie"))
+    manager = ok(http(base, "POST", "/api/accounts/login", {"email": MANAGER, "password": DEMO_PASSWORD}))[
+        "access_token"
+    ]
+    for doc in ok(http(base, "GET", f"/api/enrolment/staff/families/{family.family_id}", token=manager))["documents"]:
+        ok(
+            http(
+                base,
+                "POST",
+                f"/api/enrolment/staff/families/{family.family_id}/documents/{doc['document_id']}/review",
+                {"decision": "accepted"},
+                manager,
+            )
+        )
+    ok(
+        http(
+            base,
+            "POST",
+            f"/api/enrolment/staff/requests/{family.request_id}/validate",
+            {"family_id": family.family_id},
+            manager,
+        )
+    )
+    return family
+
+
+def test_guide_journey_on_the_live_planning_api(page, live_stack, artifacts_dir):
+    base = live_stack.base_url.rstrip("/")
+    probe = new_family(live_stack, "Sonde", "Paul")
+    status, _ = http(base, "GET", "/api/planning/plannings", token=probe.token)
+    if status == 404:
+        pytest.skip("services/planning does not answer GET /api/planning/plannings yet (docs/api/planning.md)")
+    family = validated_family(live_stack)
+    deadline = time.monotonic() + 20
+    while True:  # the validation reaches planning's read model through an event
+        items = ok(http(base, "GET", "/api/planning/plannings", token=family.token))["items"]
+        opened = [i for i in items if i["status"] == "open" and i["structure_id"] == "acem-schweighouse"]
+        if opened:
+            break
+        assert time.monotonic() < deadline, f"planning never opened: {items}"
+        time.sleep(0.3)
+    today = date.today().isoformat()
+    period = next(p for p in opened[0]["periods"] if p["booking_opens"] <= today <= p["booking_closes"])
+    calendar: dict[str, bool] = {}
+    first = max(date.today(), date.fromisoformat(period["start"]))
+    for offset in range(0, 4):
+        month = (first.replace(day=1) + timedelta(days=32 * offset)).strftime("%Y-%m")
+        days = ok(
+            http(
+                base, "GET", f"/api/planning/calendar?period_id={period['period_id']}&month={month}", token=family.token
+            )
+        )["days"]
+        calendar.update({d["date"]: d["open"] for d in days})
+    monday = next_school_monday(first, calendar, weeks=2)
+    log_in(page, base, family.email, PASSWORD)
+    book_and_cancel(page, monday, period["name"], r"\d{6}", artifacts_dir, "live")
