@@ -1,0 +1,1 @@
+"""Speed and scale measurements, run by hand or by ``make bench`` (see benchmarks/README.md)."""
