@@ -15,6 +15,7 @@ from tests.accounts.support import (
     api,
     assert_error,
     confirmed_family,
+    last_link,
     login,
     mails,
     staff_token,
@@ -196,3 +197,21 @@ def test_an_admin_token_from_before_a_password_change_can_no_longer_manage_staff
     assert changed.status_code == 200
 
     assert_error(stack.call("POST", api("/staff"), staff_body(role="admin"), token=stolen), 401, "unauthenticated")
+
+
+def test_staff_whose_invitation_expired_can_still_get_in_with_forgotten_password(stack: Any) -> None:
+    """The admin cannot invite the address again (409) and "Vous avez déjà un compte" points to
+    « Mot de passe oublié ? »: that link must work for an invited account too."""
+    admin = staff_token(stack)
+    stack.call("POST", api("/staff"), staff_body(), token=admin)
+    expired = invitation_token(stack, "julie.schmitt@asso.fr")
+    clock.travel(timedelta(days=8))
+    assert_error(stack.call("POST", api("/password/reset"), {"token": expired, "new_password": CHOSEN}), 400,
+                 "invalid_token")
+
+    assert stack.call("POST", api("/password/forgot"), {"email": "julie.schmitt@asso.fr"}).status_code == 202
+    token = last_link(stack, "julie.schmitt@asso.fr", "Réinitialisation", "/mot-de-passe/nouveau")
+    assert stack.call("POST", api("/password/reset"), {"token": token, "new_password": CHOSEN}).status_code == 200
+
+    me = stack.call("GET", api("/me"), token=access_token(stack, "julie.schmitt@asso.fr", CHOSEN))
+    assert (me.json["role"], me.json["status"]) == ("manager", "active")
