@@ -26,6 +26,8 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
         enrolment.ChangeReviewed,
         planning.ReservationRequestSubmitted,
         planning.CancellationRequested,
+        planning.RequestDecided,
+        planning.CancellationConfirmed,
     ),
     "enrolment": (
         accounts.AccountRegistered,
@@ -34,7 +36,9 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
         planning.SejourPublished,
         planning.RequestDecided,
     ),
-    "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked),
+    # Planning consumes its own CommitteeJobRequested: a committee run is too long for an API call, so the
+    # route queues it as a job and the queue's worker runs it (with the queue's retries and DLQ).
+    "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked, planning.CommitteeJobRequested),
 }
 
 __all__ = ["CONSUMERS", "Event", "UnknownEvent", "accounts", "enrolment", "parse", "planning", "registry"]

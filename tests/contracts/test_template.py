@@ -55,6 +55,8 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "ChangeReviewed",
                 "ReservationRequestSubmitted",
                 "CancellationRequested",
+                "RequestDecided",
+                "CancellationConfirmed",
             }
         ),
     ),
@@ -63,8 +65,8 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"AccountRegistered", "EmailChanged", "StructurePublished", "SejourPublished", "RequestDecided"}),
     ),
     "planning": (
-        frozenset({"portail.enrolment"}),
-        frozenset({"FamilyValidated", "FamilyValidationRevoked"}),
+        frozenset({"portail.enrolment", "portail.planning"}),
+        frozenset({"FamilyValidated", "FamilyValidationRevoked", "CommitteeJobRequested"}),
     ),
 }
 CONSUMERS = tuple(ROUTES)

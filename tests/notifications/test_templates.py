@@ -20,7 +20,7 @@ from shared.events.base import Event
 from tests.notifications.support import SUFFIX, event, staff
 
 TEMPLATES = Path(mailer.__file__).parent / "templates"
-LAYOUTS = {"base", "_button", "_recap"}  # included by the others
+LAYOUTS = {"base", "_button", "_recap", "_request", "_outcomes"}  # included by the others
 VARIANTS: list[Event] = [
     *(event(cls.detail_type()) for cls in CONSUMERS["notifications"]),
     event("ChangeReviewed", event_id="variant-1", decision="rejected", reason="Le numéro est incomplet."),
@@ -30,6 +30,19 @@ VARIANTS: list[Event] = [
     event("CancellationRequested", event_id="variant-5", line_count=2, child_first_name="",
           recap=[{"weekday": "Lundi", "slot": "PERISCOLAIRE MIDI", "count": 2, "first": "2024-09-02",
                   "last": "2024-09-09"}]),
+    event("CancellationConfirmed", event_id="variant-6", line_count=1, first_name="", child_first_name="",
+          recap=[{"weekday": "Mardi", "slot": "PERISCOLAIRE MIDI", "count": 1, "first": "2024-09-03",
+                  "last": "2024-09-03"}]),
+    *(event("RequestDecided", event_id=f"variant-7-{answer}", answer=answer, trigger=trigger, first_name="",
+            child_first_name="", outcomes=outcomes)
+      for answer, trigger, outcomes in [
+          ("accepted", "decision", [{"weekday": "Lundi", "slot": "PERISCOLAIRE MIDI", "accepted": 33}]),
+          ("waitlisted", "automatic", [{"weekday": "Lundi", "slot": "PERISCOLAIRE SOIR", "parity": "odd",
+                                        "waitlisted": 17, "reason": "Plus de place disponible."}]),
+          ("refused", "decision", []),  # from a producer that sends no outcomes
+          ("partially_accepted", "waitlist", [{"weekday": "Lundi", "slot": "PERISCOLAIRE SOIR", "accepted": 3,
+                                               "waitlisted": 30, "refused": 1, "reason": "Complet."}]),
+      ]),
 ]
 
 

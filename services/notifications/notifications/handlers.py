@@ -228,13 +228,26 @@ def change_submitted(event: en.ChangeSubmitted) -> dict[str, Any] | None:
 
 # --- planning: to the family -----------------------------------------------------------------------
 
-def _request_context(event: pl.ReservationRequestSubmitted | pl.CancellationRequested) -> dict[str, Any]:
+FamilyPlanningEvent = (pl.ReservationRequestSubmitted | pl.CancellationRequested | pl.CancellationConfirmed
+                      | pl.RequestDecided)
+ANSWER_SUBJECTS = {
+    "accepted": "Votre demande N° {number} est acceptée",
+    "partially_accepted": "Votre demande N° {number} est partiellement acceptée",
+    "waitlisted": "Votre demande N° {number} est sur liste d'attente",
+    "refused": "Votre demande N° {number} est refusée",
+}
+FREED_PLACE_SUBJECT = "Une place s'est libérée : votre demande N° {number}"
+PARITY_LABELS = {"all": "toutes", "even": "paires", "odd": "impaires"}
+
+
+def _request_context(event: pl.ReservationRequestSubmitted | pl.CancellationRequested
+                     | pl.CancellationConfirmed) -> dict[str, Any]:
     return {"first_name": event.first_name, "child_first_name": event.child_first_name,
             "structure_name": event.structure_name, "period_name": event.period_name,
             "request_number": event.request_number, "recap": event.recap, "line_count": event.line_count}
 
 
-def _no_address(event: pl.ReservationRequestSubmitted | pl.CancellationRequested) -> bool:
+def _no_address(event: FamilyPlanningEvent) -> bool:
     """Planning copies the address from its read model of enrolment's validations, which may lack one."""
     if event.email:
         return False
@@ -261,3 +274,36 @@ def cancellation_requested(event: pl.CancellationRequested) -> dict[str, Any] | 
         return None
     subject = f"Demande d'annulation – réservation N° {event.request_number}"
     return _send(event, "cancellation_requested", event.email, subject + SUFFIX, **_request_context(event))
+
+
+@consumer.on(pl.CancellationConfirmed)
+def cancellation_confirmed(event: pl.CancellationConfirmed) -> dict[str, Any] | None:
+    if _no_address(event):
+        return None
+    subject = f"Annulation confirmée – réservation N° {event.request_number}"
+    return _send(event, "cancellation_confirmed", event.email, subject + SUFFIX, **_request_context(event))
+
+
+def decision_subject(event: pl.RequestDecided) -> str:
+    """The subject says the answer; a place freed from the waiting list says that first."""
+    template = FREED_PLACE_SUBJECT if event.trigger == "waitlist" else ANSWER_SUBJECTS[event.answer]
+    return template.format(number=event.request_number) + SUFFIX
+
+
+@consumer.on(pl.RequestDecided)
+def request_decided(event: pl.RequestDecided) -> dict[str, Any] | None:
+    """The answer to a reservation request (staff, committee, automatic, or a place freed from the waiting
+    list), with each pattern element's outcome: what is booked, what waits for a place, what is refused."""
+    if _no_address(event):
+        return None
+    outcomes = [{"weekday": o.weekday, "slot": o.slot, "weeks": PARITY_LABELS[o.parity], "parity": o.parity,
+                 "accepted": o.accepted, "waitlisted": o.waitlisted, "refused": o.refused, "reason": o.reason}
+                for o in event.outcomes if o.accepted or o.waitlisted or o.refused]  # not only cancelled lines
+    totals = {k: sum(o[k] for o in outcomes) for k in ("accepted", "waitlisted", "refused")}
+    return _send(event, "request_decided", event.email, decision_subject(event), first_name=event.first_name,
+                 child_first_name=event.child_first_name, structure_name=event.structure_name,
+                 period_name=event.period_name, request_number=event.request_number, answer=event.answer,
+                 trigger=event.trigger, outcomes=outcomes, totals=totals, accepted_slots=event.accepted_slots,
+                 contract=event.answer in ("accepted", "partially_accepted"),
+                 waiting=totals["waitlisted"] > 0 or event.answer == "waitlisted",
+                 refused_any=totals["refused"] > 0)
