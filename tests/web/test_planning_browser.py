@@ -115,6 +115,7 @@ def pick_slots(page: Page, d: date, slots: list[str], copy: str | None = None) -
     choice.get_by_role("button", name=re.compile("^Valider")).click()
     expect(choice).to_be_hidden()
     expect(day_button(page, d)).to_be_focused()
+    expect(page.locator(".preview-feedback .alert-error")).to_have_count(0)
 
 
 def next_school_monday(start: date, calendar_days: dict[str, bool], weeks: int = 2) -> date:
@@ -534,4 +535,82 @@ def test_guide_journey_on_the_live_planning_api(page, live_stack, artifacts_dir)
         calendar.update({d["date"]: d["open"] for d in days})
     monday = next_school_monday(first, calendar, weeks=2)
     log_in(page, base, family.email, PASSWORD)
-    book_and_cancel(page, monday, period["name"], r"\d{6}", artifacts_dir, "live")
+    number = book_and_cancel(page, monday, period["name"], r"\d{6}", artifacts_dir, "live")
+
+    # The structure's manager sees the day's occupancy, the request waiting and the cancellation asked
+    page.get_by_role("button", name="Se déconnecter").click()
+    log_in(page, base, MANAGER, DEMO_PASSWORD, staff=True)
+    page.get_by_role("link", name="Demandes de réservation").click()
+    page.get_by_label("Structure", exact=True).select_option(label="(cah)ACEM - SCHWEIGHOUSE")
+    page.get_by_label("Jour", exact=True).fill(monday.isoformat())
+    page.get_by_role("button", name="Afficher").click()
+    occupancy = page.get_by_role("table", name=f"Occupation du {long_day(monday)}")
+    expect(occupancy.get_by_role("row", name=re.compile("^PERISCOLAIRE MIDI"))).to_be_visible()
+    expect(page.get_by_role("table", name=re.compile("^Demandes en attente de réponse"))).to_contain_text(number)
+    cancellations = page.get_by_role("table", name=re.compile("^Demandes avec des annulations à traiter"))
+    expect(cancellations.get_by_role("row").filter(has_text=number)).to_contain_text(
+        f"{monday:%d/%m/%Y} – PERISCOLAIRE MIDI"
+    )
+
+
+def test_slots_added_to_an_existing_request(page, live_stack, family_with_child, artifacts_dir):
+    base = live_stack.base_url.rstrip("/")
+    fake = FakePlanning(family_with_child.child_id).install(page)
+    request = fake.add_request([("2027-03-08", "MIDI"), ("2027-03-15", "MIDI")])
+    log_in(page, base, family_with_child.email, PASSWORD)
+    open_planning(page)
+
+    # A day of the agenda: « Nouvelle présence » leads to « Ajouter » with that day open
+    go_to_month(page, date(2027, 3, 1))
+    day_button(page, date(2027, 3, 8)).click()
+    panel = page.get_by_role("dialog", name="Présences du lundi 08 mars 2027")
+    expect(panel.get_by_role("button", name=re.compile("^PERISCOLAIRE MIDI"))).to_contain_text("En attente")
+    panel.get_by_role("link", name=re.compile("^Nouvelle présence")).click()
+    expect(page.get_by_role("heading", level=1, name="Nouvelle demande de réservation")).to_be_visible()
+    page.get_by_label(re.compile("^Établissement")).select_option(label="(cah)ACEM - SCHWEIGHOUSE")
+    page.get_by_role("button", name="Ouvrir le planning").click()
+    panel = page.get_by_role("dialog", name="Présences du lundi 08 mars 2027")
+    expect(panel).to_contain_text("Déjà réservé")
+    page.keyboard.press("Escape")
+
+    # Historique → « Ajouter des présences » to that request: the Thursday evening
+    page.get_by_role("link", name="Annuler la saisie").click()
+    page.get_by_role("link", name="Historique").click()
+    card = page.get_by_role("article", name=re.compile(f"Demande N° {request['number']}"))
+    expect(card).to_contain_text("2 présences : 2 en attente")
+    screenshots(page, artifacts_dir, "planning-historique")
+    card.get_by_role("link", name=re.compile("^Ajouter des présences")).click()
+    expect(
+        page.get_by_role("heading", level=1, name=f"Ajouter des présences – Demande N° {request['number']}")
+    ).to_be_visible()
+    go_to_month(page, date(2027, 3, 1))
+    expect(day_cell(page, date(2027, 3, 8))).to_contain_text("PERISCOLAIRE MIDI")
+    pick_slots(page, date(2027, 3, 11), ["PERISCOLAIRE SOIR"])
+    page.get_by_role("button", name=re.compile("^Suivant")).click()
+    expect(page.get_by_role("heading", level=1, name="Récapitulatif de ma demande")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text(f"N° {request['number']}")
+    page.get_by_role("button", name=re.compile("^Valider")).click()
+    expect(page.get_by_role("main")).to_contain_text("Les présences sont ajoutées à votre demande.")
+    expect(page.get_by_role("main")).to_contain_text("Un mail récapitulatif vous a été adressé.")
+    sent = [(path, body) for method, path, body in fake.calls if method == "POST" and path.endswith("/lines")]
+    assert sent == [
+        (
+            f"/requests/{request['request_id']}/lines",
+            {
+                "child_id": family_with_child.child_id,
+                "period_id": "periscolaire-2026-2027-schweighouse",
+                "selection": [{"weekday": 3, "slot_code": "SOIR", "parity": "all"}],
+            },
+        )
+    ]
+
+    # « Annuler toute la demande » from the request's page
+    page.get_by_role("link", name="Voir mon planning").click()
+    page.goto(f"{base}/mon-compte/planning/demandes/{request['request_id']}")
+    page.get_by_role("button", name="Annuler toute la demande").click()
+    expect(page.get_by_role("complementary")).to_contain_text("Toute la demande")
+    page.get_by_role("button", name=re.compile("^Suivant")).click()
+    expect(page.get_by_role("main")).to_contain_text("Annulation de toute la demande.")
+    page.get_by_role("button", name=re.compile("^Valider")).click()
+    expect(page.get_by_role("heading", level=1, name="Ma demande de modification est complète")).to_be_visible()
+    assert {x["status"] for x in request["lines"]} == {"cancel_requested"}

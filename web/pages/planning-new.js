@@ -184,19 +184,22 @@ function entryMode(ctx, draft, period, request, navigate, root) {
 
   const weekdaySelection = (weekday) => (draft.selection || []).filter((e) => e.weekday === weekday);
 
+  // Only the answer to the latest selection counts (an earlier, slower preview may answer last).
+  let previewSeq = 0;
   async function refreshPreview() {
-    if (!hasSelection(draft, period)) {
-      state.preview = null;
-      state.error = null;
-    } else {
+    const mine = ++previewSeq;
+    let result = null;
+    let failure = null;
+    if (hasSelection(draft, period)) {
       try {
-        state.preview = await preview(draft, period);
-        state.error = null;
+        result = await preview(draft, period);
       } catch (error) {
-        state.preview = null;
-        state.error = error;
+        failure = error;
       }
     }
+    if (mine !== previewSeq) return;
+    state.preview = result;
+    state.error = failure;
     drawFeedback();
   }
 

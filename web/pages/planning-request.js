@@ -406,6 +406,7 @@ export async function render({ params, query, navigate }) {
   const periodId = request.period_id || ((request.lines || [])[0] || {}).period_id;
   const period = periodId ? (ctx.periods.get(periodId) || {}).period || null : null;
   if (!request.period_id && periodId) request.period_id = periodId;
+  if (!request.child_first_name) request.child_first_name = ctx.childName(request.child_id, '');
   const lines = normaliseLines(request, period);
   const root = h('div', { class: 'planning-page planning-request' });
   const title = `Demande N° ${request.number}`;
