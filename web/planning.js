@@ -21,6 +21,18 @@ export const LINE_STATUS = {
   cancelled: 'Annulée',
 };
 export const lineStatusLabel = (status) => LINE_STATUS[status] || status || '';
+const COUNT_WORDS = {
+  pending: ['en attente', 'en attente'],
+  accepted: ['acceptée', 'acceptées'],
+  waitlisted: ["sur liste d'attente", "sur liste d'attente"],
+  refused: ['refusée', 'refusées'],
+  cancel_requested: ['annulation demandée', 'annulations demandées'],
+  cancelled: ['annulée', 'annulées'],
+};
+/** "12 en attente, 2 acceptées, 1 annulation demandée" from {"pending": 12, …}. */
+export const countsText = (counts) => Object.keys(COUNT_WORDS).filter((key) => (counts || {})[key])
+  .map((key) => `${counts[key]} ${COUNT_WORDS[key][counts[key] > 1 ? 1 : 0]}`).join(', ');
+
 /** Lines a family may still ask to cancel. */
 export const CANCELLABLE = ['pending', 'accepted', 'waitlisted'];
 

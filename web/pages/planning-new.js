@@ -10,7 +10,7 @@ import {
   announce, busy, formValue,
 } from '../ui.js';
 import {
-  PLANNING, enc, loadPlanningContext, loadAgenda, loadCalendar, forgetAgenda, monthCalendar, dialog, slotCard,
+  PLANNING, enc, loadPlanningContext, loadAgenda, loadCalendar, forgetAgenda, monthCalendar, dialog,
   planningCrumbs, notOpenMessage, statusLegend, longDay, frenchDate, todayIso, monthOf, weekdayOf, addDays,
   isIsoDate, gridDays, capitalise, lineStatusLabel, bookingOpen, isSejour, slotText, slotLabel, plural, deadlineText,
   PARITY, WEEKDAY_NAMES,

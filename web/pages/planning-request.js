@@ -11,7 +11,7 @@ import {
 import {
   PLANNING, enc, loadPlanningContext, loadCalendar, forgetAgenda, monthCalendar, dialog, slotCard,
   planningCrumbs, statusLegend, longDay, frenchDate, todayIso, monthOf, isMonth, isIsoDate, lineStatusLabel,
-  activityLabel, bookingOpen, plural, deadlineText, statusBadge, slotLabel, CANCELLABLE, LINE_STATUS,
+  activityLabel, bookingOpen, plural, countsText, deadlineText, statusBadge, slotLabel, CANCELLABLE, LINE_STATUS,
 } from '../planning.js';
 
 const basketKey = (id) => `pf.planning.cancel.${id}`;
@@ -64,7 +64,7 @@ function normaliseLines(request, period) {
 function requestDetails(request, lines) {
   const counts = {};
   for (const line of lines) counts[line.status] = (counts[line.status] || 0) + 1;
-  const countText = Object.keys(LINE_STATUS).filter((k) => counts[k]).map((k) => `${counts[k]} ${lineStatusLabel(k).toLowerCase()}`).join(', ');
+  const countText = countsText(counts);
   const rows = [
     ['Date de la demande', frenchDate(request.created_at)],
     ['Enfant', request.child_first_name],
@@ -319,7 +319,8 @@ function cancelOutcome(result, lines, period, basket = null) {
   const refused = (result && (result.refused || result.skipped)) || [];
   const count = (result && (result.line_count ?? result.count)) ?? (items.length || (result && result.recap && result.recap.total_lines));
   return h('div', {},
-    count !== undefined && count !== null ? h('p', { class: 'lead' }, `${plural(count, 'présence', 'présences')} à annuler.`) : null,
+    count !== undefined && count !== null && !(basket && basket.mode === 'lines')
+      ? h('p', { class: 'lead' }, `${plural(count, 'présence', 'présences')} à annuler.`) : null,
     items.length ? linesTable(items, 'Présences à annuler', period) : recapRows(result && result.recap),
     items.length > 3 ? recapRows(result && result.recap) : null,
     refused.length

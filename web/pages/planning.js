@@ -9,7 +9,7 @@ import {
 import {
   PLANNING, enc, loadPlanningContext, loadAgenda, loadCalendar, monthCalendar, dialog, slotCard,
   planningCrumbs, planningTabs, notOpenMessage, statusLegend, longDay, frenchDate, todayIso, monthOf,
-  isMonth, lineStatusLabel, activityLabel, bookingOpen, plural, LINE_STATUS,
+  isMonth, lineStatusLabel, activityLabel, bookingOpen, plural, countsText, LINE_STATUS,
 } from '../planning.js';
 
 /** The period whose calendar greys the month: the one with most lines this month, else one covering it. */
@@ -218,14 +218,6 @@ function feedBlock() {
 
 // --- Historique -----------------------------------------------------------------------------
 
-const COUNT_ORDER = ['pending', 'accepted', 'waitlisted', 'refused', 'cancel_requested', 'cancelled'];
-
-function countsText(item) {
-  const counts = item.counts || {};
-  const parts = COUNT_ORDER.filter((key) => counts[key]).map((key) => `${counts[key]} ${lineStatusLabel(key).toLowerCase()}`);
-  return parts.join(', ');
-}
-
 function historyCard(ctx, item) {
   const id = `demande-${item.request_id}`;
   const period = [...ctx.periods.values()].map((p) => p.period)
@@ -242,7 +234,7 @@ function historyCard(ctx, item) {
     ['Structure', item.structure_name],
     ['Activité', activityLabel(item.activity)],
     ['Période', item.period_name],
-    ['Présences', `${plural(item.line_count || 0, 'présence', 'présences')}${countsText(item) ? ` : ${countsText(item)}` : ''}`],
+    ['Présences', `${plural(item.line_count || 0, 'présence', 'présences')}${countsText(item.counts) ? ` : ${countsText(item.counts)}` : ''}`],
   ].filter((row) => row[1]);
   const history = item.history || [];
   return h('li', { class: 'card request-card' }, h('article', { 'aria-labelledby': id },
