@@ -241,10 +241,12 @@ function modifyScreen({ request, lines, period, query, navigate, root }) {
   if (wanted && plage) {
     const target = lines.find((l) => l.date === wanted && l.slot_code === plage);
     if (target) {
+      let tries = 0;
       const wait = () => {
         const button = calendar.dayButton(wanted);
         if (!button) {
-          setTimeout(wait, 50);
+          tries += 1;
+          if (tries < 200 && root.isConnected !== false) setTimeout(wait, 50);
           return;
         }
         const lineButton = [...button.closest('td').querySelectorAll('button.day-line')]
