@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.request
 import uuid
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -536,6 +538,18 @@ def test_guide_journey_on_the_live_planning_api(page, live_stack, artifacts_dir)
     monday = next_school_monday(first, calendar, weeks=2)
     log_in(page, base, family.email, PASSWORD)
     number = book_and_cancel(page, monday, period["name"], r"\d{6}", artifacts_dir, "live")
+
+    # « Agenda personnel (iCalendar) »: the secret address answers an iCalendar file without a token
+    page.get_by_role("link", name="Agenda").click()
+    feed = page.get_by_role("region", name="Agenda personnel (iCalendar)")
+    feed.get_by_role("button", name="Créer mon lien d'agenda").click()
+    address = feed.get_by_label("Adresse de mon agenda")
+    expect(address).to_have_value(re.compile(r"/api/planning/feeds/.+\.ics$"))
+    with urllib.request.urlopen(base + urlsplit(address.input_value()).path, timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("text/calendar")
+        assert response.read().startswith(b"BEGIN:VCALENDAR")
+    page.reload()
+    expect(page.get_by_role("region", name="Agenda personnel (iCalendar)")).to_contain_text("Un lien est actif.")
 
     # The structure's manager sees the day's occupancy, the request waiting and the cancellation asked
     page.get_by_role("button", name="Se déconnecter").click()
