@@ -4,6 +4,7 @@ the deployed template, and the e-mails SES actually sent."""
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,39 @@ def assert_links_to(mail: dict[str, Any], path: str) -> None:
     url = PORTAL + path
     assert url in mail["text"].split(), (url, mail["text"])
     assert f'href="{escape(url)}"' in mail["html"], (url, mail["html"])
+
+
+class _Table(HTMLParser):
+    """The cells of the first table with a header (a recap or an outcome table), row by row: header, body and
+    total rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+        self._in_table = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "thead":
+            self._in_table += 1
+        elif tag == "tr" and self._in_table:
+            self.rows.append([])
+        elif tag in ("td", "th") and self._in_table:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self._in_table:
+            self._in_table = 0
+        elif tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def recap_table(html: str) -> list[list[str]]:
+    parser = _Table()
+    parser.feed(html)
+    return parser.rows

@@ -4,7 +4,6 @@ routed to the notifications queue and sent through SES."""
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from tests.notifications.support import (
     event,
     only_mail_to,
     publish,
+    recap_table,
 )
 
 GUIDE = ("En période de pré-inscription périscolaire, reportez-vous à votre lettre d'information pour connaître "
@@ -28,41 +28,6 @@ REQUEST_ROWS = [
     ["Mardi", "PERISCOLAIRE MIDI", "36", "03/09/2024", "01/07/2025"],
     ["Jeudi", "PERISCOLAIRE MIDI", "33", "05/09/2024", "03/07/2025"],
 ]
-
-
-class _Table(HTMLParser):
-    """The cells of the recap table, row by row (header, body and total rows)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[list[str]] = []
-        self._cell: list[str] | None = None
-        self._in_table = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "thead":
-            self._in_table += 1
-        elif tag == "tr" and self._in_table:
-            self.rows.append([])
-        elif tag in ("td", "th") and self._in_table:
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "table" and self._in_table:
-            self._in_table = 0
-        elif tag in ("td", "th") and self._cell is not None:
-            self.rows[-1].append("".join(self._cell).strip())
-            self._cell = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def recap_table(html: str) -> list[list[str]]:
-    parser = _Table()
-    parser.feed(html)
-    return parser.rows
 
 
 def test_a_validated_planning_sends_its_recap_to_the_family(stack: Any) -> None:
