@@ -39,8 +39,31 @@ class SejourPublished(PlanningEvent):
     age_max: int
 
 
+class RecapRow(BaseModel):
+    """One line of a request's recap: a weekday and slot, how many dates, the first and the last."""
+
+    weekday: str
+    slot: str
+    count: int
+    first: date
+    last: date
+
+
+class SlotOutcome(BaseModel):
+    """What was decided for one pattern element (weekday × slot × parity) of a request."""
+
+    weekday: str
+    slot: str
+    parity: Literal["all", "even", "odd"] = "all"
+    accepted: int = 0
+    waitlisted: int = 0
+    refused: int = 0
+    reason: str = ""
+
+
 class RequestDecided(PlanningEvent):
-    """Staff answered a reservation request; the welcome contract becomes available."""
+    """A reservation request got an answer (staff decision, committee or waiting list); the welcome
+    contract becomes available when it is accepted or partially accepted."""
 
     request_id: str
     request_number: str
@@ -52,16 +75,34 @@ class RequestDecided(PlanningEvent):
     activity: Literal["periscolaire", "mercredi", "creche", "sejour"]
     answer: Literal["accepted", "partially_accepted", "waitlisted", "refused"]
     accepted_slots: list[str] = Field(default_factory=list)
+    email: str = ""
+    first_name: str = ""
+    child_first_name: str = ""
+    outcomes: list[SlotOutcome] = Field(default_factory=list)
+    trigger: Literal["decision", "committee", "waitlist", "automatic"] = "decision"
 
 
-class RecapRow(BaseModel):
-    """One line of a request's recap: a weekday and slot, how many dates, the first and the last."""
+class CancellationConfirmed(PlanningEvent):
+    """Cancelled slots are confirmed and their places freed."""
 
-    weekday: str
-    slot: str
-    count: int
-    first: date
-    last: date
+    request_id: str
+    request_number: str
+    family_id: str
+    email: str = ""
+    first_name: str = ""
+    child_first_name: str = ""
+    structure_name: str
+    period_name: str
+    line_count: int
+    recap: list[RecapRow]
+
+
+class CommitteeJobRequested(PlanningEvent):
+    """A committee simulation or publication to run as a job (planning consumes its own event)."""
+
+    job_id: str
+    period_id: str
+    action: Literal["simulate", "publish"]
 
 
 class ReservationRequestSubmitted(PlanningEvent):

@@ -22,6 +22,8 @@ SCHOOLS: tuple[dict[str, str], ...] = (
     {"school_id": "haguenau-marxenhouse", "name": "École élémentaire Marxenhouse", "commune": "Haguenau"},
     {"school_id": "bischwiller-foch", "name": "École élémentaire Foch", "commune": "Bischwiller"},
 )
+# The communes of the association's territory (residents get a priority at the placement committee).
+TERRITORY_POSTAL_CODES = frozenset({"67590", "67500", "67240", "67170", "67350"})
 CLASS_LEVELS = ("TPS", "PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2", "6e", "5e", "4e", "3e")
 
 

@@ -102,6 +102,7 @@ def validate(principal: Principal, family_id: str, request_id: str, correlation_
     structures = catalogue.structures()
     child = view.child(request.child_id)
     profile = view.profile
+    facts = priority_facts(view)
     actions = [PreEnrolment.validated_structures.set(done)]
     if complete:
         actions += [PreEnrolment.status.set("validated"), PreEnrolment.validated_at.set(now),
@@ -117,8 +118,18 @@ def validate(principal: Principal, family_id: str, request_id: str, correlation_
                 first_name=profile.first_name if profile else view.family.first_name,
                 child_first_name=child.first_name,
                 structure_name=structures.get(structure_id, {}).get("name", structure_id),
-                correlation_id=correlation_id)))
+                correlation_id=correlation_id, **facts)))
     return family.load(family_id)
+
+
+def priority_facts(view: FileView) -> dict[str, bool]:
+    """What the placement committee's criteria need to know of the file, and nothing more."""
+    profile, household = view.profile, view.household
+    spouse = household.spouse if household else None
+    working = bool(profile and (profile.profession or profile.employer))
+    spouse_working = spouse is None or bool(spouse.profession or spouse.employer)
+    return {"both_parents_working": working and spouse_working,
+            "resident": bool(profile and profile.address.postal_code in catalogue.TERRITORY_POSTAL_CODES)}
 
 
 def send_back(principal: Principal, family_id: str, request_id: str, message: str, correlation_id: str) -> FileView:

@@ -3,6 +3,7 @@ Routes are thin; the rules live in reservations, calendar, pattern and deadlines
 
 from __future__ import annotations
 
+import json
 import re
 from calendar import monthrange
 from datetime import date, timedelta
@@ -10,9 +11,9 @@ from typing import Any
 
 from chalice import Chalice, Response
 
-from planning import catalogue, feeds, reservations, schemas
+from planning import catalogue, committee, decisions, feeds, jobs, reservations, schemas
 from planning.handlers import consumer, logger
-from planning.models import Outbox, ReservationLine, ReservationRequest
+from planning.models import Config, Outbox, ReservationLine, ReservationRequest, Validation
 from planning.pattern import PatternElement
 from shared.auth import Role
 from shared.errors import Forbidden, InvalidInput
@@ -268,3 +269,123 @@ def staff_cancellations(req: Req) -> dict[str, Any]:
             items.append({**reservations.summary(request), "family_id": request.family_id,
                           "lines": [{"date": ln.date, "slot_code": ln.slot_code} for ln in asked]})
     return {"items": items}
+
+
+# --- answers: decisions, committee, waiting list, cancellations -----------------------------------------
+
+def _staff_request(req: Req, family_id: str, request_id: str) -> ReservationRequest:
+    request = reservations.get_request(family_id, request_id)
+    if not req.principal.can_manage(request.structure_id):
+        raise Forbidden("Cette demande ne concerne pas vos structures.")
+    return request
+
+
+@api.route("/staff/requests/{family_id}/{request_id}", roles=STAFF)
+def staff_request(req: Req, family_id: str, request_id: str) -> dict[str, Any]:
+    request = _staff_request(req, family_id, request_id)
+    ctx = reservations.context(request.period_id)
+    lines = sorted(reservations.request_lines(request), key=lambda ln: (ln.date, ln.slot_code))
+    score, parts = committee.score(decisions.facts(request), decisions.weights())
+    return {**reservations.summary(request, ctx), "family_id": family_id,
+            "pattern": json.loads(request.pattern or "[]"), "score": score,
+            "parts": [{"criterion": k, "label": committee.CRITERIA_LABELS[k], "points": v} for k, v in parts.items()],
+            "outcomes": [o.model_dump() for o in decisions.outcomes_of(ctx, request, lines)],
+            "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": ctx.label(ln.slot_code),
+                       "status": ln.status, "reason": ln.reason} for ln in lines]}
+
+
+@api.route("/staff/requests/{family_id}/{request_id}/decide", ("POST",), roles=STAFF)
+def decide(req: Req, family_id: str, request_id: str) -> dict[str, Any]:
+    body = req.body(schemas.DecideBody)
+    request = _staff_request(req, family_id, request_id)
+    result = decisions.decide(request, [e.model_dump() for e in body.elements],
+                              [{**ln.model_dump(), "date": ln.date.isoformat()} for ln in body.lines],
+                              req.correlation_id)
+    return {**staff_request(req, family_id, request_id), **result}
+
+
+@api.route("/staff/requests/{family_id}/{request_id}/cancellations/confirm", ("POST",), roles=STAFF)
+def confirm_cancellations(req: Req, family_id: str, request_id: str) -> dict[str, Any]:
+    body = req.body(schemas.ConfirmBody)
+    request = _staff_request(req, family_id, request_id)
+    only = {(ln.date.isoformat(), ln.slot_code) for ln in body.lines} if body.lines is not None else None
+    return decisions.confirm_cancellations(request, only, req.correlation_id)
+
+
+@api.route("/staff/waitlist", roles=STAFF)
+def waitlist(req: Req) -> dict[str, Any]:
+    structure_id = _structure(req)
+    items = []
+    for request in _staff_requests(structure_id):
+        waiting = [ln for ln in reservations.request_lines(request) if ln.status == "waitlisted"]
+        if waiting:
+            items.append({**reservations.summary(request), "family_id": request.family_id,
+                          "priority": max(int(ln.priority or 0) for ln in waiting), "waiting_lines": len(waiting),
+                          "first": min(ln.date for ln in waiting), "last": max(ln.date for ln in waiting)})
+    items.sort(key=lambda i: (-i["priority"], i["created_at"]))
+    for rank, item in enumerate(items, start=1):
+        item["rank"] = rank
+    return {"items": items}
+
+
+@api.route("/staff/families/{family_id}/flag", ("POST",), roles=STAFF)
+def flag(req: Req, family_id: str) -> dict[str, Any]:
+    body = req.body(schemas.FlagBody)
+    if not req.principal.can_manage(body.structure_id):
+        raise Forbidden("Cette structure ne fait pas partie de vos structures.")
+    rows = [v for v in reservations.validations(family_id)
+            if v.child_id == body.child_id and v.structure_id == body.structure_id]
+    if not rows:
+        raise InvalidInput("Cet enfant n'est pas validé dans cette structure.", fields={"child_id": "Inconnu."})
+    for row in rows:
+        row.update(actions=[Validation.priority_flag.set(body.flag)])
+    return {"child_id": body.child_id, "structure_id": body.structure_id, "flag": body.flag}
+
+
+@api.route("/staff/committee/criteria", roles=STAFF)
+def get_criteria(req: Req) -> dict[str, Any]:
+    return {"weights": decisions.weights(), "labels": committee.CRITERIA_LABELS}
+
+
+@api.route("/staff/committee/criteria", ("PUT",), roles=(Role.ADMIN,))
+def put_criteria(req: Req) -> dict[str, Any]:
+    body = req.body(schemas.CriteriaBody)
+    Config(*Config.key("CRITERIA"), data=json.dumps(body.model_dump())).save()
+    return {"weights": decisions.weights(), "labels": committee.CRITERIA_LABELS}
+
+
+def _period_in_scope(req: Req, period_id: str) -> None:
+    ctx = reservations.context(period_id)
+    if not req.principal.can_manage(ctx.data["structure_id"]):
+        raise Forbidden("Cette période ne concerne pas vos structures.")
+
+
+def _job_view(job: Any, with_rows: bool) -> dict[str, Any]:
+    view = {"job_id": job.job_id, "period_id": job.period_id, "status": job.status,
+            "options": json.loads(job.options or "{}"), "summary": json.loads(job.summary) if job.summary else None,
+            "created_at": job.created_at.isoformat()}
+    if with_rows and job.status in ("simulated", "publishing", "published"):
+        view["rows"] = jobs.rows(job.job_id)
+    return view
+
+
+@api.route("/staff/committee/{period_id}/jobs", ("POST",), roles=(Role.MANAGER, Role.COMMITTEE, Role.ADMIN,
+                                                                  Role.COORDINATOR), status=202)
+def start_committee(req: Req, period_id: str) -> dict[str, Any]:
+    _period_in_scope(req, period_id)
+    body = req.body(schemas.CommitteeBody)
+    return _job_view(jobs.request_job(period_id, body.model_dump(), req.correlation_id), with_rows=False)
+
+
+@api.route("/staff/committee/{period_id}/jobs/{job_id}", roles=(Role.MANAGER, Role.COMMITTEE, Role.ADMIN,
+                                                                 Role.COORDINATOR))
+def committee_job(req: Req, period_id: str, job_id: str) -> dict[str, Any]:
+    _period_in_scope(req, period_id)
+    return _job_view(jobs.get_job(period_id, job_id), with_rows=True)
+
+
+@api.route("/staff/committee/{period_id}/jobs/{job_id}/publish", ("POST",),
+           roles=(Role.MANAGER, Role.COMMITTEE, Role.ADMIN, Role.COORDINATOR), status=202)
+def publish_committee(req: Req, period_id: str, job_id: str) -> dict[str, Any]:
+    _period_in_scope(req, period_id)
+    return _job_view(jobs.request_publication(period_id, job_id, req.correlation_id), with_rows=False)

@@ -107,18 +107,26 @@ def save_closures(structure_id: str, closures: list[dict[str, str]]) -> None:
                   changed_at=clock.now()).save()
 
 
-def entries(kind: str) -> dict[str, dict[str, Any]]:
-    items = CatalogueItem.query("CATALOGUE", CatalogueItem.sk.startswith(f"{kind.upper()}#"))
-    return {item.sk.split("#", 1)[1]: json.loads(item.data) for item in items}
+Snapshot = dict[str, dict[str, dict[str, Any]]]
 
 
-def structures() -> dict[str, dict[str, Any]]:
-    closures = entries("closures")
-    return {sid: {**data, "closures": closures.get(sid, [])} for sid, data in entries("structure").items()}
+def snapshot() -> Snapshot:
+    """The whole catalogue in one Query: ``{kind: {id: data}}`` (structure, period, sejour, closures)."""
+    result: Snapshot = {}
+    for item in CatalogueItem.query("CATALOGUE"):
+        kind, entry_id = item.sk.split("#", 1)
+        result.setdefault(kind.lower(), {})[entry_id] = json.loads(item.data)
+    return result
 
 
-def periods() -> dict[str, dict[str, Any]]:
-    return entries("period")
+def structures(snap: Snapshot | None = None) -> dict[str, dict[str, Any]]:
+    snap = snap if snap is not None else snapshot()
+    closures = snap.get("closures", {})
+    return {sid: {**data, "closures": closures.get(sid, [])} for sid, data in snap.get("structure", {}).items()}
+
+
+def periods(snap: Snapshot | None = None) -> dict[str, dict[str, Any]]:
+    return (snap if snap is not None else snapshot()).get("period", {})
 
 
 def seed_demo(correlation_id: str = "demo-seed") -> None:

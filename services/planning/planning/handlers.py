@@ -10,6 +10,7 @@ from pynamodb.exceptions import PutError
 from planning.models import ProcessedEvent, Validation
 from shared.consumer import Consumer
 from shared.events import enrolment as ev
+from shared.events import planning as planning_ev
 from shared.logs import get_logger
 
 logger = get_logger("planning")
@@ -23,10 +24,12 @@ def _record(event: ev.FamilyValidated | ev.FamilyValidationRevoked, status: str)
                       changed_at=event.occurred_at)
     if isinstance(event, ev.FamilyValidated):
         item.email, item.first_name, item.child_first_name = event.email, event.first_name, event.child_first_name
+        item.both_parents_working, item.resident = event.both_parents_working, event.resident
     else:
         with contextlib.suppress(Validation.DoesNotExist):
             known = Validation.get(pk, sk)
             item.email, item.first_name, item.child_first_name = known.email, known.first_name, known.child_first_name
+            item.both_parents_working, item.resident = known.both_parents_working, known.resident
     # Events may arrive out of order: an older fact never overwrites a newer one.
     with contextlib.suppress(PutError):
         item.save(condition=Validation.changed_at.does_not_exist() | (Validation.changed_at <= event.occurred_at))
@@ -45,3 +48,10 @@ def family_validation_revoked(event: ev.FamilyValidationRevoked) -> dict[str, An
 
 def validations(family_id: str) -> list[Validation]:
     return list(Validation.query(f"FAMILY#{family_id}", Validation.sk.startswith("VALIDATION#")))
+
+
+@consumer.on(planning_ev.CommitteeJobRequested)
+def committee_job(event: planning_ev.CommitteeJobRequested) -> dict[str, Any]:
+    from planning import jobs  # the job modules import the whole service; handlers load first
+
+    return jobs.run(event)

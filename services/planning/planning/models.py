@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from shared.ddb import gsi, table_model
 from shared.idempotency import processed_model
@@ -33,6 +33,9 @@ class Validation(Base):
     email = UnicodeAttribute(null=True)
     first_name = UnicodeAttribute(null=True)
     child_first_name = UnicodeAttribute(null=True)
+    both_parents_working = BooleanAttribute(default=False)
+    resident = BooleanAttribute(default=False)
+    priority_flag = BooleanAttribute(default=False)  # a situation flagged by staff
 
     @staticmethod
     def key(family_id: str, structure_id: str, activity: str, child_id: str) -> tuple[str, str]:
@@ -70,6 +73,7 @@ class ReservationRequest(Base):
     activity = UnicodeAttribute()
     line_count = NumberAttribute()
     history = UnicodeAttribute()  # JSON list of {"at", "what"}
+    pattern = UnicodeAttribute(default="[]")  # JSON list of {"weekday", "slot_code", "parity"}
     gsi1pk = UnicodeAttribute(null=True)  # STRUCTURE#<id>: the staff's list of requests
     gsi1sk = UnicodeAttribute(null=True)
     by_structure = gsi(1)
@@ -86,6 +90,16 @@ class ReservationLine(Base):
     date = UnicodeAttribute()
     slot_code = UnicodeAttribute()
     status = UnicodeAttribute()  # pending, accepted, waitlisted, refused, cancel_requested, cancelled
+    was_accepted = BooleanAttribute(default=False)  # holds a place (also while cancel_requested)
+    priority = NumberAttribute(default=0)  # the waiting list's order: score, then the request's date
+    requested_at = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    # What the agenda shows, copied when the line is written, so that a family's month is one Query.
+    request_number = UnicodeAttribute(null=True)
+    period_id = UnicodeAttribute(null=True)
+    structure_id = UnicodeAttribute(null=True)
+    activity = UnicodeAttribute(null=True)
+    labels = UnicodeAttribute(null=True)  # JSON: slot, structure, period and child names
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     gsi2pk = UnicodeAttribute()
@@ -112,3 +126,45 @@ class FamilyFeed(Base):
     @staticmethod
     def key(family_id: str) -> tuple[str, str]:
         return f"FAMILY#{family_id}", "FEED"
+
+
+class Capacity(Base):
+    """The places taken on one date and slot of a period: the only way to accept is a conditional
+    increment of ``taken`` below the slot's capacity, in the same transaction as the line."""
+
+    taken = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(period_id: str, day: str, slot_code: str) -> tuple[str, str]:
+        return f"CAPACITY#{period_id}", f"{day}#{slot_code}"
+
+
+class CommitteeJob(Base):
+    job_id = UnicodeAttribute()
+    period_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # queued, simulating, simulated, publishing, published, failed
+    options = UnicodeAttribute(default="{}")
+    summary = UnicodeAttribute(null=True)  # JSON
+    created_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(period_id: str, job_id: str) -> tuple[str, str]:
+        return f"COMMITTEE#{period_id}", f"JOB#{job_id}"
+
+
+class CommitteeRow(Base):
+    """One child's result in a committee simulation: score parts and each element's outcome."""
+
+    data = UnicodeAttribute()  # JSON
+
+    @staticmethod
+    def key(job_id: str, request_id: str) -> tuple[str, str]:
+        return f"JOB#{job_id}", f"ROW#{request_id}"
+
+
+class Config(Base):
+    data = UnicodeAttribute()
+
+    @staticmethod
+    def key(name: str) -> tuple[str, str]:
+        return "CONFIG", name

@@ -61,10 +61,11 @@ class PeriodContext:
 
 
 def context(period_id: str) -> PeriodContext:
-    period = catalogue.periods().get(period_id)
+    snap = catalogue.snapshot()
+    period = catalogue.periods(snap).get(period_id)
     if period is None:
         raise NotFound("Cette période n'existe pas.", fields={"period_id": "Période inconnue."})
-    structure = catalogue.structures()[period["structure_id"]]
+    structure = catalogue.structures(snap)[period["structure_id"]]
     closures = [(date.fromisoformat(c["start"]), date.fromisoformat(c["end"])) for c in structure["closures"]]
     return PeriodContext(period, structure, Calendar(structure["departement"], structure["zone"], closures))
 
@@ -135,17 +136,20 @@ def existing_lines(family_id: str, months: Iterable[str]) -> list[ReservationLin
     return found
 
 
-def _check_overlaps(family_id: str, child_id: str, ctx: PeriodContext, lines: list[Line]) -> None:
+def _check_overlaps(family_id: str, child_id: str, ctx: PeriodContext, lines: list[Line],
+                    month_lines: list[ReservationLine]) -> None:
     """A child never holds two slots that overlap in time on one day, whatever the request: the new
     lines are checked against each other and against the child's live lines of the same months."""
     requests = {r.request_id: r for r in requests_of(family_id)}
     contexts = {ctx.data["period_id"]: ctx}
     held: dict[date, list[tuple[str, Slot]]] = defaultdict(list)
-    for line in existing_lines(family_id, _months(lines)):
+    for line in month_lines:
         request = requests.get(line.request_id)
         if line.child_id != child_id or line.status in ("cancelled", "refused") or request is None:
             continue
-        other = contexts.setdefault(request.period_id, context(request.period_id))
+        if request.period_id not in contexts:
+            contexts[request.period_id] = context(request.period_id)
+        other = contexts[request.period_id]
         held[date.fromisoformat(line.date)].append((other.label(line.slot_code), other.slots[line.slot_code]))
     new: dict[date, list[tuple[str, Slot]]] = defaultdict(list)
     for line in lines:
@@ -202,6 +206,11 @@ class Plan:
     validation: Validation
     lines: list[Line]
     skipped: list[dict[str, str]]
+    month_lines: list[ReservationLine]  # the family's lines of the months concerned, read once
+
+    def held(self, child_id: str) -> set[tuple[str, str]]:
+        return {(ln.date, ln.slot_code) for ln in self.month_lines
+                if ln.child_id == child_id and ln.status not in ("cancelled", "refused")}
 
 
 def plan(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
@@ -209,19 +218,25 @@ def plan(family_id: str, child_id: str, period_id: str, selection: list[PatternE
     ctx = context(period_id)
     validation = access(family_id, child_id, ctx)
     lines = lines_for(ctx, selection, first_day_slots)
-    _check_overlaps(family_id, child_id, ctx, lines)
+    month_lines = existing_lines(family_id, _months(lines))
+    _check_overlaps(family_id, child_id, ctx, lines, month_lines)
     keep, skipped = _bookable(ctx, lines, clock.now())
-    return Plan(ctx, validation, keep, skipped)
+    return Plan(ctx, validation, keep, skipped, month_lines)
 
 
 # --- writing -----------------------------------------------------------------------------------------------
 
-def _line_item(family_id: str, request: ReservationRequest, line: Line) -> ReservationLine:
+def _line_item(family_id: str, request: ReservationRequest, line: Line, ctx: PeriodContext,
+               child_first_name: str | None) -> ReservationLine:
     day = line.date.isoformat()
+    labels = {"slot": ctx.label(line.slot_code), "structure": ctx.structure["name"], "period": ctx.data["name"],
+              "child": child_first_name}
     return ReservationLine(
         *ReservationLine.key(family_id, day, request.child_id, line.slot_code), family_id=family_id,
         request_id=request.request_id, child_id=request.child_id, date=day, slot_code=line.slot_code,
-        status="pending", gsi1pk=f"OCC#{request.structure_id}#{day}",
+        status="pending", requested_at=request.created_at.isoformat(), request_number=request.number,
+        period_id=request.period_id, structure_id=request.structure_id, activity=request.activity,
+        labels=json.dumps(labels), gsi1pk=f"OCC#{request.structure_id}#{day}",
         gsi1sk=f"{line.slot_code}#{family_id}#{request.child_id}", gsi2pk=f"REQUEST#{request.request_id}",
         gsi2sk=f"{day}#{line.slot_code}")
 
@@ -258,8 +273,7 @@ def _submitted_event(request: ReservationRequest, p: Plan, recap_data: dict[str,
 def create(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
            first_day_slots: list[str] | None, correlation_id: str) -> dict[str, Any]:
     p = plan(family_id, child_id, period_id, selection, first_day_slots)
-    held = {(ln.date, ln.slot_code) for ln in existing_lines(family_id, _months(p.lines))
-            if ln.child_id == child_id and ln.status not in ("cancelled", "refused")}
+    held = p.held(child_id)
     p.lines = [ln for ln in p.lines if (ln.date.isoformat(), ln.slot_code) not in held]
     if not p.lines:
         raise InvalidInput("Ces présences sont déjà demandées.", fields={"selection": "Déjà demandées."})
@@ -269,13 +283,19 @@ def create(family_id: str, child_id: str, period_id: str, selection: list[Patter
         *ReservationRequest.key(family_id, request_id), family_id=family_id, request_id=request_id,
         number=next_number(), created_at=now, child_id=child_id, structure_id=p.ctx.data["structure_id"],
         period_id=period_id, activity=p.ctx.data["activity"], line_count=len(p.lines), history="[]",
+        pattern=json.dumps([{"weekday": e.weekday, "slot_code": e.slot_code, "parity": e.parity}
+                            for e in selection or []]),
         gsi1pk=f"STRUCTURE#{p.ctx.data['structure_id']}", gsi1sk=f"{now.isoformat()}#{request_id}")
     request.history = _history(request, f"Demande créée : {len(p.lines)} présence(s)")
     recap_data = recap_view(p.ctx, p.lines)
     with transaction() as tx:
         tx.save(request, condition=ReservationRequest.pk.does_not_exist())
         tx.save(outbox.entry(Outbox, _submitted_event(request, p, recap_data, correlation_id, added=False)))
-    write_lines([_line_item(family_id, request, line) for line in p.lines])
+    write_lines([_line_item(family_id, request, line, p.ctx, p.validation.child_first_name) for line in p.lines])
+    if p.ctx.data.get("decision_mode") == "auto_accept":
+        from planning import decisions
+
+        decisions.auto_accept(request, correlation_id)
     return {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}
 
 
@@ -294,18 +314,22 @@ def add_lines(family_id: str, request_id: str, selection: list[PatternElement] |
               first_day_slots: list[str] | None, correlation_id: str) -> dict[str, Any]:
     request = get_request(family_id, request_id)
     p = plan(family_id, request.child_id, request.period_id, selection, first_day_slots)
-    held = {(ln.date, ln.slot_code) for ln in request_lines(request) if ln.status not in ("cancelled", "refused")}
+    held = p.held(request.child_id)
     p.lines = [ln for ln in p.lines if (ln.date.isoformat(), ln.slot_code) not in held]
     if not p.lines:
         raise InvalidInput("Ces présences sont déjà dans votre demande.", fields={"selection": "Déjà demandées."})
     recap_data = recap_view(p.ctx, p.lines)
-    write_lines([_line_item(family_id, request, line) for line in p.lines])
+    write_lines([_line_item(family_id, request, line, p.ctx, p.validation.child_first_name) for line in p.lines])
     with transaction() as tx:
+        pattern = json.loads(request.pattern or "[]")
+        pattern += [e for e in ({"weekday": x.weekday, "slot_code": x.slot_code, "parity": x.parity}
+                                for x in selection or []) if e not in pattern]
         tx.update(request, actions=[ReservationRequest.line_count.add(len(p.lines)),
+                                    ReservationRequest.pattern.set(json.dumps(pattern)),
                                     ReservationRequest.history.set(_history(request, f"Ajout de {len(p.lines)} "
                                                                                      "présence(s)"))])
         tx.save(outbox.entry(Outbox, _submitted_event(request, p, recap_data, correlation_id, added=True)))
-    request.refresh()
+    request.line_count = int(request.line_count) + len(p.lines)
     return {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}
 
 
@@ -350,6 +374,11 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
             child_first_name=(validation.child_first_name or "") if validation else "",
             structure_id=request.structure_id, structure_name=ctx.structure["name"], period_name=ctx.data["name"],
             line_count=len(chosen), recap=_event_recap(recap_data), correlation_id=correlation_id)))
+    if ctx.data.get("auto_confirm_cancellations"):
+        from planning import decisions
+
+        request.refresh()
+        decisions.confirm_cancellations(request, {(ln.date, ln.slot_code) for ln in chosen}, correlation_id)
     return {"recap": recap_data, "line_count": len(chosen)}
 
 
@@ -402,22 +431,15 @@ def answer(counts: dict[str, int]) -> str:
 
 
 def agenda(family_id: str, month: str) -> list[dict[str, Any]]:
-    """The family's month: one Query on its month partition; request details come from the few requests."""
-    lines = list(ReservationLine.query(f"FAMILY#{family_id}#MONTH#{month}"))
-    requests = {r.request_id: r for r in requests_of(family_id)} if lines else {}
-    names = {v.child_id: v.child_first_name for v in validations(family_id)} if lines else {}
-    contexts: dict[str, PeriodContext] = {}
+    """The family's month: one Query on its month partition (lines carry what the agenda shows)."""
     result = []
-    for line in lines:
-        request = requests.get(line.request_id)
-        if request is None:
-            continue
-        ctx = contexts.setdefault(request.period_id, context(request.period_id))
-        result.append({"date": line.date, "slot_code": line.slot_code, "slot_label": ctx.label(line.slot_code),
-                       "child_id": line.child_id, "child_first_name": names.get(line.child_id),
-                       "status": line.status, "status_label": STATUS_LABELS[line.status],
-                       "request_id": request.request_id, "request_number": request.number,
-                       "request_date": request.created_at.date().isoformat(), "structure_id": request.structure_id,
-                       "structure_name": ctx.structure["name"], "activity": request.activity,
-                       "period_id": request.period_id, "period_name": ctx.data["name"]})
+    for line in ReservationLine.query(f"FAMILY#{family_id}#MONTH#{month}"):
+        labels = json.loads(line.labels or "{}")
+        result.append({"date": line.date, "slot_code": line.slot_code, "slot_label": labels.get("slot"),
+                       "child_id": line.child_id, "child_first_name": labels.get("child"),
+                       "status": line.status, "status_label": STATUS_LABELS[line.status], "reason": line.reason,
+                       "request_id": line.request_id, "request_number": line.request_number,
+                       "request_date": (line.requested_at or "")[:10], "structure_id": line.structure_id,
+                       "structure_name": labels.get("structure"), "activity": line.activity,
+                       "period_id": line.period_id, "period_name": labels.get("period")})
     return result

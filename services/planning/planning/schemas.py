@@ -113,3 +113,58 @@ class ClosureBody(Body):
         if info.data.get("start") and value < info.data["start"]:
             raise ValueError("La fin de la fermeture doit être après son début.")
         return value
+
+
+class ElementDecision(Body):
+    weekday: int = Field(ge=0, le=6)
+    slot_code: str = Field(min_length=1, max_length=30)
+    parity: Literal["all", "even", "odd"] = "all"
+    decision: Literal["accepted", "waitlisted", "refused"]
+    reason: str = Field(default="", max_length=500)
+
+
+class LineDecision(Body):
+    date: date
+    slot_code: str = Field(min_length=1, max_length=30)
+    decision: Literal["accepted", "waitlisted", "refused"]
+    reason: str = Field(default="", max_length=500)
+
+
+class DecideBody(Body):
+    elements: list[ElementDecision] = Field(default_factory=list, max_length=50)
+    lines: list[LineDecision] = Field(default_factory=list, max_length=400)
+
+    @field_validator("lines")
+    @classmethod
+    def _refusals_say_why(cls, value: list[LineDecision]) -> list[LineDecision]:
+        if any(d.decision == "refused" and not d.reason for d in value):
+            raise ValueError("Indiquez le motif de chaque refus.")
+        return value
+
+    @field_validator("elements")
+    @classmethod
+    def _element_refusals_say_why(cls, value: list[ElementDecision]) -> list[ElementDecision]:
+        if any(d.decision == "refused" and not d.reason for d in value):
+            raise ValueError("Indiquez le motif de chaque refus.")
+        return value
+
+
+class ConfirmBody(Body):
+    lines: list[LineRef] | None = Field(default=None, max_length=400)
+
+
+class CommitteeBody(Body):
+    keep_siblings_together: bool = True
+
+
+class CriteriaBody(Body):
+    sibling_enrolled: int = Field(ge=0, le=1000)
+    both_parents_working: int = Field(ge=0, le=1000)
+    resident: int = Field(ge=0, le=1000)
+    staff_flag: int = Field(ge=0, le=1000)
+
+
+class FlagBody(Body):
+    child_id: str = Field(min_length=1, max_length=60)
+    structure_id: str = Field(min_length=1, max_length=60)
+    flag: bool
