@@ -28,7 +28,7 @@ PLACES = 3
 
 @pytest.fixture
 def atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    lock = threading.Lock()
+    lock = threading.RLock()  # transact_write_items calls the item operations itself
     for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
         original = getattr(DynamoDBBackend, name)
 
