@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SERVICES := accounts enrolment planning notifications
 
-.PHONY: run test install chromium lint unit browser package clean
+.PHONY: run test install chromium lint unit browser package bench clean
 
 # Fall back to python3 when there is no python3.11 binary (the interpreter must still be 3.11+).
 ifeq ($(shell command -v $(PYTHON) 2>/dev/null),)
@@ -44,6 +44,10 @@ unit: $(STAMP)
 
 browser: $(STAMP) chromium
 	$(PY) -m pytest -q tests/web
+
+# Speed and DynamoDB request counts (figures in benchmarks/README.md); never part of `make test`.
+bench: $(STAMP)
+	$(PY) -m benchmarks.planning_year
 
 # Packages each service for AWS (SAM templates merged with infra/merge/<service>.yaml) into out/.
 package: $(STAMP)
