@@ -272,6 +272,13 @@ def log_in(page: Page, base: str, email: str, password: str, staff: bool = False
     expect(page.get_by_role("heading", level=1, name=heading, exact=True)).to_be_visible()
 
 
+def log_out(page: Page) -> None:
+    """Log out and wait until the portal says so: the logout call must end before the next page loads,
+    or the next page would still find the old session and send the browser back to its home."""
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_text("Vous êtes déconnecté(e) du Portail Familles.")).to_be_visible()
+
+
 def answer(page: Page, question: str, choice: str) -> None:
     page.get_by_role("radiogroup", name=re.compile(re.escape(question))).get_by_role("radio", name=choice).check()
 
@@ -683,7 +690,7 @@ def test_change_after_validation_waits_for_the_manager(page, live_stack):
     expect(field(page, "Téléphone mobile")).to_have_value("06 12 34 56 78")  # the validated value stands
     expect(main).to_contain_text("En attente de validation – nouvelle valeur : 07 98 76 54 32")
 
-    page.get_by_role("button", name="Se déconnecter").click()
+    log_out(page)
     log_in(page, base, MANAGER, DEMO_PASSWORD, staff=True)
     page.goto(f"{base}/gestion/modifications")
     change = page.get_by_role("article", name="Téléphone mobile").filter(has_text=family.last_name)

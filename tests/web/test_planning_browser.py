@@ -31,6 +31,7 @@ from tests.web.test_family_file_browser import (
     complete_file,
     http,
     log_in,
+    log_out,
     new_family,
     ok,
 )
@@ -126,6 +127,21 @@ def next_school_monday(start: date, calendar_days: dict[str, bool], weeks: int =
     while not all(calendar_days.get((d + timedelta(days=i)).isoformat(), True) for i in (0, 1, 7, 8)):
         d += timedelta(days=7)
     return d
+
+
+def bookable_period(base: str, token: str, structure_id: str = "acem-schweighouse") -> dict:
+    """The structure's period open for booking today, once the family's validation has reached
+    planning's read model (an event: bounded wait)."""
+    deadline = time.monotonic() + 20
+    while True:
+        items = ok(http(base, "GET", "/api/planning/plannings", token=token))["items"]
+        opened = [i for i in items if i["status"] == "open" and i["structure_id"] == structure_id]
+        if opened:
+            break
+        assert time.monotonic() < deadline, f"planning never opened: {items}"
+        time.sleep(0.3)
+    today = date.today().isoformat()
+    return next(p for p in opened[0]["periods"] if p["booking_opens"] <= today <= p["booking_closes"])
 
 
 def screenshots(page: Page, artifacts_dir, name: str) -> None:
@@ -515,16 +531,7 @@ def test_guide_journey_on_the_live_planning_api(page, live_stack, artifacts_dir)
     if status == 404:
         pytest.skip("services/planning does not answer GET /api/planning/plannings yet (docs/api/planning.md)")
     family = validated_family(live_stack)
-    deadline = time.monotonic() + 20
-    while True:  # the validation reaches planning's read model through an event
-        items = ok(http(base, "GET", "/api/planning/plannings", token=family.token))["items"]
-        opened = [i for i in items if i["status"] == "open" and i["structure_id"] == "acem-schweighouse"]
-        if opened:
-            break
-        assert time.monotonic() < deadline, f"planning never opened: {items}"
-        time.sleep(0.3)
-    today = date.today().isoformat()
-    period = next(p for p in opened[0]["periods"] if p["booking_opens"] <= today <= p["booking_closes"])
+    period = bookable_period(base, family.token)
     calendar: dict[str, bool] = {}
     first = max(date.today(), date.fromisoformat(period["start"]))
     for offset in range(0, 4):
@@ -552,7 +559,7 @@ def test_guide_journey_on_the_live_planning_api(page, live_stack, artifacts_dir)
     expect(page.get_by_role("region", name="Agenda personnel (iCalendar)")).to_contain_text("Un lien est actif.")
 
     # The structure's manager sees the day's occupancy, the request waiting and the cancellation asked
-    page.get_by_role("button", name="Se déconnecter").click()
+    log_out(page)
     log_in(page, base, MANAGER, DEMO_PASSWORD, staff=True)
     page.get_by_role("link", name="Demandes de réservation").click()
     page.get_by_label("Structure", exact=True).select_option(label="(cah)ACEM - SCHWEIGHOUSE")
