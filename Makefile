@@ -48,6 +48,7 @@ browser: $(STAMP) chromium
 # Speed and DynamoDB request counts (figures in benchmarks/README.md); never part of `make test`.
 bench: $(STAMP)
 	$(PY) -m benchmarks.planning_year
+	$(PY) -m benchmarks.committee_5000
 
 # Packages each service for AWS (SAM templates merged with infra/merge/<service>.yaml) into out/.
 package: $(STAMP)

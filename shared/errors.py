@@ -109,6 +109,8 @@ def _french(error: dict[str, Any]) -> str:
     ctx = dict(error.get("ctx") or {})
     if "error" in ctx:
         ctx["error"] = str(ctx["error"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if "expected" in ctx:  # pydantic joins the choices in English: "'M.' or 'Mme'"
+        ctx["expected"] = str(ctx["expected"]).replace(" or ", " ou ")
     if template is None:
         return "Valeur invalide."
     try:

@@ -37,12 +37,18 @@ const ROUTES = {
   '/gestion/dossiers': { load: page('staff-requests'), access: 'staff' },
   '/gestion/modifications': { load: page('staff-changes'), access: 'staff' },
   '/gestion/reservations': { load: page('staff-reservations'), access: 'staff' },
+  '/gestion/reponses': { load: page('staff-answers'), access: 'staff' },
+  '/gestion/commission': { load: page('staff-committee'), access: 'staff' },
+  '/gestion/liste-attente': { load: page('staff-waitlist'), access: 'staff' },
+  '/gestion/places': { load: page('staff-board'), access: 'staff' },
 };
-// Paths with an identifier: the captured part is given to the page as ctx.params.id.
+// Paths with an identifier: the captured part is given to the page as ctx.params.id (named groups
+// as ctx.params.<name>).
 const PATTERNS = [
   [/^\/mon-compte\/enfants\/([^/]+)$/, { load: page('child'), access: 'family' }],
   [/^\/mon-compte\/planning\/demandes\/([^/]+)$/, { load: page('planning-request'), access: 'family' }],
   [/^\/gestion\/familles\/([^/]+)$/, { load: page('staff-family'), access: 'staff' }],
+  [/^\/gestion\/reponses\/(?<family>[^/]+)\/(?<request>[^/]+)$/, { load: page('staff-answer'), access: 'staff' }],
 ];
 const NOT_FOUND = { load: page('not-found') };
 
@@ -52,11 +58,16 @@ function routeFor(path) {
   for (const [pattern, route] of PATTERNS) {
     const match = pattern.exec(path);
     if (match) {
-      let id = match[1];
-      try {
-        id = decodeURIComponent(id);
-      } catch { /* keep it as typed */ }
-      return { route, params: { id } };
+      const decode = (value) => {
+        try {
+          return decodeURIComponent(value);
+        } catch {
+          return value; // keep it as typed
+        }
+      };
+      const params = { id: decode(match[1]) };
+      for (const [name, value] of Object.entries(match.groups || {})) params[name] = decode(value);
+      return { route, params };
     }
   }
   return { route: NOT_FOUND, params: {} };

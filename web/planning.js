@@ -324,7 +324,8 @@ export function dialog(host, { className = '' } = {}) {
 }
 
 /**
- * The slot card of the guide: "PERISCOLAIRE MIDI", "Le 03/09/2024", status, "Réservation",
+ * The slot card of the guide: "PERISCOLAIRE MIDI", "Le 03/09/2024", status (and the motif of a refusal
+ * or of a waiting list), "Réservation",
  * "N° 000019 (le 24/01/2024)", child, structure, activity, period; `actions` below.
  */
 export function slotCard(line, { showChild = true, extra = null } = {}, ...actions) {
@@ -337,7 +338,10 @@ export function slotCard(line, { showChild = true, extra = null } = {}, ...actio
   ].filter((row) => row && row[1]);
   return h('div', { class: 'slot-card' },
     h('p', { class: 'slot-card-date' }, `Le ${frenchDate(line.date)}`),
-    h('p', {}, statusBadge(line.status)),
+    h('p', {}, statusBadge(line.status, line.status_label)),
+    line.reason && ['refused', 'waitlisted'].includes(line.status)
+      ? h('p', { class: 'line-reason' }, h('strong', {}, line.status === 'refused' ? 'Motif du refus : ' : 'Motif : '), line.reason)
+      : null,
     extra,
     h('h3', {}, 'Réservation'),
     h('dl', { class: 'details slot-details' }, rows.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])),

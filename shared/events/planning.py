@@ -103,6 +103,7 @@ class CommitteeJobRequested(PlanningEvent):
     job_id: str
     period_id: str
     action: Literal["simulate", "publish"]
+    after_rank: int = 0  # publication goes page by page: the rank the previous page ended on
 
 
 class ReservationRequestSubmitted(PlanningEvent):

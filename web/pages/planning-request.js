@@ -13,6 +13,9 @@ import {
   planningCrumbs, statusLegend, longDay, frenchDate, todayIso, monthOf, isMonth, isIsoDate, lineStatusLabel,
   activityLabel, bookingOpen, plural, countsText, deadlineText, statusBadge, slotLabel, CANCELLABLE, LINE_STATUS,
 } from '../planning.js';
+import {
+  answerBadge, answerOf, explanationOf, familyOutcomes, outcomesTable,
+} from '../answers.js';
 
 const basketKey = (id) => `pf.planning.cancel.${id}`;
 const DONE_KEY = 'pf.planning.cancel.done';
@@ -71,10 +74,21 @@ function requestDetails(request, lines) {
     ['Structure', request.structure_name],
     ['Activité', activityLabel(request.activity)],
     ['Période', request.period_name],
-    ['Statut', request.status],
     ['Présences', `${plural(lines.length, 'présence', 'présences')}${countText ? ` : ${countText}` : ''}`],
   ].filter((row) => row[1]);
   return h('dl', { class: 'details' }, rows.map(([t, v]) => [h('dt', {}, t), h('dd', {}, v)]));
+}
+
+/** "Réponse à ma demande": the answer's badge, its explanation, and per weekday and slot what was
+ * accepted, put on the waiting list or refused (with the motif). */
+function answerSection(request) {
+  const outcomes = familyOutcomes(request);
+  const { code } = answerOf(request);
+  return h('section', { class: 'panel panel-wide request-answer', 'aria-labelledby': 'answer-title' },
+    h('h2', { id: 'answer-title' }, 'Réponse à ma demande'),
+    h('p', { class: 'request-status' }, 'Réponse : ', answerBadge(request)),
+    h('p', { class: 'answer-explanation' }, explanationOf(request, outcomes)),
+    code !== 'pending' && outcomes.length ? outcomesTable(outcomes) : null);
 }
 
 // --- the modification screen -----------------------------------------------------------------------
@@ -424,7 +438,7 @@ export async function render({ params, query, navigate }) {
       await recapStep({ request, lines, period, navigate }));
     return root;
   }
-  root.append(crumbs, pageTitle(title), requestDetails(request, lines),
+  root.append(crumbs, pageTitle(title), requestDetails(request, lines), answerSection(request),
     lines.length ? modifyScreen({ request, lines, period, query, navigate, root }) : h('p', {}, 'Cette demande n\'a aucune présence.'));
   return root;
 }

@@ -11,6 +11,9 @@ import {
   planningCrumbs, planningTabs, notOpenMessage, statusLegend, longDay, frenchDate, todayIso, monthOf,
   isMonth, lineStatusLabel, activityLabel, bookingOpen, plural, countsText, LINE_STATUS,
 } from '../planning.js';
+import {
+  answerBadge, answerOf, explanationOf, familyOutcomes, outcomesTable,
+} from '../answers.js';
 
 /** The period whose calendar greys the month: the one with most lines this month, else one covering it. */
 function calendarPeriod(ctx, month, lines) {
@@ -218,6 +221,34 @@ function feedBlock() {
 
 // --- Historique -----------------------------------------------------------------------------
 
+/** "Détail de la réponse": per weekday and slot, what was accepted, waits or was refused and why
+ * (GET /requests/{id}, read when the family opens it). */
+function answerDetails(item) {
+  const { code } = answerOf(item);
+  if (code === 'pending') return null;
+  const body = h('div', { class: 'answer-details-body', 'aria-live': 'polite' });
+  const details = h('details', { class: 'answer-details' },
+    h('summary', {}, 'Détail de la réponse', h('span', { class: 'sr-only' }, ` : demande N° ${item.number}`)), body);
+  let loaded = false;
+  details.addEventListener('toggle', async () => {
+    if (!details.open || loaded) return;
+    loaded = true;
+    body.replaceChildren(h('p', { class: 'loading' }, 'Chargement…'));
+    try {
+      const request = await api(`${PLANNING}/requests/${enc(item.request_id)}`);
+      const outcomes = familyOutcomes(request);
+      body.replaceChildren(...[
+        h('p', { class: 'answer-explanation' }, explanationOf({ ...item, ...request }, outcomes)),
+        outcomes.length ? outcomesTable(outcomes, { id: `outcomes-${item.request_id}`, caption: `Réponse par jour et plage – demande N° ${item.number}` }) : null,
+      ].filter(Boolean));
+    } catch (error) {
+      loaded = false;
+      body.replaceChildren(alertBox('error', null, error.message));
+    }
+  });
+  return details;
+}
+
 function historyCard(ctx, item) {
   const id = `demande-${item.request_id}`;
   const period = [...ctx.periods.values()].map((p) => p.period)
@@ -239,8 +270,10 @@ function historyCard(ctx, item) {
   const history = item.history || [];
   return h('li', { class: 'card request-card' }, h('article', { 'aria-labelledby': id },
     h('h2', { id }, `Demande N° ${item.number}`, h('span', { class: 'card-subtitle' }, ` – ${item.child_first_name || ''}`)),
-    h('p', { class: 'request-status' }, 'Statut : ', h('span', { class: 'status status-request' }, item.status || '')),
+    h('p', { class: 'request-status' }, 'Statut : ', answerBadge({ ...item, answer_label: item.answer_label || item.status })),
+    item.explanation ? h('p', { class: 'answer-explanation' }, item.explanation) : null,
     h('dl', { class: 'details' }, rows.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])),
+    answerDetails(item),
     history.length
       ? [h('h3', {}, 'Historique de la demande'),
         h('ol', { class: 'history-list' }, history.map((event) => h('li', {},

@@ -1,6 +1,6 @@
 // "/gestion" — back-office home: who is signed in, the tools ("Validation des
-// dossiers" and "Demandes de réservation" are open), and for the administrator
-// the professional accounts.
+// dossiers", "Demandes de réservation" and the answers screens are open), and for
+// the administrator the professional accounts.
 
 import { api, post } from '../api.js';
 import {
@@ -14,8 +14,10 @@ const STAFF_ROLES = ['manager', 'coordinator', 'committee', 'admin'];
 const TILES = [
   { name: 'Validation des dossiers', href: '/gestion/dossiers', roles: ['manager', 'coordinator', 'admin'], text: 'Valider les comptes, les dossiers des familles, les modifications d\'informations et les documents.' },
   { name: 'Demandes de réservation', href: '/gestion/reservations', roles: ['manager', 'coordinator', 'admin'], text: 'Consulter l\'occupation des plages d\'accueil, les demandes en attente de réponse et les annulations demandées par les familles.' },
-  { name: "Commission d'attribution", text: 'Préparer, simuler et publier les décisions de la commission d\'attribution des places.' },
-  { name: "Liste d'attente", text: 'Suivre la liste d\'attente et proposer les places qui se libèrent.' },
+  { name: 'Réponses aux demandes', href: '/gestion/reponses', roles: ['manager', 'coordinator', 'admin'], text: 'Accepter, mettre sur liste d\'attente ou refuser les demandes de réservation, jour et plage par jour et plage ou date par date.' },
+  { name: "Commission d'attribution", href: '/gestion/commission', roles: ['manager', 'coordinator', 'committee', 'admin'], text: 'Préparer, simuler et publier les décisions de la commission d\'attribution des places.' },
+  { name: "Liste d'attente", href: '/gestion/liste-attente', roles: ['manager', 'coordinator', 'admin'], text: 'Suivre la liste d\'attente et proposer les places qui se libèrent.' },
+  { name: 'Places par jour', href: '/gestion/places', roles: ['manager', 'coordinator', 'admin'], text: 'Les places prises et libres de chaque plage, jour par jour, et les réglages de chaque période.' },
   { name: 'Catalogue', text: 'Structures, périodes, plages d\'accueil, capacités, séjours et fermetures.' },
 ];
 

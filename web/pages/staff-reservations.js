@@ -6,6 +6,7 @@
 import { api } from '../api.js';
 import { h, pageTitle, selectField, field, alertBox } from '../ui.js';
 import { staffCrumbs, manages } from '../family-file.js';
+import { answersTabs, requestPath } from '../answers.js';
 import {
   PLANNING, enc, loadPlanningCatalogue, frenchDate, longDay, todayIso, isIsoDate, plural, activityLabel,
 } from '../planning.js';
@@ -21,6 +22,12 @@ function familyCell(item) {
   return h('a', { href: `/gestion/familles/${enc(item.family_id)}` }, name || 'Dossier de la famille',
     name ? null : h('span', { class: 'sr-only' }, ` (demande N° ${item.number || ''})`));
 }
+
+/** "N° 000019", a link to the request's answer page when the API gives the family. */
+const numberCell = (item) => {
+  const text = `N° ${item.number || item.request_number || ''}`;
+  return item.family_id && item.request_id ? h('a', { href: requestPath(item) }, text) : text;
+};
 
 /** "PERISCOLAIRE MIDI" for a line that only gives its code. */
 const slotName = (catalogue, item, line) => line.slot_label
@@ -67,7 +74,7 @@ async function pendingRequests(structure) {
     if (!items.length) return h('p', { class: 'empty' }, `${caption}.`);
     return table('pending-caption', caption, ['N°', 'Date', 'Famille', 'Enfant', 'Activité', 'Période', 'Présences en attente'],
       items.map((item) => h('tr', {},
-        h('th', { scope: 'row' }, `N° ${item.number || item.request_number || ''}`),
+        h('th', { scope: 'row' }, numberCell(item)),
         h('td', {}, frenchDate(item.created_at)),
         h('td', {}, familyCell(item)),
         h('td', {}, childName(item)),
@@ -90,7 +97,7 @@ async function cancellations(structure, catalogue) {
         const lines = (item.lines || []).filter((l) => !l.status || l.status === 'cancel_requested');
         const count = (item.counts || {}).cancel_requested ?? item.cancel_requested ?? lines.length;
         return h('tr', {},
-          h('th', { scope: 'row' }, `N° ${item.number || item.request_number || ''}`),
+          h('th', { scope: 'row' }, numberCell(item)),
           h('td', {}, familyCell(item)),
           h('td', {}, childName(item)),
           h('td', {}, item.period_name || ''),
@@ -130,6 +137,7 @@ export async function render({ account, query, navigate }) {
   const page = h('div', { class: 'staff-reservations' },
     staffCrumbs({ label: 'Demandes de réservation' }),
     pageTitle('Demandes de réservation'),
+    answersTabs('/gestion/reservations'),
     h('p', { class: 'lead' }, 'L\'occupation de chaque plage d\'accueil de vos structures, les demandes en attente de réponse et les annulations demandées par les familles.'),
     form);
   if (!structure) {
@@ -140,6 +148,7 @@ export async function render({ account, query, navigate }) {
   page.append(
     h('section', { 'aria-labelledby': 'occ-title' }, h('h2', { id: 'occ-title' }, 'Occupation des plages'), occ),
     h('section', { 'aria-labelledby': 'pending-title' }, h('h2', { id: 'pending-title' }, 'Demandes en attente'), pending),
-    h('section', { 'aria-labelledby': 'cancel-title' }, h('h2', { id: 'cancel-title' }, 'Annulations demandées'), cancels));
+    h('section', { 'aria-labelledby': 'cancel-title' }, h('h2', { id: 'cancel-title' }, 'Annulations demandées'),
+      h('p', { class: 'hint' }, 'Ouvrez une demande (son numéro) pour confirmer les annulations.'), cancels));
   return page;
 }

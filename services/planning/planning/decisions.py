@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, Literal
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
-from planning import committee
+from planning import answers, catalogue, committee
 from planning.models import Capacity, Outbox, ReservationLine, ReservationRequest, Validation
 from planning.pattern import Line
 from planning.reservations import (
@@ -36,8 +35,10 @@ from shared.errors import Conflict, InvalidInput
 from shared.events import planning as ev
 
 Decision = Literal["accepted", "waitlisted", "refused"]
-OPEN = ("pending", "waitlisted")
-WEEKDAYS = ("Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche")
+DECIDABLE = ("pending", "waitlisted", "refused")  # a line that may still take a place
+CLOSED = ("cancel_requested", "cancelled")  # the family's cancellation: no decision applies
+FULL = "Plus de place disponible à cette date."
+TRANSACTION_LINES = 50  # two items per line; DynamoDB takes 100 per transaction
 
 
 def capacity_of(ctx: PeriodContext, slot_code: str) -> int:
@@ -56,11 +57,36 @@ def accept_line(ctx: PeriodContext, line: ReservationLine) -> bool:
                       condition=Capacity.taken.does_not_exist() | (Capacity.taken < cap))
             tx.update(line, actions=[ReservationLine.status.set("accepted"), ReservationLine.was_accepted.set(True),
                                      ReservationLine.reason.remove()],
-                      condition=ReservationLine.status.is_in(*OPEN))
+                      condition=ReservationLine.status.is_in(*DECIDABLE))
     except TransactWriteError:
         return False
     line.status, line.was_accepted = "accepted", True
     return True
+
+
+def accept_lines(ctx: PeriodContext, lines: list[ReservationLine]) -> list[ReservationLine]:
+    """Accept many lines of one request (distinct dates and slots), 50 per transaction; a transaction
+    that fails (some date full) is retried line by line. Returns the lines left without a place."""
+    left = [line for line in lines if capacity_of(ctx, line.slot_code) <= 0]  # a slot with no place at all
+    lines = [line for line in lines if capacity_of(ctx, line.slot_code) > 0]
+    for start in range(0, len(lines), TRANSACTION_LINES):
+        chunk = lines[start:start + TRANSACTION_LINES]
+        try:
+            with transaction() as tx:
+                for line in chunk:
+                    counter = Capacity(*Capacity.key(ctx.period_id, line.date, line.slot_code))
+                    tx.update(counter, actions=[Capacity.taken.add(1)],
+                              condition=Capacity.taken.does_not_exist()
+                              | (Capacity.taken < capacity_of(ctx, line.slot_code)))
+                    tx.update(line, actions=[ReservationLine.status.set("accepted"),
+                                             ReservationLine.was_accepted.set(True), ReservationLine.reason.remove()],
+                              condition=ReservationLine.status.is_in(*DECIDABLE))
+        except TransactWriteError:
+            left += [line for line in chunk if not accept_line(ctx, line)]
+            continue
+        for line in chunk:
+            line.status, line.was_accepted = "accepted", True
+    return left
 
 
 def free_place(ctx: PeriodContext, day: str, slot_code: str) -> None:
@@ -75,7 +101,7 @@ def _set(line: ReservationLine, status: str, priority: int | None = None, reason
         actions.append(ReservationLine.priority.set(priority))
     actions.append(ReservationLine.reason.set(reason) if reason else ReservationLine.reason.remove())
     try:
-        line.update(actions=actions, condition=ReservationLine.status.is_in(*OPEN))
+        line.update(actions=actions, condition=ReservationLine.status.is_in(*DECIDABLE))
     except UpdateError:
         return
     line.status = status
@@ -110,58 +136,33 @@ def sibling_enrolled(request: ReservationRequest) -> bool:
                and any(ln.was_accepted and ln.status != "cancelled" for ln in request_lines(o)) for o in others)
 
 
-# --- elements ---------------------------------------------------------------------------------------------
+# --- the answer told ------------------------------------------------------------------------------------
 
-def element_of(line: ReservationLine, pattern: list[dict[str, Any]]) -> tuple[int, str, str]:
-    day = date.fromisoformat(line.date)
-    for e in pattern:
-        if e["weekday"] == day.weekday() and e["slot_code"] == line.slot_code:
-            parity = e.get("parity", "all")
-            if parity == "all" or (day.isocalendar().week % 2 == 0) == (parity == "even"):
-                return (e["weekday"], e["slot_code"], parity)
-    return (day.weekday(), line.slot_code, "all")
+def element_views(ctx: PeriodContext, request: ReservationRequest,
+                  lines: list[ReservationLine]) -> list[dict[str, Any]]:
+    return answers.elements(lines, request.pattern, ctx.label)
 
 
 def outcomes_of(ctx: PeriodContext, request: ReservationRequest, lines: list[ReservationLine]) -> list[ev.SlotOutcome]:
-    pattern = json.loads(request.pattern or "[]")
-    counts: dict[tuple[int, str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    reasons: dict[tuple[int, str, str], str] = {}
-    for line in lines:
-        key = element_of(line, pattern)
-        status = "accepted" if line.status in ("accepted",) else line.status
-        counts[key][status] += 1
-        if line.reason:
-            reasons[key] = line.reason
-    return [ev.SlotOutcome(weekday=WEEKDAYS[k[0]], slot=ctx.label(k[1]), parity=k[2],  # type: ignore[arg-type]
-                           accepted=c.get("accepted", 0), waitlisted=c.get("waitlisted", 0),
-                           refused=c.get("refused", 0), reason=reasons.get(k, ""))
-            for k, c in sorted(counts.items())]
+    return [ev.SlotOutcome(**{k: v for k, v in row.items() if k != "pending"})
+            for row in answers.outcome_rows(element_views(ctx, request, lines))]
 
 
-def request_answer(lines: Iterable[ReservationLine]) -> str | None:
-    statuses = {ln.status for ln in lines if ln.status not in ("cancelled", "cancel_requested")}
-    if not statuses or "pending" in statuses:
-        return None  # not answered yet
-    if statuses == {"accepted"}:
-        return "accepted"
-    if "accepted" in statuses:
-        return "partially_accepted"
-    if "waitlisted" in statuses:
-        return "waitlisted"
-    return "refused"
-
-
-def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what: str, correlation_id: str) -> None:
-    """Publish ``RequestDecided`` with every element's outcome, and note it in the request's history."""
+def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what: str, correlation_id: str,
+             also: Callable[[Any], None] | None = None) -> None:
+    """Publish ``RequestDecided`` with every element's outcome, and note it in the request's history;
+    ``also`` adds its own writes to that transaction (the committee marks its row told, once)."""
     lines = request_lines(request)
-    answer = request_answer(lines)
-    if answer is None:
+    answer = answers.answer_of(ln.status for ln in lines)
+    if answer in ("pending", "cancelled"):
         return
     contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id
                     and v.structure_id == request.structure_id), None)
-    accepted = sorted({f"{WEEKDAYS[date.fromisoformat(ln.date).weekday()]} {ctx.label(ln.slot_code)}"
+    accepted = sorted({f"{answers.WEEKDAYS[date.fromisoformat(ln.date).weekday()]} {ctx.label(ln.slot_code)}"
                        for ln in lines if ln.status == "accepted"})
     with transaction() as tx:
+        if also is not None:
+            also(tx)
         tx.update(request, actions=[ReservationRequest.history.set(_history(request, what))])
         tx.save(outbox.entry(Outbox, ev.RequestDecided(
             request_id=request.request_id, request_number=request.number, family_id=request.family_id,
@@ -174,16 +175,10 @@ def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what
 
 # --- staff decisions ------------------------------------------------------------------------------------
 
-def decide(request: ReservationRequest, elements: list[dict[str, Any]], lines: list[dict[str, Any]],
-           correlation_id: str, trigger: str = "decision") -> dict[str, Any]:
-    """Apply decisions per pattern element (whole period) and per line; accepted lines take a place each,
-    and a date with no place left puts its line on the waiting list instead."""
-    ctx = context(request.period_id)
-    all_lines = request_lines(request)
-    pattern = json.loads(request.pattern or "[]")
-    by_element: dict[tuple[int, str, str], list[ReservationLine]] = defaultdict(list)
-    for line in all_lines:
-        by_element[element_of(line, pattern)].append(line)
+def _wanted(request: ReservationRequest, all_lines: list[ReservationLine], elements: list[dict[str, Any]],
+            lines: list[dict[str, Any]]) -> list[tuple[ReservationLine, str, str]]:
+    """The (line, decision, reason) asked: per element for all its dates, then per line."""
+    by_element = answers.group_by_element(all_lines, request.pattern)
     wanted: list[tuple[ReservationLine, str, str]] = []
     for decision in elements:
         key = (decision["weekday"], decision["slot_code"], decision.get("parity", "all"))
@@ -198,56 +193,140 @@ def decide(request: ReservationRequest, elements: list[dict[str, Any]], lines: l
         wanted.append((line, decision["decision"], decision.get("reason", "")))
     if not wanted:
         raise InvalidInput("Indiquez au moins une décision.", fields={"elements": "Vide."})
+    return wanted
+
+
+def decide(request: ReservationRequest, elements: list[dict[str, Any]], lines: list[dict[str, Any]],
+           correlation_id: str, trigger: str = "decision") -> dict[str, Any]:
+    """Apply decisions per pattern element (whole period) and per line. Accepted lines take a place each
+    (a date with no place left puts its line on the waiting list instead); an accepted line the manager
+    now refuses or sends back to the waiting list frees its place, which the waiting list gets."""
+    ctx = context(request.period_id)
+    all_lines = request_lines(request)
+    wanted = _wanted(request, all_lines, elements, lines)
     priority, _ = committee.score(facts(request), weights())
-    full = 0
-    for line, decision, reason in wanted:
-        if line.status not in OPEN:
-            continue
-        if decision == "accepted":
-            if not accept_line(ctx, line):
-                full += 1
-                _set(line, "waitlisted", priority, "Plus de place disponible à cette date.")
+    freed, to_accept = [], []
+    # A line decided on its own overrides its element's decision (the per-line list comes last).
+    final = {(line.date, line.slot_code): (line, decision, reason) for line, decision, reason in wanted}
+    for line, decision, reason in final.values():
+        if (line.status == decision and line.status != "refused") or line.status in CLOSED:
+            continue  # nothing to change (a refusal may still change its motif)
+        if line.status == "accepted":
+            if release_line(ctx, line, decision, priority, reason):
+                freed.append((line.date, line.slot_code))
+        elif decision == "accepted":
+            to_accept.append(line)
         elif decision == "waitlisted":
             _set(line, "waitlisted", priority, reason)
         else:
             _set(line, "refused", None, reason)
+    full = accept_lines(ctx, to_accept)
+    for line in full:
+        _set(line, "waitlisted", priority, FULL)
     announce(ctx, request, trigger, "Réponse de la structure", correlation_id)
-    return {"full_dates": full}
+    promoted = promote_all(ctx, freed, correlation_id, skip=request.request_id) if freed and auto_waitlist(ctx) \
+        else []
+    return {"full_dates": len(full), "freed": len(freed), "promoted_requests": promoted}
+
+
+def release_line(ctx: PeriodContext, line: ReservationLine, status: str, priority: int, reason: str) -> bool:
+    """Take back an accepted line's place (refused, or back to the waiting list) in one transaction."""
+    counter = Capacity(*Capacity.key(ctx.data["period_id"], line.date, line.slot_code))
+    actions = [ReservationLine.status.set(status), ReservationLine.was_accepted.set(False),
+               ReservationLine.reason.set(reason) if reason else ReservationLine.reason.remove()]
+    if status == "waitlisted":
+        actions.append(ReservationLine.priority.set(priority))
+    try:
+        with transaction() as tx:
+            tx.update(line, actions=actions, condition=ReservationLine.status == "accepted")
+            tx.update(counter, actions=[Capacity.taken.add(-1)], condition=Capacity.taken > 0)
+    except TransactWriteError:
+        return False
+    line.status, line.was_accepted = status, False
+    return True
 
 
 def auto_accept(request: ReservationRequest, correlation_id: str) -> None:
     """A period set to accept automatically takes places while they remain, the rest waits."""
     ctx = context(request.period_id)
     priority, _ = committee.score(facts(request), weights())
-    for line in request_lines(request):
-        if line.status == "pending" and not accept_line(ctx, line):
-            _set(line, "waitlisted", priority, "Plus de place disponible à cette date.")
+    for line in accept_lines(ctx, [ln for ln in request_lines(request) if ln.status == "pending"]):
+        _set(line, "waitlisted", priority, FULL)
     announce(ctx, request, "automatic", "Réponse automatique", correlation_id)
+
+
+def after_request(family_id: str, request_id: str, period_id: str, correlation_id: str) -> None:
+    """The period's answer policy once a family's request (or its added lines) is written."""
+    if catalogue.periods().get(period_id, {}).get("decision_mode") == "auto_accept":
+        auto_accept(ReservationRequest.get(*ReservationRequest.key(family_id, request_id)), correlation_id)
+
+
+def after_cancellation(family_id: str, request_id: str, period_id: str, lines: list[tuple[str, str]],
+                       correlation_id: str) -> None:
+    """A period that confirms cancellations itself frees the places at once (the deadline was checked)."""
+    if catalogue.periods().get(period_id, {}).get("auto_confirm_cancellations"):
+        confirm_cancellations(ReservationRequest.get(*ReservationRequest.key(family_id, request_id)), set(lines),
+                              correlation_id)
 
 
 # --- waiting list and cancellations ----------------------------------------------------------------------
 
-def promote(ctx: PeriodContext, day: str, slot_code: str, correlation_id: str) -> ReservationLine | None:
+def auto_waitlist(ctx: PeriodContext) -> bool:
+    """Freed places go to the waiting list at once, unless the period leaves it to the manager."""
+    return ctx.data.get("waitlist_mode", "auto") == "auto"
+
+
+def promote(ctx: PeriodContext, day: str, slot_code: str, skip: str = "") -> ReservationLine | None:
     """Give a freed place to the first waiting line of that date and slot (priority, then age)."""
     waiting = [ln for ln in ReservationLine.by_day.query(f"OCC#{ctx.data['structure_id']}#{day}")
-               if ln.slot_code == slot_code and ln.status == "waitlisted"]
+               if ln.slot_code == slot_code and ln.status == "waitlisted" and ln.period_id in (None, ctx.period_id)
+               and ln.request_id != skip]
     waiting.sort(key=lambda ln: (-int(ln.priority or 0), ln.requested_at or "", ln.request_id))
     if waiting and accept_line(ctx, waiting[0]):
         return waiting[0]
-    return None  # nobody waits, or the place was taken meanwhile
+    return None  # nobody waits, or no place is left
 
 
-def promote_all(ctx: PeriodContext, freed: Iterable[tuple[str, str]], correlation_id: str) -> list[str]:
-    """Promote for each freed (date, slot), then tell each promoted request's family once."""
+def promote_all(ctx: PeriodContext, cells: Iterable[tuple[str, str]], correlation_id: str,
+                skip: str = "") -> list[str]:
+    """Fill each (date, slot) from its waiting list while places remain, then tell each promoted
+    request's family once. Returns the promoted requests' ids."""
     touched: dict[str, ReservationLine] = {}
-    for day, slot_code in freed:
-        line = promote(ctx, day, slot_code, correlation_id)
-        if line is not None:
-            touched[line.request_id] = line
+    for day, slot_code in sorted(set(cells)):
+        while (line := promote(ctx, day, slot_code, skip)) is not None:
+            touched.setdefault(line.request_id, line)
     for line in touched.values():
         request = ReservationRequest.get(*ReservationRequest.key(line.family_id, line.request_id))
         announce(ctx, request, "waitlist", "Place attribuée depuis la liste d'attente", correlation_id)
     return list(touched)
+
+
+def waiting_lines(ctx: PeriodContext, slot_codes: Iterable[str] | None = None) -> list[ReservationLine]:
+    """The period's waiting lines (optionally of some slots only)."""
+    wanted = set(slot_codes) if slot_codes is not None else None
+    result = []
+    for request in ReservationRequest.by_structure.query(f"STRUCTURE#{ctx.data['structure_id']}"):
+        if request.period_id != ctx.period_id:
+            continue
+        result += [ln for ln in request_lines(request)
+                   if ln.status == "waitlisted" and (wanted is None or ln.slot_code in wanted)]
+    return result
+
+
+def promote_waiting(ctx: PeriodContext, correlation_id: str, slot_codes: Iterable[str] | None = None) -> list[str]:
+    """Give every free place of the period to its waiting list (the manager's button, a capacity raise)."""
+    return promote_all(ctx, {(ln.date, ln.slot_code) for ln in waiting_lines(ctx, slot_codes)}, correlation_id)
+
+
+def save_period(period: dict[str, Any], correlation_id: str) -> list[str]:
+    """Save a period's new version; a raised capacity gives its new places to the waiting list (when the
+    period promotes automatically). A lowered one takes no place back: it only stops new acceptances."""
+    old = catalogue.periods().get(period["period_id"])
+    catalogue.save_period(period)
+    before = {s["code"]: int(s["capacity"]) for s in (old or {}).get("slots", [])}
+    raised = [s["code"] for s in period["slots"] if int(s["capacity"]) > before.get(s["code"], int(s["capacity"]))]
+    ctx = context(period["period_id"])
+    return promote_waiting(ctx, correlation_id, raised) if raised and auto_waitlist(ctx) else []
 
 
 def confirm_cancellations(request: ReservationRequest, only: set[tuple[str, str]] | None,
@@ -278,5 +357,5 @@ def confirm_cancellations(request: ReservationRequest, only: set[tuple[str, str]
             child_first_name=(contact.child_first_name or "") if contact else "",
             structure_name=ctx.structure["name"], period_name=ctx.data["name"], line_count=len(asked),
             recap=_event_recap(recap_data), correlation_id=correlation_id)))
-    promoted = promote_all(ctx, freed, correlation_id) if ctx.data.get("waitlist_mode", "auto") == "auto" else []
+    promoted = promote_all(ctx, freed, correlation_id) if auto_waitlist(ctx) else []
     return {"confirmed": len(asked), "freed": len(freed), "promoted_requests": promoted}

@@ -68,6 +68,7 @@ class ReservationRequest(Base):
     number = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     child_id = UnicodeAttribute()
+    child_first_name = UnicodeAttribute(null=True)  # for the staff's lists, without a read per family
     structure_id = UnicodeAttribute()
     period_id = UnicodeAttribute()
     activity = UnicodeAttribute()
@@ -145,6 +146,7 @@ class CommitteeJob(Base):
     status = UnicodeAttribute()  # queued, simulating, simulated, publishing, published, failed
     options = UnicodeAttribute(default="{}")
     summary = UnicodeAttribute(null=True)  # JSON
+    published = NumberAttribute(default=0)  # rows published so far
     created_at = UTCDateTimeAttribute()
 
     @staticmethod
@@ -153,13 +155,15 @@ class CommitteeJob(Base):
 
 
 class CommitteeRow(Base):
-    """One child's result in a committee simulation: score parts and each element's outcome."""
+    """One child's result in a committee simulation: score parts and each element's outcome. Keyed by
+    rank, so that the publication reads its pages in order with a Query each."""
 
     data = UnicodeAttribute()  # JSON
+    published = BooleanAttribute(default=False)  # set in the transaction that tells the family
 
     @staticmethod
-    def key(job_id: str, request_id: str) -> tuple[str, str]:
-        return f"JOB#{job_id}", f"ROW#{request_id}"
+    def key(job_id: str, rank: int) -> tuple[str, str]:
+        return f"JOB#{job_id}", f"ROW#{rank:07d}"
 
 
 class Config(Base):

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import combinations
 from typing import Any
 
-from planning import catalogue
+from planning import answers, catalogue
 from planning.calendar import Calendar, Period
 from planning.deadlines import DeadlineRule, can_book, can_cancel
 from planning.models import Counter, Outbox, ReservationLine, ReservationRequest, Validation
@@ -44,6 +44,10 @@ class PeriodContext:
     calendar: Calendar
 
     @property
+    def period_id(self) -> str:
+        return str(self.data["period_id"])
+
+    @property
     def period(self) -> Period:
         return Period(date.fromisoformat(self.data["start"]), date.fromisoformat(self.data["end"]),
                       frozenset(self.data["weekdays"]), self.data["type"], self.data["name"])
@@ -68,6 +72,31 @@ def context(period_id: str) -> PeriodContext:
     structure = catalogue.structures(snap)[period["structure_id"]]
     closures = [(date.fromisoformat(c["start"]), date.fromisoformat(c["end"])) for c in structure["closures"]]
     return PeriodContext(period, structure, Calendar(structure["departement"], structure["zone"], closures))
+
+
+def closed_reason(ctx: PeriodContext, day: date) -> str | None:
+    """Why ``day`` is closed in the period (shown on the calendar), or None when it is open."""
+    period, cal = ctx.period, ctx.calendar
+    in_period = period.start <= day <= period.end
+    if not in_period or day.weekday() not in period.weekdays:
+        return "Hors période"
+    if name := cal.public_holiday_name(day):
+        return None if ctx.data["activity"] == "sejour" else f"Jour férié : {name}"  # a séjour runs on them
+    if cal.is_structure_closure(day):
+        return "Fermeture de la structure"
+    if period.type == "school_days" and cal.is_school_holiday(day):
+        return "Vacances scolaires"
+    if period.type == "holidays" and not cal.is_school_holiday(day):
+        return "Période scolaire"
+    return None
+
+
+class Contexts(dict[str, PeriodContext]):
+    """Period contexts read once each (a catalogue Query per period) by loops over many requests."""
+
+    def __missing__(self, period_id: str) -> PeriodContext:
+        self[period_id] = found = context(period_id)
+        return found
 
 
 # --- access ------------------------------------------------------------------------------------------------
@@ -141,14 +170,12 @@ def _check_overlaps(family_id: str, child_id: str, ctx: PeriodContext, lines: li
     """A child never holds two slots that overlap in time on one day, whatever the request: the new
     lines are checked against each other and against the child's live lines of the same months."""
     requests = {r.request_id: r for r in requests_of(family_id)}
-    contexts = {ctx.data["period_id"]: ctx}
+    contexts = Contexts({ctx.period_id: ctx})
     held: dict[date, list[tuple[str, Slot]]] = defaultdict(list)
     for line in month_lines:
         request = requests.get(line.request_id)
         if line.child_id != child_id or line.status in ("cancelled", "refused") or request is None:
             continue
-        if request.period_id not in contexts:
-            contexts[request.period_id] = context(request.period_id)
         other = contexts[request.period_id]
         held[date.fromisoformat(line.date)].append((other.label(line.slot_code), other.slots[line.slot_code]))
     new: dict[date, list[tuple[str, Slot]]] = defaultdict(list)
@@ -281,7 +308,8 @@ def create(family_id: str, child_id: str, period_id: str, selection: list[Patter
     now = clock.now()
     request = ReservationRequest(
         *ReservationRequest.key(family_id, request_id), family_id=family_id, request_id=request_id,
-        number=next_number(), created_at=now, child_id=child_id, structure_id=p.ctx.data["structure_id"],
+        number=next_number(), created_at=now, child_id=child_id, child_first_name=p.validation.child_first_name,
+        structure_id=p.ctx.data["structure_id"],
         period_id=period_id, activity=p.ctx.data["activity"], line_count=len(p.lines), history="[]",
         pattern=json.dumps([{"weekday": e.weekday, "slot_code": e.slot_code, "parity": e.parity}
                             for e in selection or []]),
@@ -292,10 +320,6 @@ def create(family_id: str, child_id: str, period_id: str, selection: list[Patter
         tx.save(request, condition=ReservationRequest.pk.does_not_exist())
         tx.save(outbox.entry(Outbox, _submitted_event(request, p, recap_data, correlation_id, added=False)))
     write_lines([_line_item(family_id, request, line, p.ctx, p.validation.child_first_name) for line in p.lines])
-    if p.ctx.data.get("decision_mode") == "auto_accept":
-        from planning import decisions
-
-        decisions.auto_accept(request, correlation_id)
     return {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}
 
 
@@ -374,12 +398,8 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
             child_first_name=(validation.child_first_name or "") if validation else "",
             structure_id=request.structure_id, structure_name=ctx.structure["name"], period_name=ctx.data["name"],
             line_count=len(chosen), recap=_event_recap(recap_data), correlation_id=correlation_id)))
-    if ctx.data.get("auto_confirm_cancellations"):
-        from planning import decisions
-
-        request.refresh()
-        decisions.confirm_cancellations(request, {(ln.date, ln.slot_code) for ln in chosen}, correlation_id)
-    return {"recap": recap_data, "line_count": len(chosen)}
+    return {"recap": recap_data, "line_count": len(chosen), "period_id": request.period_id,
+            "lines": [{"date": ln.date, "slot_code": ln.slot_code} for ln in chosen]}
 
 
 def access_any(family_id: str, request: ReservationRequest) -> Validation | None:
@@ -412,22 +432,8 @@ def history(family_id: str) -> list[dict[str, Any]]:
         for line in request_lines(request):
             counts[line.status] = counts.get(line.status, 0) + 1
         result.append({**summary(request), "child_first_name": names.get(request.child_id), "counts": counts,
-                       "status": answer(counts)})
+                       "answer": (code := answers.answer_of(counts)), "status": answers.LABELS[code]})
     return result
-
-
-def answer(counts: dict[str, int]) -> str:
-    """The request's answer, derived from its lines (the guide's four answers)."""
-    live = {k: v for k, v in counts.items() if k not in ("cancelled",)}
-    if not live or set(live) <= {"pending", "cancel_requested"}:
-        return "En attente"
-    if set(live) == {"accepted"}:
-        return "Acceptée"
-    if "accepted" in live:
-        return "Partiellement acceptée"
-    if "waitlisted" in live:
-        return "Sur liste d'attente"
-    return "Refusée"
 
 
 def agenda(family_id: str, month: str) -> list[dict[str, Any]]:

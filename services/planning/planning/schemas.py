@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from shared.fields import Body
+
+
+def ends_after_start(message: str) -> Any:
+    """A validator of ``end`` for a body with ``start`` and ``end`` dates: ``message`` when it ends first."""
+
+    def check(cls: type, value: date, info: ValidationInfo) -> date:
+        if info.data.get("start") and value < info.data["start"]:
+            raise ValueError(message)
+        return value
+
+    return field_validator("end")(classmethod(check))
 
 
 class Element(Body):
@@ -64,6 +75,17 @@ class SlotBody(Body):
         return value
 
 
+DecisionMode = Literal["manual", "auto_accept"]
+WaitlistMode = Literal["auto", "manual"]
+
+
+class Window(Body):
+    start: date
+    end: date
+
+    _end_after_start = ends_after_start("La fin de la fenêtre doit être après son début.")
+
+
 class PeriodBody(Body):
     structure_id: str = Field(min_length=1, max_length=60)
     name: str = Field(min_length=1, max_length=120)
@@ -78,13 +100,15 @@ class PeriodBody(Body):
     cancellation_deadline: Deadline
     slots: list[SlotBody] = Field(min_length=1, max_length=20)
     sejour_id: str | None = None
+    # How requests are answered: by the manager or the committee, or automatically while places remain;
+    # freed places go to the waiting list at once or on the manager's decision; cancellations are
+    # confirmed by the manager or at once; requests made in the pre-enrolment window go to the committee.
+    decision_mode: DecisionMode = "manual"
+    waitlist_mode: WaitlistMode = "auto"
+    auto_confirm_cancellations: bool = False
+    pre_enrolment: Window | None = None
 
-    @field_validator("end")
-    @classmethod
-    def _end_after_start(cls, value: date, info: ValidationInfo) -> date:
-        if info.data.get("start") and value < info.data["start"]:
-            raise ValueError("La fin de la période doit être après son début.")
-        return value
+    _end_after_start = ends_after_start("La fin de la période doit être après son début.")
 
     @field_validator("weekdays")
     @classmethod
@@ -107,12 +131,7 @@ class ClosureBody(Body):
     end: date
     label: str = Field(min_length=1, max_length=100)
 
-    @field_validator("end")
-    @classmethod
-    def _end_after_start(cls, value: date, info: ValidationInfo) -> date:
-        if info.data.get("start") and value < info.data["start"]:
-            raise ValueError("La fin de la fermeture doit être après son début.")
-        return value
+    _end_after_start = ends_after_start("La fin de la fermeture doit être après son début.")
 
 
 class ElementDecision(Body):
@@ -147,6 +166,21 @@ class DecideBody(Body):
         if any(d.decision == "refused" and not d.reason for d in value):
             raise ValueError("Indiquez le motif de chaque refus.")
         return value
+
+
+class SettingsBody(Body):
+    """The answer settings of a period and its capacities, as the manager keeps them."""
+
+    decision_mode: DecisionMode = "manual"
+    waitlist_mode: WaitlistMode = "auto"
+    auto_confirm_cancellations: bool = False
+    pre_enrolment: Window | None = None
+    capacities: dict[Annotated[str, Field(pattern=r"^[A-Z0-9_]{2,20}$")], Annotated[int, Field(ge=0, le=10_000)]] = \
+        Field(default_factory=dict, max_length=20)
+
+
+class PeriodRef(Body):
+    period_id: str = Field(min_length=1, max_length=80)
 
 
 class ConfirmBody(Body):

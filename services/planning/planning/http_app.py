@@ -1,0 +1,50 @@
+"""The planning service's Chalice app and what its route modules share: roles and query parsing.
+Routes live in :mod:`planning.api` (families, catalogue) and :mod:`planning.staff_api` (staff)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from chalice import Chalice
+
+from planning import catalogue
+from planning.handlers import consumer, logger
+from planning.models import Outbox
+from shared.auth import Role
+from shared.errors import Forbidden, InvalidInput
+from shared.http import Api, Req
+from shared.outbox import register_relay
+
+app = Chalice(app_name="portail-planning")
+api = Api(app, logger)
+api.health("planning")
+consumer.register(app)
+register_relay(app, "planning", Outbox)
+
+FAMILY = (Role.FAMILY,)
+STAFF = (Role.MANAGER, Role.COORDINATOR, Role.ADMIN)
+COMMITTEE = (Role.MANAGER, Role.COMMITTEE, Role.ADMIN, Role.COORDINATOR)
+
+
+def month_param(value: str | None) -> str:
+    if not value or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise InvalidInput("Indiquez le mois au format AAAA-MM.", fields={"month": "Format AAAA-MM."})
+    return value
+
+
+def day_param(value: str | None, field: str = "date") -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        raise InvalidInput("Indiquez la date au format AAAA-MM-JJ.", fields={field: "Format AAAA-MM-JJ."}) from None
+
+
+def structure_param(req: Req) -> str:
+    """The ``structure_id`` query parameter: a known structure the staff member manages."""
+    structure_id = req.query.get("structure_id") or ""
+    if structure_id not in catalogue.structures():
+        raise InvalidInput("Choisissez une structure.", fields={"structure_id": "Structure inconnue."})
+    if not req.principal.can_manage(structure_id):
+        raise Forbidden("Cette structure ne fait pas partie de vos structures.")
+    return structure_id
