@@ -71,6 +71,11 @@ class Stack:
         """Relay outboxes and pump queues until nothing moves (what AWS does in the background)."""
         return workers.drain(APPS)
 
+    def run_schedule(self, name: str) -> None:
+        """Run a scheduled function now, as its EventBridge schedule would."""
+        (app, source), = [(a, s) for a, s in workers.scheduled_sources(APPS) if s.name == name]
+        workers.run_scheduled(app, source)
+
     def mail(self) -> list[dict[str, Any]]:
         return mailbox.messages()
 

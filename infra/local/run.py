@@ -60,6 +60,9 @@ class LocalStack:
             *(workers.Loop(f"sqs-{source.queue}", functools.partial(workers.pump_queue, app, source, 2),
                            idle_seconds=0.1)
               for app, source in workers.queue_sources(apps)),
+            *(workers.Loop(f"schedule-{source.name}", functools.partial(workers.run_scheduled, app, source),
+                           idle_seconds=workers.SCHEDULE_SECONDS)
+              for app, source in workers.scheduled_sources(apps)),
             threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True),
         ]
         for thread in self.threads:

@@ -1,5 +1,6 @@
 """What AWS does between the services, done locally by the same code: the outbox relay (the table
-stream in AWS) and the SQS pump (Lambda's event source mapping in AWS).
+stream in AWS), the SQS pump (Lambda's event source mapping in AWS) and the scheduled functions
+(EventBridge schedules in AWS; every ``SCHEDULE_SECONDS`` locally).
 
 ``relay_once``/``pump_once`` are single steps; the local stack runs them in threads, tests call
 ``drain`` to run them until nothing moves.
@@ -9,16 +10,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from typing import Any
 
 from chalice import Chalice
-from chalice.app import SQSEventConfig
+from chalice.app import ScheduledEventConfig, SQSEventConfig
 from chalice.local import LambdaContext
 
 from shared import aws, outbox, settings
 
 log = logging.getLogger("portail.local")
 RETRY_DELAY_SECONDS = 2
+SCHEDULE_SECONDS = 60  # the local stack runs each scheduled function this often, whatever its rate
 
 
 def relay_once() -> int:
@@ -63,6 +66,23 @@ def pump_queue(app: Chalice, source: SQSEventConfig, wait_seconds: int = 0,
             continue
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return len(messages)
+
+
+def scheduled_sources(apps: dict[str, Chalice]) -> list[tuple[Chalice, ScheduledEventConfig]]:
+    return [(app, source) for app in apps.values() for source in app.event_sources
+            if isinstance(source, ScheduledEventConfig)]
+
+
+def run_scheduled(app: Chalice, source: ScheduledEventConfig) -> int:
+    """Invoke a scheduled function with the event an EventBridge schedule sends; returns 0 (the loop then
+    waits for the next run)."""
+    event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+             "account": "123456789012", "time": "1970-01-01T00:00:00Z", "region": settings.load().region,
+             "resources": [f"arn:aws:events:{settings.load().region}:123456789012:rule/{source.name}"],
+             "detail": {}}
+    app.handler_map[source.name](event, LambdaContext(function_name=source.name, memory_size=512,
+                                                      max_runtime_ms=60_000))
+    return 0
 
 
 def drain(apps: dict[str, Chalice], max_rounds: int = 50) -> int:

@@ -27,6 +27,7 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
         planning.ReservationRequestSubmitted,
         planning.CancellationRequested,
         planning.RequestDecided,
+        planning.PlaceOffered,
         planning.CancellationConfirmed,
     ),
     "enrolment": (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -79,7 +79,26 @@ class RequestDecided(PlanningEvent):
     first_name: str = ""
     child_first_name: str = ""
     outcomes: list[SlotOutcome] = Field(default_factory=list)
-    trigger: Literal["decision", "committee", "waitlist", "automatic"] = "decision"
+    # offer_answered: the family accepted or declined a place offered; offer_expired: it did not answer in time
+    trigger: Literal["decision", "committee", "waitlist", "automatic", "offer_answered", "offer_expired"] = "decision"
+    offer_reply_days: int = 0  # > 0: a place freed is offered to the waiting family for that many days
+
+
+class PlaceOffered(PlanningEvent):
+    """Places freed are offered to a waiting request until a deadline (a period setting): the family
+    accepts or declines them; without an answer they go to the next waiting family."""
+
+    request_id: str
+    request_number: str
+    family_id: str
+    email: str = ""
+    first_name: str = ""
+    child_first_name: str = ""
+    structure_name: str
+    period_name: str
+    offered_slots: list[str]  # "Lundi PERISCOLAIRE MIDI"
+    offered_count: int
+    until: datetime
 
 
 class CancellationConfirmed(PlanningEvent):

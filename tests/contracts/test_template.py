@@ -56,6 +56,7 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "ReservationRequestSubmitted",
                 "CancellationRequested",
                 "RequestDecided",
+                "PlaceOffered",
                 "CancellationConfirmed",
             }
         ),

@@ -43,6 +43,12 @@ VARIANTS: list[Event] = [
           ("partially_accepted", "waitlist", [{"weekday": "Lundi", "slot": "PERISCOLAIRE SOIR", "accepted": 3,
                                                "waitlisted": 30, "refused": 1, "reason": "Complet."}]),
       ]),
+    *(event("RequestDecided", event_id=f"variant-8-{trigger}", answer=answer, trigger=trigger, offer_reply_days=2,
+            outcomes=[{"weekday": "Lundi", "slot": "PERISCOLAIRE MIDI", "accepted": accepted, "waitlisted": 10,
+                       "refused": 5, "reason": "Place déclinée par la famille."}])
+      for answer, trigger, accepted in [("partially_accepted", "offer_answered", 5),
+                                        ("waitlisted", "offer_expired", 0)]),
+    event("PlaceOffered", event_id="variant-9", first_name="", child_first_name="", offered_count=1),
 ]
 
 

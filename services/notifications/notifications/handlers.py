@@ -229,7 +229,7 @@ def change_submitted(event: en.ChangeSubmitted) -> dict[str, Any] | None:
 # --- planning: to the family -----------------------------------------------------------------------
 
 FamilyPlanningEvent = (pl.ReservationRequestSubmitted | pl.CancellationRequested | pl.CancellationConfirmed
-                      | pl.RequestDecided)
+                      | pl.RequestDecided | pl.PlaceOffered)
 ANSWER_SUBJECTS = {
     "accepted": "Votre demande N° {number} est acceptée",
     "partially_accepted": "Votre demande N° {number} est partiellement acceptée",
@@ -284,6 +284,18 @@ def cancellation_confirmed(event: pl.CancellationConfirmed) -> dict[str, Any] | 
     return _send(event, "cancellation_confirmed", event.email, subject + SUFFIX, **_request_context(event))
 
 
+@consumer.on(pl.PlaceOffered)
+def place_offered(event: pl.PlaceOffered) -> dict[str, Any] | None:
+    """A freed place offered to a waiting family, to accept or decline before a deadline."""
+    if _no_address(event):
+        return None
+    subject = f"Une place vous est proposée : votre demande N° {event.request_number}"
+    return _send(event, "place_offered", event.email, subject + SUFFIX, first_name=event.first_name,
+                 child_first_name=event.child_first_name, structure_name=event.structure_name,
+                 period_name=event.period_name, request_number=event.request_number, request_id=event.request_id,
+                 offered_slots=event.offered_slots, offered_count=event.offered_count, until=event.until)
+
+
 def decision_subject(event: pl.RequestDecided) -> str:
     """The subject says the answer; a place freed from the waiting list says that first."""
     template = FREED_PLACE_SUBJECT if event.trigger == "waitlist" else ANSWER_SUBJECTS[event.answer]
@@ -306,4 +318,4 @@ def request_decided(event: pl.RequestDecided) -> dict[str, Any] | None:
                  trigger=event.trigger, outcomes=outcomes, totals=totals, accepted_slots=event.accepted_slots,
                  contract=event.answer in ("accepted", "partially_accepted"),
                  waiting=totals["waitlisted"] > 0 or event.answer == "waitlisted",
-                 refused_any=totals["refused"] > 0)
+                 refused_any=totals["refused"] > 0, offer_reply_days=event.offer_reply_days)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -22,6 +23,7 @@ _env = Environment(
     lstrip_blocks=True,
 )
 SENDER_NAME = "Portail Familles"
+PARIS = ZoneInfo("Europe/Paris")
 _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
            "novembre", "décembre")
@@ -31,6 +33,12 @@ def long_date(day: date) -> str:
     """``mardi 3 septembre 2024``, ``lundi 1er septembre 2025``."""
     number = "1er" if day.day == 1 else str(day.day)
     return f"{_DAYS[day.weekday()]} {number} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def long_moment(moment: datetime) -> str:
+    """``jeudi 26 novembre 2026 à 23 h 59``, in the structures' time (Europe/Paris)."""
+    local = moment.astimezone(PARIS)
+    return f"{long_date(local.date())} à {local.hour} h {local.minute:02d}"
 
 
 def short_date(day: date) -> str:
@@ -43,7 +51,7 @@ def counted(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if n <= 1 else plural or singular + 's'}"
 
 
-_env.filters.update(long_date=long_date, short_date=short_date, counted=counted)
+_env.filters.update(long_date=long_date, long_moment=long_moment, short_date=short_date, counted=counted)
 
 
 @dataclass(frozen=True)

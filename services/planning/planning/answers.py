@@ -13,7 +13,8 @@ from typing import Any, Protocol
 WEEKDAYS = ("Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche")
 PARITY_LABELS = {"all": "toutes les semaines", "even": "semaines paires", "odd": "semaines impaires"}
 LABELS = {"pending": "En attente", "accepted": "Acceptée", "partially_accepted": "Partiellement acceptée",
-          "waitlisted": "Sur liste d'attente", "refused": "Refusée", "cancelled": "Annulée"}
+          "offered": "Place proposée", "waitlisted": "Sur liste d'attente", "refused": "Refusée",
+          "cancelled": "Annulée"}
 ElementKey = tuple[int, str, str]  # weekday, slot code, parity
 
 
@@ -25,12 +26,14 @@ class LineLike(Protocol):
 
 
 def answer_of(statuses: Iterable[str]) -> str:
-    """The request's answer: ``pending`` while any line waits for a decision; a line whose
-    cancellation is asked still counts as what it was (accepted)."""
+    """The request's answer: ``offered`` while a place waits for the family's reply, ``pending`` while any
+    line waits for a decision; a line whose cancellation is asked still counts as what it was (accepted)."""
     seen = {"accepted" if s == "cancel_requested" else s for s in statuses}
     live = seen - {"cancelled"}
     if not live:
         return "cancelled" if seen else "pending"
+    if "offered" in live:
+        return "offered"
     if "pending" in live:
         return "pending"
     if live == {"accepted"}:
@@ -78,6 +81,7 @@ def outcome_rows(element_views: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each element's outcome as the e-mail and the family's screen tell it."""
     return [{"weekday": e["weekday_label"], "slot": e["slot_label"], "parity": e["parity"],
              "accepted": e["counts"].get("accepted", 0) + e["counts"].get("cancel_requested", 0),
+             "offered": e["counts"].get("offered", 0),
              "waitlisted": e["counts"].get("waitlisted", 0), "refused": e["counts"].get("refused", 0),
              "pending": e["counts"].get("pending", 0), "reason": e["reason"]} for e in element_views]
 
@@ -92,6 +96,9 @@ def explanation(answer: str, outcomes: list[dict[str, Any]], committee_window: b
     if answer == "accepted":
         return ("Toutes les présences demandées sont acceptées. "
                 "Le contrat d'accueil est disponible dans « Mes éditions ».")
+    if answer == "offered":
+        return ("Une place s'est libérée : elle vous est proposée et réservée jusqu'à la date indiquée. "
+                "Acceptez-la ou déclinez-la ; sans réponse dans ce délai, elle sera proposée à la famille suivante.")
     if answer == "cancelled":
         return "Toutes les présences de cette demande sont annulées."
     waiting = ("Les présences sur liste d'attente sont servies par ordre de priorité puis de date de demande : "

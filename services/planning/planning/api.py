@@ -9,7 +9,8 @@ from calendar import monthrange
 from datetime import date, timedelta
 from typing import Any
 
-from chalice import Response
+from chalice import Rate, Response
+from chalice.app import CloudWatchEvent
 
 from planning import (
     answers,
@@ -17,10 +18,12 @@ from planning import (
     decisions,
     feeds,
     jobs,
+    offers,
     reservations,
     schemas,
     staff_api,  # noqa: F401  (registers the staff routes on the same app)
 )
+from planning.handlers import logger
 from planning.http_app import FAMILY, STAFF, api, app, month_param
 from planning.pattern import PatternElement
 from shared.auth import Role
@@ -141,12 +144,34 @@ def list_requests(req: Req) -> dict[str, Any]:
 
 @api.route("/requests/{request_id}", roles=FAMILY)
 def get_request(req: Req, request_id: str) -> dict[str, Any]:
-    request = reservations.get_request(req.principal.account_id, request_id)
+    return _request_view(req.principal.account_id, request_id)
+
+
+@api.route("/requests/{request_id}/offer", ("POST",), roles=FAMILY)
+def reply_to_offer(req: Req, request_id: str) -> dict[str, Any]:
+    """The family accepts or declines the places offered from the waiting list."""
+    body = req.body(schemas.OfferReply)
+    done = offers.reply(req.principal.account_id, request_id, body.accept, req.correlation_id)
+    return {**_request_view(req.principal.account_id, request_id), **done}
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="planning_offers",
+              description="Places offered from the waiting list whose reply deadline passed go to the next family")
+def expire_offers(event: CloudWatchEvent) -> dict[str, Any]:
+    lapsed = offers.expire_due(correlation_id=f"schedule-{event.event_id}")
+    logger.info("offers past their deadline released", extra={"requests": len(lapsed)})
+    return {"lapsed": lapsed}
+
+
+def _request_view(family_id: str, request_id: str) -> dict[str, Any]:
+    """A request as its family reads it: the answer explained, each element's outcome, each line."""
+    request = reservations.get_request(family_id, request_id)
     ctx = reservations.context(request.period_id)
     lines = sorted(reservations.request_lines(request), key=lambda ln: (ln.date, ln.slot_code))
     outcomes = answers.outcome_rows(decisions.element_views(ctx, request, lines))
     answer = answers.answer_of(ln.status for ln in lines)
     return {**reservations.summary(request, ctx), "answer": answer, "answer_label": answers.LABELS[answer],
+            "offer_until": min((ln.offer_until or "" for ln in lines if ln.status == "offered"), default=None),
             "explanation": answers.explanation(answer, outcomes, bool(ctx.data.get("pre_enrolment"))
                                                and jobs.in_committee_window(ctx.data, request)),
             "outcomes": outcomes,

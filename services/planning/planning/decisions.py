@@ -12,13 +12,14 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from planning import answers, catalogue, committee
-from planning.models import Capacity, Outbox, ReservationLine, ReservationRequest, Validation
+from planning.deadlines import PARIS
+from planning.models import Capacity, OpenOffer, Outbox, ReservationLine, ReservationRequest, Validation
 from planning.pattern import Line
 from planning.reservations import (
     PeriodContext,
@@ -29,7 +30,7 @@ from planning.reservations import (
     request_lines,
     validations,
 )
-from shared import outbox
+from shared import clock, outbox
 from shared.ddb import transaction
 from shared.errors import Conflict, InvalidInput
 from shared.events import planning as ev
@@ -45,22 +46,27 @@ def capacity_of(ctx: PeriodContext, slot_code: str) -> int:
     return int(next((s["capacity"] for s in ctx.data["slots"] if s["code"] == slot_code), 0))
 
 
-def accept_line(ctx: PeriodContext, line: ReservationLine) -> bool:
-    """Take a place for ``line``: False when its date is full (or the line changed meanwhile)."""
+def accept_line(ctx: PeriodContext, line: ReservationLine, offer_until: str | None = None) -> bool:
+    """Take a place for ``line``: False when its date is full (or the line changed meanwhile). With
+    ``offer_until`` the place is only held for the family, which accepts or declines it by then."""
     cap = capacity_of(ctx, line.slot_code)
     if cap <= 0:
         return False
     counter = Capacity(*Capacity.key(ctx.data["period_id"], line.date, line.slot_code))
+    held = [ReservationLine.status.set("offered"), ReservationLine.offer_until.set(offer_until)] if offer_until \
+        else [ReservationLine.status.set("accepted"), ReservationLine.was_accepted.set(True)]
     try:
         with transaction() as tx:
             tx.update(counter, actions=[Capacity.taken.add(1)],
                       condition=Capacity.taken.does_not_exist() | (Capacity.taken < cap))
-            tx.update(line, actions=[ReservationLine.status.set("accepted"), ReservationLine.was_accepted.set(True),
-                                     ReservationLine.reason.remove()],
+            tx.update(line, actions=[*held, ReservationLine.reason.remove()],
                       condition=ReservationLine.status.is_in(*DECIDABLE))
     except TransactWriteError:
         return False
-    line.status, line.was_accepted = "accepted", True
+    if offer_until:
+        line.status, line.offer_until = "offered", offer_until
+    else:
+        line.status, line.was_accepted = "accepted", True
     return True
 
 
@@ -144,33 +150,53 @@ def element_views(ctx: PeriodContext, request: ReservationRequest,
 
 
 def outcomes_of(ctx: PeriodContext, request: ReservationRequest, lines: list[ReservationLine]) -> list[ev.SlotOutcome]:
-    return [ev.SlotOutcome(**{k: v for k, v in row.items() if k != "pending"})
+    return [ev.SlotOutcome(**{k: v for k, v in row.items() if k not in ("pending", "offered")})
             for row in answers.outcome_rows(element_views(ctx, request, lines))]
 
 
 def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what: str, correlation_id: str,
              also: Callable[[Any], None] | None = None) -> None:
-    """Publish ``RequestDecided`` with every element's outcome, and note it in the request's history;
-    ``also`` adds its own writes to that transaction (the committee marks its row told, once)."""
+    """Publish ``RequestDecided`` with every element's outcome (``PlaceOffered`` while places are offered
+    to the family), and note it in the request's history; ``also`` adds its own writes to that transaction
+    (the committee marks its row told, once; an offer is indexed for its expiry)."""
     lines = request_lines(request)
     answer = answers.answer_of(ln.status for ln in lines)
-    if answer in ("pending", "cancelled"):
+    if answer in ("pending", "cancelled"):  # nothing to tell; ``also`` still writes
+        if also is not None:
+            with transaction() as tx:
+                also(tx)
         return
     contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id
                     and v.structure_id == request.structure_id), None)
-    accepted = sorted({f"{answers.WEEKDAYS[date.fromisoformat(ln.date).weekday()]} {ctx.label(ln.slot_code)}"
-                       for ln in lines if ln.status == "accepted"})
+    who = {"email": (contact.email or "") if contact else "",
+           "first_name": (contact.first_name or "") if contact else "",
+           "child_first_name": (contact.child_first_name or "") if contact else ""}
     with transaction() as tx:
         if also is not None:
             also(tx)
         tx.update(request, actions=[ReservationRequest.history.set(_history(request, what))])
-        tx.save(outbox.entry(Outbox, ev.RequestDecided(
-            request_id=request.request_id, request_number=request.number, family_id=request.family_id,
-            child_id=request.child_id, structure_id=request.structure_id, structure_name=ctx.structure["name"],
-            period_name=ctx.data["name"], activity=request.activity, answer=answer, accepted_slots=accepted,
-            email=(contact.email or "") if contact else "", first_name=(contact.first_name or "") if contact else "",
-            child_first_name=(contact.child_first_name or "") if contact else "",
-            outcomes=outcomes_of(ctx, request, lines), trigger=trigger, correlation_id=correlation_id)))
+        if answer == "offered":
+            offered = [ln for ln in lines if ln.status == "offered"]
+            event: ev.PlanningEvent = ev.PlaceOffered(
+                request_id=request.request_id, request_number=request.number, family_id=request.family_id,
+                structure_name=ctx.structure["name"], period_name=ctx.data["name"], **who,
+                offered_slots=slot_names(ctx, offered), offered_count=len(offered),
+                until=min(ln.offer_until or "" for ln in offered), correlation_id=correlation_id)
+        else:
+            event = ev.RequestDecided(
+                request_id=request.request_id, request_number=request.number, family_id=request.family_id,
+                child_id=request.child_id, structure_id=request.structure_id, structure_name=ctx.structure["name"],
+                period_name=ctx.data["name"], activity=request.activity, answer=answer, **who,
+                accepted_slots=slot_names(ctx, [ln for ln in lines if ln.status == "accepted"]),
+                outcomes=outcomes_of(ctx, request, lines), trigger=trigger, offer_reply_days=offer_days(ctx),
+                correlation_id=correlation_id)
+        tx.save(outbox.entry(Outbox, event))
+
+
+def slot_names(ctx: PeriodContext, lines: Iterable[ReservationLine]) -> list[str]:
+    """``Lundi PERISCOLAIRE MIDI``: each weekday and slot of these lines, once."""
+    return sorted({f"{answers.WEEKDAYS[date.fromisoformat(ln.date).weekday()]} {ctx.label(ln.slot_code)}"
+                   for ln in lines})
 
 
 # --- staff decisions ------------------------------------------------------------------------------------
@@ -209,8 +235,8 @@ def decide(request: ReservationRequest, elements: list[dict[str, Any]], lines: l
     # A line decided on its own overrides its element's decision (the per-line list comes last).
     final = {(line.date, line.slot_code): (line, decision, reason) for line, decision, reason in wanted}
     for line, decision, reason in final.values():
-        if (line.status == decision and line.status != "refused") or line.status in CLOSED:
-            continue  # nothing to change (a refusal may still change its motif)
+        if (line.status == decision and line.status != "refused") or line.status in (*CLOSED, "offered"):
+            continue  # nothing to change (a refusal may still change its motif); an offer waits for the family
         if line.status == "accepted":
             if release_line(ctx, line, decision, priority, reason):
                 freed.append((line.date, line.slot_code))
@@ -229,16 +255,19 @@ def decide(request: ReservationRequest, elements: list[dict[str, Any]], lines: l
     return {"full_dates": len(full), "freed": len(freed), "promoted_requests": promoted}
 
 
-def release_line(ctx: PeriodContext, line: ReservationLine, status: str, priority: int, reason: str) -> bool:
-    """Take back an accepted line's place (refused, or back to the waiting list) in one transaction."""
+def release_line(ctx: PeriodContext, line: ReservationLine, status: str, priority: int, reason: str,
+                 held: str = "accepted") -> bool:
+    """Take back the place a line holds (``accepted``, or ``offered`` to the family) in one transaction:
+    the line is refused or goes back to the waiting list."""
     counter = Capacity(*Capacity.key(ctx.data["period_id"], line.date, line.slot_code))
     actions = [ReservationLine.status.set(status), ReservationLine.was_accepted.set(False),
+               ReservationLine.offer_until.remove(),
                ReservationLine.reason.set(reason) if reason else ReservationLine.reason.remove()]
     if status == "waitlisted":
         actions.append(ReservationLine.priority.set(priority))
     try:
         with transaction() as tx:
-            tx.update(line, actions=actions, condition=ReservationLine.status == "accepted")
+            tx.update(line, actions=actions, condition=ReservationLine.status == held)
             tx.update(counter, actions=[Capacity.taken.add(-1)], condition=Capacity.taken > 0)
     except TransactWriteError:
         return False
@@ -276,28 +305,53 @@ def auto_waitlist(ctx: PeriodContext) -> bool:
     return ctx.data.get("waitlist_mode", "auto") == "auto"
 
 
-def promote(ctx: PeriodContext, day: str, slot_code: str, skip: str = "") -> ReservationLine | None:
-    """Give a freed place to the first waiting line of that date and slot (priority, then age)."""
+def offer_days(ctx: PeriodContext) -> int:
+    """How long a family has to answer a place offered from the waiting list (0: the place is given)."""
+    return int(ctx.data.get("offer_reply_days") or 0)
+
+
+def offer_deadline(ctx: PeriodContext) -> str | None:
+    """The end (23:59:59, Paris time) of the offer's last day, in UTC; None when places are given."""
+    days = offer_days(ctx)
+    if not days:
+        return None
+    last = (clock.now().astimezone(PARIS) + timedelta(days=days)).date()
+    return datetime.combine(last, time(23, 59, 59), PARIS).astimezone(UTC).isoformat()
+
+
+def promote(ctx: PeriodContext, day: str, slot_code: str, skip: str = "",
+            offer_until: str | None = None) -> ReservationLine | None:
+    """Give a freed place to the first waiting line of that date and slot (priority, then age), or offer
+    it until ``offer_until``."""
     waiting = [ln for ln in ReservationLine.by_day.query(f"OCC#{ctx.data['structure_id']}#{day}")
                if ln.slot_code == slot_code and ln.status == "waitlisted" and ln.period_id in (None, ctx.period_id)
                and ln.request_id != skip]
     waiting.sort(key=lambda ln: (-int(ln.priority or 0), ln.requested_at or "", ln.request_id))
-    if waiting and accept_line(ctx, waiting[0]):
+    if waiting and accept_line(ctx, waiting[0], offer_until):
         return waiting[0]
     return None  # nobody waits, or no place is left
 
 
 def promote_all(ctx: PeriodContext, cells: Iterable[tuple[str, str]], correlation_id: str,
                 skip: str = "") -> list[str]:
-    """Fill each (date, slot) from its waiting list while places remain, then tell each promoted
-    request's family once. Returns the promoted requests' ids."""
+    """Fill each (date, slot) from its waiting list while places remain (or offer them, when the period
+    gives families time to answer), then tell each promoted request's family once. Returns the promoted
+    requests' ids."""
+    until = offer_deadline(ctx)
     touched: dict[str, ReservationLine] = {}
     for day, slot_code in sorted(set(cells)):
-        while (line := promote(ctx, day, slot_code, skip)) is not None:
+        while (line := promote(ctx, day, slot_code, skip, until)) is not None:
             touched.setdefault(line.request_id, line)
     for line in touched.values():
         request = ReservationRequest.get(*ReservationRequest.key(line.family_id, line.request_id))
-        announce(ctx, request, "waitlist", "Place attribuée depuis la liste d'attente", correlation_id)
+        if until is None:
+            announce(ctx, request, "waitlist", "Place attribuée depuis la liste d'attente", correlation_id)
+            continue
+        index = OpenOffer(*OpenOffer.key(request.request_id))
+        announce(ctx, request, "waitlist", "Place proposée depuis la liste d'attente", correlation_id,
+                 also=lambda tx, index=index, request=request: tx.update(index, actions=[
+                     OpenOffer.family_id.set(request.family_id), OpenOffer.request_id.set(request.request_id),
+                     OpenOffer.until.set(OpenOffer.until | until)]))  # an earlier offer keeps its deadline
     return list(touched)
 
 

@@ -7,6 +7,7 @@
   ``FAMILY#<id>#MONTH#<yyyy-mm>/<date>#<child>#<slot>`` so that a family's month is one Query;
   ``gsi1`` = ``OCC#<structure>#<date>`` gives a structure's day (occupancy) in one Query, and ``gsi2`` =
   ``REQUEST#<id>`` a request's lines.
+- ``OFFERS/REQUEST#<id>``: the requests holding places offered from the waiting list, until a deadline.
 - ``COUNTER/REQUEST_NUMBER``: the sequential request number. ``FEED#<sha256>/FEED``: calendar feeds.
 """
 
@@ -90,8 +91,9 @@ class ReservationLine(Base):
     child_id = UnicodeAttribute()
     date = UnicodeAttribute()
     slot_code = UnicodeAttribute()
-    status = UnicodeAttribute()  # pending, accepted, waitlisted, refused, cancel_requested, cancelled
+    status = UnicodeAttribute()  # pending, accepted, offered, waitlisted, refused, cancel_requested, cancelled
     was_accepted = BooleanAttribute(default=False)  # holds a place (also while cancel_requested)
+    offer_until = UnicodeAttribute(null=True)  # an offered line holds its place until then (ISO, UTC)
     priority = NumberAttribute(default=0)  # the waiting list's order: score, then the request's date
     requested_at = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)
@@ -138,6 +140,19 @@ class Capacity(Base):
     @staticmethod
     def key(period_id: str, day: str, slot_code: str) -> tuple[str, str]:
         return f"CAPACITY#{period_id}", f"{day}#{slot_code}"
+
+
+class OpenOffer(Base):
+    """``OFFERS/REQUEST#<id>``: a request with places offered from the waiting list, and its earliest reply
+    deadline. The open offers are few (one per freed place), so the hourly expiry is one Query."""
+
+    family_id = UnicodeAttribute()
+    request_id = UnicodeAttribute()
+    until = UnicodeAttribute()  # ISO, UTC
+
+    @staticmethod
+    def key(request_id: str) -> tuple[str, str]:
+        return "OFFERS", f"REQUEST#{request_id}"
 
 
 class CommitteeJob(Base):

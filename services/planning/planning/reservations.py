@@ -27,7 +27,8 @@ from shared.ddb import transaction
 from shared.errors import ApiError, Forbidden, InvalidInput, NotFound
 from shared.events import planning as ev
 
-STATUS_LABELS = {"pending": "En attente", "accepted": "Acceptée", "waitlisted": "Liste d'attente",
+STATUS_LABELS = {"pending": "En attente", "accepted": "Acceptée", "offered": "Place proposée",
+                 "waitlisted": "Liste d'attente",
                  "refused": "Refusée", "cancel_requested": "Annulation demandée", "cancelled": "Annulée"}
 
 

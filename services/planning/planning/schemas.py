@@ -44,6 +44,12 @@ class LineRef(Body):
     slot_code: str = Field(min_length=1, max_length=30)
 
 
+class OfferReply(Body):
+    """The family's answer to the places offered on its request."""
+
+    accept: bool
+
+
 class CancelBody(Body):
     lines: list[LineRef] | None = Field(default=None, max_length=400)
     all: bool = False
@@ -107,6 +113,7 @@ class PeriodBody(Body):
     waitlist_mode: WaitlistMode = "auto"
     auto_confirm_cancellations: bool = False
     pre_enrolment: Window | None = None
+    offer_reply_days: int = Field(default=0, ge=0, le=30)  # 0: a freed place is given, not offered
 
     _end_after_start = ends_after_start("La fin de la période doit être après son début.")
 
@@ -175,6 +182,7 @@ class SettingsBody(Body):
     waitlist_mode: WaitlistMode = "auto"
     auto_confirm_cancellations: bool = False
     pre_enrolment: Window | None = None
+    offer_reply_days: int = Field(default=0, ge=0, le=30)  # 0: a freed place is given, not offered
     capacities: dict[Annotated[str, Field(pattern=r"^[A-Z0-9_]{2,20}$")], Annotated[int, Field(ge=0, le=10_000)]] = \
         Field(default_factory=dict, max_length=20)
 

@@ -17,7 +17,7 @@ from shared.auth import Role
 from shared.errors import Forbidden, InvalidInput
 from shared.http import Req
 
-LIST_STATUSES = ("pending", "waitlisted", "accepted", "refused", "cancel_requested", "all")
+LIST_STATUSES = ("pending", "waitlisted", "offered", "accepted", "refused", "cancel_requested", "all")
 
 
 def _period(req: Req, period_id: str, structure_id: str | None = None) -> PeriodContext:
@@ -63,7 +63,8 @@ def occupancy(req: Req) -> dict[str, Any]:
             per = counts.get(slot["code"], {})
             slots.append({"code": slot["code"], "label": slot["label"], "capacity": slot["capacity"],
                           "period_name": period["name"],
-                          **{s: per.get(s, 0) for s in ("pending", "accepted", "waitlisted", "cancel_requested")}})
+                          **{s: per.get(s, 0) for s in ("pending", "accepted", "offered", "waitlisted",
+                                                        "cancel_requested")}})
     return {"date": day.isoformat(), "structure_id": structure_id, "slots": slots}
 
 
@@ -203,7 +204,8 @@ def confirm_cancellations(req: Req, family_id: str, request_id: str) -> dict[str
 
 @api.route("/staff/waitlist", roles=STAFF)
 def waitlist(req: Req) -> dict[str, Any]:
-    """The waiting requests, ranked (score, then request date), with what could be placed right now."""
+    """The waiting requests, ranked (score, then request date), with what could be placed right now and
+    the places offered to them that wait for the family's reply."""
     structure_id = structure_param(req)
     period_id = req.query.get("period_id") or None
     if period_id:
@@ -213,8 +215,10 @@ def waitlist(req: Req) -> dict[str, Any]:
     taken: dict[str, dict[str, int]] = {}
     items = []
     for request in _staff_requests(structure_id, period_id):
-        waiting = [ln for ln in reservations.request_lines(request) if ln.status == "waitlisted"]
-        if not waiting:
+        lines = reservations.request_lines(request)
+        waiting = [ln for ln in lines if ln.status == "waitlisted"]
+        offered = [ln for ln in lines if ln.status == "offered"]
+        if not waiting and not offered:
             continue
         ctx = contexts[request.period_id]
         if request.period_id not in taken:  # one Query per period
@@ -224,8 +228,11 @@ def waitlist(req: Req) -> dict[str, Any]:
                         if used.get(f"{ln.date}#{ln.slot_code}", 0) < decisions.capacity_of(ctx, ln.slot_code))
         items.append({**reservations.summary(request, ctx), "family_id": request.family_id,
                       "child_first_name": _child_name(request, names),
-                      "priority": max(int(ln.priority or 0) for ln in waiting), "waiting_lines": len(waiting),
-                      "first": min(ln.date for ln in waiting), "last": max(ln.date for ln in waiting),
+                      "priority": max(int(ln.priority or 0) for ln in waiting + offered),
+                      "waiting_lines": len(waiting), "offered_lines": len(offered),
+                      "offer_until": min((ln.offer_until or "" for ln in offered), default=None),
+                      "first": min(ln.date for ln in waiting + offered),
+                      "last": max(ln.date for ln in waiting + offered),
                       "placeable": placeable, "mode": ctx.data.get("waitlist_mode", "auto")})
     items.sort(key=lambda i: (-i["priority"], i["created_at"]))
     for rank, item in enumerate(items, start=1):
