@@ -15,6 +15,7 @@ export const ANSWERS = {
   pending: 'En attente',
   accepted: 'Acceptée',
   partially_accepted: 'Partiellement acceptée',
+  offered: 'Place proposée',
   waitlisted: "Sur liste d'attente",
   refused: 'Refusée',
   cancelled: 'Annulée',
@@ -39,6 +40,7 @@ export function answerBadge(item) {
 /** The answer decided per element, said for a count: "3 acceptées". */
 const OUTCOME_WORDS = {
   accepted: ['acceptée', 'acceptées'],
+  offered: ['place proposée', 'places proposées'],
   waitlisted: ["sur liste d'attente", "sur liste d'attente"],
   refused: ['refusée', 'refusées'],
   pending: ['en attente', 'en attente'],
@@ -118,7 +120,8 @@ export function familyOutcomes(request) {
   if (Array.isArray(request.outcomes) && request.outcomes.length) return request.outcomes;
   return elementsOf({ pattern: request.pattern || [], lines: request.lines || [] }).map((e) => ({
     weekday: weekdayLabel(e.weekday), slot: e.slot_label, parity: e.parity,
-    accepted: e.counts.accepted || 0, waitlisted: e.counts.waitlisted || 0, refused: e.counts.refused || 0,
+    accepted: e.counts.accepted || 0, offered: e.counts.offered || 0, waitlisted: e.counts.waitlisted || 0,
+    refused: e.counts.refused || 0,
     pending: e.counts.pending || 0, reason: e.reason,
   }));
 }
@@ -126,14 +129,15 @@ export function familyOutcomes(request) {
 /** The table "Réponse par jour et plage": one row per element, its counts and the motif. */
 export function outcomesTable(outcomes, { id = 'outcomes-caption', caption = 'Réponse par jour et plage' } = {}) {
   const cell = (n) => h('td', { class: 'num' }, String(n || 0));
+  const offers = outcomes.some((o) => o.offered);  // places offered from the waiting list, to answer
   return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': id },
     h('table', { class: 'recap-table outcomes-table' },
       h('caption', { id }, caption),
-      h('thead', {}, h('tr', {}, ['Jour et plage', 'Acceptées', "Liste d'attente", 'Refusées', 'En attente', 'Motif']
-        .map((label) => h('th', { scope: 'col' }, label)))),
+      h('thead', {}, h('tr', {}, ['Jour et plage', 'Acceptées', offers ? 'Places proposées' : null, "Liste d'attente",
+        'Refusées', 'En attente', 'Motif'].filter(Boolean).map((label) => h('th', { scope: 'col' }, label)))),
       h('tbody', {}, outcomes.map((o) => h('tr', {},
         h('th', { scope: 'row' }, elementName(o)),
-        cell(o.accepted), cell(o.waitlisted), cell(o.refused), cell(o.pending),
+        cell(o.accepted), offers ? cell(o.offered) : null, cell(o.waitlisted), cell(o.refused), cell(o.pending),
         h('td', {}, o.reason || '–'))))));
 }
 

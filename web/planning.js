@@ -15,6 +15,7 @@ export const enc = encodeURIComponent;
 export const LINE_STATUS = {
   pending: 'En attente',
   accepted: 'Acceptée',
+  offered: 'Place proposée',
   waitlisted: "Liste d'attente",
   refused: 'Refusée',
   cancel_requested: 'Annulation demandée',
@@ -24,6 +25,7 @@ export const lineStatusLabel = (status) => LINE_STATUS[status] || status || '';
 const COUNT_WORDS = {
   pending: ['en attente', 'en attente'],
   accepted: ['acceptée', 'acceptées'],
+  offered: ['place proposée', 'places proposées'],
   waitlisted: ["sur liste d'attente", "sur liste d'attente"],
   refused: ['refusée', 'refusées'],
   cancel_requested: ['annulation demandée', 'annulations demandées'],

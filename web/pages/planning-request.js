@@ -13,6 +13,7 @@ import {
   planningCrumbs, statusLegend, longDay, frenchDate, todayIso, monthOf, isMonth, isIsoDate, lineStatusLabel,
   activityLabel, bookingOpen, plural, countsText, deadlineText, statusBadge, slotLabel, CANCELLABLE, LINE_STATUS,
 } from '../planning.js';
+import { setFlash } from '../session.js';
 import {
   answerBadge, answerOf, explanationOf, familyOutcomes, outcomesTable,
 } from '../answers.js';
@@ -79,15 +80,57 @@ function requestDetails(request, lines) {
   return h('dl', { class: 'details' }, rows.map(([t, v]) => [h('dt', {}, t), h('dd', {}, v)]));
 }
 
-/** "Réponse à ma demande": the answer's badge, its explanation, and per weekday and slot what was
- * accepted, put on the waiting list or refused (with the motif). */
-function answerSection(request) {
+/** "jeudi 26 novembre 2026 à 23:59", in the structures' time. */
+const deadlineMoment = (iso) => new Intl.DateTimeFormat('fr-FR', {
+  timeZone: 'Europe/Paris', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit',
+}).format(new Date(iso));
+
+/** "Une place vous est proposée": the family accepts or declines the places offered from the waiting
+ * list before the deadline (POST /requests/{id}/offer); the page then shows the new answer. */
+function offerReply(request, navigate) {
+  const offered = (request.lines || []).filter((l) => l.status === 'offered');
+  if (!offered.length || !request.offer_until) return null;
+  const id = request.request_id;
+  const feedback = h('div');
+  const slots = [...new Set(offered.map((l) => l.slot_label))].join(', ');
+  const send = async (accept, button) => {
+    if (!accept && !window.confirm('Décliner la place proposée ? Elle sera proposée à la famille suivante de la liste d\'attente.')) return;
+    feedback.replaceChildren();
+    try {
+      await busy(button, () => post(`${PLANNING}/requests/${enc(id)}/offer`, { accept }), 'Envoi en cours…');
+      forgetAgenda();
+      setFlash(accept ? 'Vous avez accepté la place proposée : elle est réservée.'
+        : 'Vous avez décliné la place proposée : elle est proposée à la famille suivante.');
+      navigate(`/mon-compte/planning/demandes/${enc(id)}`, { replace: true });
+    } catch (error) {
+      const alert = errorAlert(error, 'Votre réponse n\'a pas pu être enregistrée :');
+      feedback.replaceChildren(alert);
+      alert.focus();
+    }
+  };
+  const accept = h('button', { type: 'button', class: 'btn btn-primary' }, 'Accepter la place');
+  const decline = h('button', { type: 'button', class: 'btn btn-secondary btn-danger' }, 'Décliner la place');
+  accept.addEventListener('click', () => send(true, accept));
+  decline.addEventListener('click', () => send(false, decline));
+  return h('div', { class: 'offer-reply', role: 'group', 'aria-labelledby': 'offer-title' },
+    h('h3', { id: 'offer-title' }, 'Une place vous est proposée'),
+    h('p', {}, `${plural(offered.length, 'présence', 'présences')} (${slots}) vous ${offered.length > 1 ? 'sont réservées' : 'est réservée'} jusqu'au `,
+      h('strong', {}, deadlineMoment(request.offer_until)), '. Sans réponse de votre part, la place sera proposée à la famille suivante.'),
+    h('div', { class: 'actions-inline' }, accept, decline),
+    feedback);
+}
+
+/** "Réponse à ma demande": the answer's badge, its explanation, the places offered to accept or
+ * decline, and per weekday and slot what was accepted, put on the waiting list or refused (with the
+ * motif). */
+function answerSection(request, navigate) {
   const outcomes = familyOutcomes(request);
   const { code } = answerOf(request);
   return h('section', { class: 'panel panel-wide request-answer', 'aria-labelledby': 'answer-title' },
     h('h2', { id: 'answer-title' }, 'Réponse à ma demande'),
     h('p', { class: 'request-status' }, 'Réponse : ', answerBadge(request)),
     h('p', { class: 'answer-explanation' }, explanationOf(request, outcomes)),
+    offerReply(request, navigate),
     code !== 'pending' && outcomes.length ? outcomesTable(outcomes) : null);
 }
 
@@ -438,7 +481,7 @@ export async function render({ params, query, navigate }) {
       await recapStep({ request, lines, period, navigate }));
     return root;
   }
-  root.append(crumbs, pageTitle(title), requestDetails(request, lines), answerSection(request),
+  root.append(crumbs, pageTitle(title), requestDetails(request, lines), answerSection(request, navigate),
     lines.length ? modifyScreen({ request, lines, period, query, navigate, root }) : h('p', {}, 'Cette demande n\'a aucune présence.'));
   return root;
 }

@@ -100,6 +100,11 @@ function settingsForm(period, onSaved) {
     errorSummary(),
     radioGroup({ name: 'decision_mode', legend: 'Réponse aux nouvelles demandes', idPrefix: p, value: period.decision_mode || 'manual', options: DECISION_MODES }),
     radioGroup({ name: 'waitlist_mode', legend: "Liste d'attente", idPrefix: p, value: period.waitlist_mode || 'auto', options: WAITLIST_MODES }),
+    field({
+      name: 'offer_reply_days', label: 'Délai de réponse à une place proposée (jours)', type: 'number', min: 0, max: 30, step: 1,
+      inputmode: 'numeric', value: String(period.offer_reply_days || 0), idPrefix: p,
+      hint: 'Une place libérée est proposée à la famille en liste d\'attente, qui l\'accepte ou la décline dans ce délai ; sans réponse, elle passe à la famille suivante. 0 : la place est attribuée directement.',
+    }),
     checkbox({ name: 'auto_confirm_cancellations', label: 'Confirmer automatiquement les annulations demandées par les familles', checked: Boolean(period.auto_confirm_cancellations), idPrefix: p }),
     h('fieldset', { class: 'group window', 'data-field': 'pre_enrolment' }, h('legend', {}, 'Fenêtre de pré-inscription (commission d\'attribution)'),
       h('p', { class: 'hint' }, 'Facultatif. Les demandes reçues pendant cette fenêtre attendent la commission, même en acceptation automatique. Laissez vide s\'il n\'y a pas de commission.'),
@@ -124,6 +129,8 @@ function settingsForm(period, onSaved) {
       if (!/^\d+$/.test(raw)) fields[`capacities.${slot.code}`] = `Indiquez un nombre de places (0 ou plus) : ${slot.label || slot.code}.`;
       else capacities[slot.code] = Number(raw);
     }
+    const replyDays = form.elements.namedItem('offer_reply_days').value.trim() || '0';
+    if (!/^\d+$/.test(replyDays) || Number(replyDays) > 30) fields.offer_reply_days = 'Indiquez un délai de 0 à 30 jours.';
     const windowStart = form.elements.namedItem('pre_enrolment.start').value;
     const windowEnd = form.elements.namedItem('pre_enrolment.end').value;
     if (windowStart && !windowEnd) fields['pre_enrolment.end'] = 'Indiquez la fin de la fenêtre de pré-inscription.';
@@ -139,6 +146,7 @@ function settingsForm(period, onSaved) {
       decision_mode: checked('decision_mode') || 'manual',
       waitlist_mode: checked('waitlist_mode') || 'auto',
       auto_confirm_cancellations: form.elements.namedItem('auto_confirm_cancellations').checked,
+      offer_reply_days: Number(replyDays),
       capacities,
     };
     try {

@@ -65,7 +65,7 @@ export async function render({ account, query, navigate }) {
     const caption = `${plural(items.length, 'demande en attente de place', 'demandes en attente de place')}`;
     list.replaceChildren(items.length
       ? tableRegion('waitlist-caption', caption,
-        ['Rang', 'N° demande', 'Enfant', 'Période', 'Score', 'Date de la demande', 'Présences en attente', 'Dates', 'Places libres'],
+        ['Rang', 'N° demande', 'Enfant', 'Période', 'Score', 'Date de la demande', 'Présences en attente', 'Dates', 'Places libres', 'Place proposée'],
         items.map((item) => h('tr', {},
           h('th', { scope: 'row', class: 'num' }, String(item.rank)),
           h('td', {}, h('a', { href: requestPath(item) }, `N° ${item.number}`)),
@@ -75,7 +75,9 @@ export async function render({ account, query, navigate }) {
           h('td', {}, frenchDate(item.created_at)),
           h('td', { class: 'num' }, String(item.waiting_lines ?? '')),
           h('td', {}, item.first ? `du ${frenchDate(item.first)} au ${frenchDate(item.last)}` : ''),
-          h('td', { class: 'num' }, item.placeable === undefined ? '–' : String(item.placeable)))))
+          h('td', { class: 'num' }, item.placeable === undefined ? '–' : String(item.placeable)),
+          h('td', {}, item.offered_lines
+            ? `${plural(item.offered_lines, 'présence', 'présences')}, réponse attendue jusqu'au ${frenchDate(item.offer_until)}` : '–'))))
       : h('p', { class: 'empty' }, 'Aucune demande sur liste d\'attente.'));
     list.setAttribute('aria-busy', 'false');
 
