@@ -1,3 +1,7 @@
-"""Chalice entry point of the enrolment service."""
+"""Chalice entry point of the enrolment service: the app, and each Lambda handler under the name Chalice
+gives it (``app.<function>``; see :mod:`shared.entry`)."""
 
-from enrolment.api import app  # noqa: F401
+from enrolment.api import app
+from shared.entry import lambda_handlers
+
+globals().update(lambda_handlers(app))

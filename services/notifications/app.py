@@ -1,3 +1,7 @@
-"""Chalice entry point of the notifications service."""
+"""Chalice entry point of the notifications service: the app, and each Lambda handler under the name Chalice
+gives it (``app.<function>``; see :mod:`shared.entry`)."""
 
-from notifications.api import app  # noqa: F401
+from notifications.api import app
+from shared.entry import lambda_handlers
+
+globals().update(lambda_handlers(app))

@@ -1,3 +1,7 @@
-"""Chalice entry point of the planning service."""
+"""Chalice entry point of the planning service: the app, and each Lambda handler under the name Chalice
+gives it (``app.<function>``; see :mod:`shared.entry`)."""
 
-from planning.api import app  # noqa: F401
+from planning.api import app
+from shared.entry import lambda_handlers
+
+globals().update(lambda_handlers(app))
