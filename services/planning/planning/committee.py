@@ -10,7 +10,7 @@ best score, and an element the siblings share is accepted for all of them or for
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -86,14 +86,14 @@ def allocate(candidates: list[Candidate], remaining: dict[tuple[str, str], int],
             for element in by_id[allocation.request_id].elements:
                 shared[element].append(allocation)
         for element, holders in shared.items():
-            # Siblings asking the same element are served together (the group is one child otherwise).
-            dates = {d for a in holders for d in by_id[a.request_id].elements[element]}
-            need = len(holders)
+            # Siblings asking the same element are served together (the group is one child otherwise);
+            # each date needs one place per sibling who asks it.
+            need = Counter(d for a in holders for d in by_id[a.request_id].elements[element])
             slot = element[1]
-            fits = all(remaining.get((d, slot), 0) >= need for d in dates)
+            fits = all(remaining.get((d, slot), 0) >= n for d, n in need.items())
             if fits:
-                for d in dates:
-                    remaining[(d, slot)] -= need
+                for d, n in need.items():
+                    remaining[(d, slot)] -= n
             for allocation in holders:
                 allocation.outcomes[element] = "accepted" if fits else "waitlisted"
         served.extend(group)
