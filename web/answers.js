@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { h, breadcrumb, selectField } from './ui.js';
 import {
-  PLANNING, PARITY, WEEKDAY_NAMES, capitalise, plural, weekdayOf, frenchDate,
+  PLANNING, PARITY, WEEKDAY_NAMES, capitalise, plural, weekdayOf, frenchDate, countsText,
 } from './planning.js';
 
 // --- words -----------------------------------------------------------------------------------
@@ -37,18 +37,8 @@ export function answerBadge(item) {
   return h('span', { class: `status answer answer-${code}` }, label);
 }
 
-/** The answer decided per element, said for a count: "3 acceptées". */
-const OUTCOME_WORDS = {
-  accepted: ['acceptée', 'acceptées'],
-  offered: ['place proposée', 'places proposées'],
-  waitlisted: ["sur liste d'attente", "sur liste d'attente"],
-  refused: ['refusée', 'refusées'],
-  pending: ['en attente', 'en attente'],
-  cancel_requested: ['annulation demandée', 'annulations demandées'],
-  cancelled: ['annulée', 'annulées'],
-};
-export const outcomeCountText = (counts = {}) => Object.keys(OUTCOME_WORDS).filter((k) => counts[k])
-  .map((k) => `${counts[k]} ${OUTCOME_WORDS[k][counts[k] > 1 ? 1 : 0]}`).join(', ');
+/** The answer decided per element, said for a count: "3 acceptées, 2 sur liste d'attente". */
+export { countsText as outcomeCountText };
 
 // --- pattern elements ------------------------------------------------------------------------
 

@@ -84,10 +84,11 @@ class RequestDecided(PlanningEvent):
     offer_reply_days: int = 0  # > 0: a place freed is offered to the waiting family for that many days
 
 
-class PlaceOffered(PlanningEvent):
-    """Places freed are offered to a waiting request until a deadline (a period setting): the family
-    accepts or declines them; without an answer they go to the next waiting family."""
+class RequestToldEvent(PlanningEvent):
+    """What every e-mail to a family about one of its requests needs: the request, who to tell, where.
+    The address may be empty (planning's read model may lack it): notifications then sends nothing."""
 
+    abstract = True
     request_id: str
     request_number: str
     family_id: str
@@ -96,22 +97,20 @@ class PlaceOffered(PlanningEvent):
     child_first_name: str = ""
     structure_name: str
     period_name: str
+
+
+class PlaceOffered(RequestToldEvent):
+    """Places freed are offered to a waiting request until a deadline (a period setting): the family
+    accepts or declines them; without an answer they go to the next waiting family."""
+
     offered_slots: list[str]  # "Lundi PERISCOLAIRE MIDI"
     offered_count: int
     until: datetime
 
 
-class CancellationConfirmed(PlanningEvent):
+class CancellationConfirmed(RequestToldEvent):
     """Cancelled slots are confirmed and their places freed."""
 
-    request_id: str
-    request_number: str
-    family_id: str
-    email: str = ""
-    first_name: str = ""
-    child_first_name: str = ""
-    structure_name: str
-    period_name: str
     line_count: int
     recap: list[RecapRow]
 
