@@ -82,6 +82,7 @@ class RequestDecided(PlanningEvent):
     # offer_answered: the family accepted or declined a place offered; offer_expired: it did not answer in time
     trigger: Literal["decision", "committee", "waitlist", "automatic", "offer_answered", "offer_expired"] = "decision"
     offer_reply_days: int = 0  # > 0: a place freed is offered to the waiting family for that many days
+    waitlist_mode: Literal["auto", "manual"] = "auto"  # manual: the manager gives the places freed
 
 
 class RequestToldEvent(PlanningEvent):

@@ -103,15 +103,22 @@ def test_a_freed_place_is_offered_declined_lapsed_then_accepted(stack: Any, mana
     assert "Mes éditions" in answered["text"]  # the welcome contract
 
 
-def test_waiting_families_are_told_they_will_have_days_to_answer(stack: Any, manager: str) -> None:
-    assert settings(stack, manager, decision_mode="auto_accept", offer_reply_days=3,
-                    capacities={"MIDI": 0}).status_code == 200
+@pytest.mark.parametrize(("offer_reply_days", "waitlist_mode", "told"), [
+    (3, "auto", "vous aurez alors 3 jours pour l'accepter"),
+    (0, "manual", "le responsable de la structure l'attribue aux demandes en attente"),
+    (0, "auto", "elle est attribuée automatiquement"),
+])
+def test_waiting_families_are_told_how_a_freed_place_will_reach_them(stack: Any, manager: str, offer_reply_days: int,
+                                                                    waitlist_mode: str, told: str) -> None:
+    assert settings(stack, manager, decision_mode="auto_accept", offer_reply_days=offer_reply_days,
+                    waitlist_mode=waitlist_mode, capacities={"MIDI": 0}).status_code == 200
     token, _ = validated_family(stack, "basile@example.fr", GRANT, "c-basile", "Basile")
     book(stack, token, "c-basile", ["MIDI"])
     stack.drain()
     (waiting,) = stack.mail_to("basile@example.fr")[-1:]
     assert "liste d'attente" in waiting["subject"]
-    assert "vous aurez alors 3 jours pour l'accepter" in waiting["text"]
+    assert told in waiting["text"]
+    assert ("Vous n'avez rien à faire" in waiting["text"]) == (told == "elle est attribuée automatiquement")
 
 
 @pytest.mark.parametrize("days", [-1, 31, "deux"])

@@ -98,11 +98,10 @@ export async function render({ account, query, navigate }) {
       button.addEventListener('click', async () => {
         try {
           const result = await busy(button, () => post(`${PLANNING}/staff/waitlist/promote`, { period_id: periodId }), 'Attribution…');
-          const lines = Number((result && result.promoted_lines) || 0);
           const requests = ((result && result.promoted_requests) || []).length;
-          let message = 'Aucune place libre ne correspond aux présences en attente.';
-          if (lines) message = `${plural(lines, 'présence attribuée', 'présences attribuées')} à ${plural(requests, 'demande', 'demandes')} de la liste d'attente. Les familles sont prévenues par e-mail.`;
-          else if (requests) message = `Des places sont attribuées à ${plural(requests, 'demande', 'demandes')} de la liste d'attente. Les familles sont prévenues par e-mail.`;
+          const message = requests
+            ? `Des places sont attribuées à ${plural(requests, 'demande', 'demandes')} de la liste d'attente (ou proposées, si la période laisse aux familles un délai de réponse). Les familles sont prévenues par e-mail.`
+            : 'Aucune place libre ne correspond aux présences en attente.';
           announce(status, 'success', null, message);
           await load();
         } catch (error) {

@@ -318,4 +318,5 @@ def request_decided(event: pl.RequestDecided) -> dict[str, Any] | None:
                  trigger=event.trigger, outcomes=outcomes, totals=totals, accepted_slots=event.accepted_slots,
                  contract=event.answer in ("accepted", "partially_accepted"),
                  waiting=totals["waitlisted"] > 0 or event.answer == "waitlisted",
-                 refused_any=totals["refused"] > 0, offer_reply_days=event.offer_reply_days)
+                 refused_any=totals["refused"] > 0, offer_reply_days=event.offer_reply_days,
+                 waitlist_mode=event.waitlist_mode)

@@ -189,6 +189,7 @@ def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what
                 period_name=ctx.data["name"], activity=request.activity, answer=answer, **who,
                 accepted_slots=slot_names(ctx, [ln for ln in lines if ln.status == "accepted"]),
                 outcomes=outcomes_of(ctx, request, lines), trigger=trigger, offer_reply_days=offer_days(ctx),
+                waitlist_mode=ctx.data.get("waitlist_mode", "auto"),
                 correlation_id=correlation_id)
         tx.save(outbox.entry(Outbox, event))
 
