@@ -3,7 +3,8 @@
 // the answers screens, and the structures and periods a staff member may pick.
 
 import { api } from './api.js';
-import { h, breadcrumb, selectField } from './ui.js';
+import { h, selectField, pageTitle, alertBox } from './ui.js';
+import { staffCrumbs } from './family-file.js';
 import {
   PLANNING, PARITY, WEEKDAY_NAMES, capitalise, plural, weekdayOf, frenchDate, countsText,
 } from './planning.js';
@@ -145,22 +146,30 @@ export function explanationOf(request, outcomes) {
 
 // --- staff -----------------------------------------------------------------------------------
 
-export const answersCrumbs = (...items) => breadcrumb([
-  { label: 'Espace professionnel', href: '/gestion' }, ...items]);
+const ANSWER_TABS = [
+  { href: '/gestion/reponses', label: 'Réponses aux demandes' },
+  { href: '/gestion/commission', label: "Commission d'attribution" },
+  { href: '/gestion/liste-attente', label: "Liste d'attente" },
+  { href: '/gestion/places', label: 'Places par jour' },
+  { href: '/gestion/reservations', label: 'Demandes de réservation' },
+];
 
 /** The answers screens, current one marked. */
 export function answersTabs(current) {
-  const tabs = [
-    { href: '/gestion/reponses', label: 'Réponses aux demandes' },
-    { href: '/gestion/commission', label: "Commission d'attribution" },
-    { href: '/gestion/liste-attente', label: "Liste d'attente" },
-    { href: '/gestion/places', label: 'Places par jour' },
-    { href: '/gestion/reservations', label: 'Demandes de réservation' },
-  ];
   return h('nav', { class: 'subnav', 'aria-label': 'Réservations et réponses' },
-    h('ul', {}, tabs.map((t) => h('li', {},
+    h('ul', {}, ANSWER_TABS.map((t) => h('li', {},
       h('a', { href: t.href, 'aria-current': t.href === current ? 'page' : null }, t.label)))));
 }
+
+/** The frame every answers screen shares: breadcrumb and title (the tab's label), the tabs, what the
+ * screen is for, and its filters. */
+export function answersScreen(className, path, lead, filters) {
+  const { label } = ANSWER_TABS.find((t) => t.href === path);
+  return h('div', { class: className },
+    staffCrumbs({ label }), pageTitle(label), answersTabs(path), h('p', { class: 'lead' }, lead), filters);
+}
+
+export const noStructure = () => alertBox('info', null, 'Aucune structure ne vous est rattachée.');
 
 /** Planning's catalogue read now (settings change it: no cache). */
 export async function freshCatalogue() {

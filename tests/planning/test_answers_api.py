@@ -160,9 +160,14 @@ def test_automatic_acceptance_then_a_capacity_raise_moves_the_waiting_list(stack
     first, _ = validated_family(stack, "alice@example.fr", GRANT, "c-alice", "Alice")
     second, _ = validated_family(stack, "basile@example.fr", GRANT, "c-basile", "Basile")
     a = book(stack, first, "c-alice", ["MIDI"])
-    b = book(stack, second, "c-basile", ["MIDI"])
+    with dynamodb_calls() as calls:
+        b = book(stack, second, "c-basile", ["MIDI"])
     assert set(statuses(stack, first, a["request_id"])) == {"accepted"}
     assert set(statuses(stack, second, b["request_id"])) == {"waitlisted"}
+    # Every date full: after the request's own writes (its number, its lines), one refused transaction,
+    # one Query of the counters, the waiting list in one transaction and the answer in another - never
+    # a write per date.
+    assert calls.count("UpdateItem") == 1 and calls.count("TransactWriteItems") == 4, " ".join(calls)
     waiting = stack.call("GET", f"{API}/requests/{b['request_id']}", token=second).json
     assert waiting["answer_label"] == "Sur liste d'attente" and "liste d'attente" not in waiting["lines"][0]["reason"]
     assert waiting["lines"][0]["reason"] == "Plus de place disponible à cette date."

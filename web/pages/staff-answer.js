@@ -6,16 +6,17 @@
 
 import { api, post } from '../api.js';
 import {
-  h, pageTitle, alertBox, statusRegion, announce, busy, errorSummary, showErrors, clearErrors, radioGroup,
+  h, pageTitle, statusRegion, announce, busy, errorSummary, showErrors, clearErrors, radioGroup,
   field, nextId,
 } from '../ui.js';
 import {
   PLANNING, enc, frenchDate, longDay, plural, activityLabel, statusBadge, countsText,
 } from '../planning.js';
 import {
-  answersCrumbs, answerBadge, answerOf, elementsOf, elementName, datesOf, outcomeCountText, scoreText,
+  answerBadge, answerOf, elementsOf, elementName, datesOf, outcomeCountText, scoreText,
   countsOfLines,
 } from '../answers.js';
+import { staffCrumbs } from '../family-file.js';
 
 const DECISIONS = [
   { value: '', label: 'Ne pas changer' },
@@ -253,7 +254,7 @@ export async function render({ params }) {
   };
   draw();
   return h('div', { class: 'staff-answer', 'data-title': `Demande N° ${detail.number} – Réponses aux demandes` },
-    answersCrumbs({ label: 'Réponses aux demandes', href: `/gestion/reponses?structure=${enc(detail.structure_id || '')}` },
+    staffCrumbs({ label: 'Réponses aux demandes', href: `/gestion/reponses?structure=${enc(detail.structure_id || '')}` },
       { label: `Demande N° ${detail.number}` }),
     title,
     h('p', { class: 'lead' }, [detail.child_first_name, detail.period_name].filter(Boolean).join(' – ')),

@@ -3,10 +3,10 @@
 // and child or number; each row opens the decision form ("/gestion/reponses/{family}/{request}").
 
 import { api } from '../api.js';
-import { h, pageTitle, selectField, field, alertBox } from '../ui.js';
+import { h, selectField, field, alertBox } from '../ui.js';
 import { PLANNING, frenchDate } from '../planning.js';
 import {
-  answersCrumbs, answersTabs, answerBadge, freshCatalogue, structureOptions, periodsOf, periodOptions,
+  answersScreen, noStructure, answerBadge, freshCatalogue, structureOptions, periodsOf, periodOptions,
   tableRegion, requestPath, outcomeCountText,
 } from '../answers.js';
 
@@ -72,14 +72,11 @@ export async function render({ account, query, navigate }) {
     navigate(`/gestion/reponses?${params}`);
   });
 
-  const page = h('div', { class: 'staff-answers' },
-    answersCrumbs({ label: 'Réponses aux demandes' }),
-    pageTitle('Réponses aux demandes'),
-    answersTabs('/gestion/reponses'),
-    h('p', { class: 'lead' }, 'Les demandes de réservation de vos structures. Ouvrez une demande pour l\'accepter, la mettre sur liste d\'attente ou la refuser, jour par jour et plage par plage ou date par date.'),
+  const page = answersScreen('staff-answers', '/gestion/reponses',
+    'Les demandes de réservation de vos structures. Ouvrez une demande pour l\'accepter, la mettre sur liste d\'attente ou la refuser, jour par jour et plage par plage ou date par date.',
     form);
   if (!structure) {
-    page.append(alertBox('info', null, 'Aucune structure ne vous est rattachée.'));
+    page.append(noStructure());
     return page;
   }
   const region = h('div', { class: 'results', 'aria-live': 'polite' });

@@ -6,14 +6,14 @@
 
 import { api, put } from '../api.js';
 import {
-  h, pageTitle, selectField, alertBox, statusRegion, announce, busy, radioGroup, checkbox, field,
+  h, selectField, alertBox, statusRegion, announce, busy, radioGroup, checkbox, field,
   errorSummary, showErrors, clearErrors,
 } from '../ui.js';
 import {
   PLANNING, enc, longDay, monthTitle, shiftMonth, monthOf, todayIso, isMonth, plural, dialog, weekdayOf,
 } from '../planning.js';
 import {
-  answersCrumbs, answersTabs, freshCatalogue, structureOptions, periodsOf, currentPeriod, chosenStructure,
+  answersScreen, freshCatalogue, structureOptions, periodsOf, currentPeriod, chosenStructure,
   structurePeriodPicker,
 } from '../answers.js';
 
@@ -186,11 +186,8 @@ export async function render({ account, query, navigate }) {
     },
   });
 
-  const page = h('div', { class: 'staff-board' },
-    answersCrumbs({ label: 'Places par jour' }),
-    pageTitle('Places par jour'),
-    answersTabs('/gestion/places'),
-    h('p', { class: 'lead' }, 'Les places prises et libres de chaque plage d\'accueil, jour par jour. Ouvrez un jour pour voir ses demandes en attente, sa liste d\'attente et ses annulations.'),
+  const page = answersScreen('staff-board', '/gestion/places',
+    'Les places prises et libres de chaque plage d\'accueil, jour par jour. Ouvrez un jour pour voir ses demandes en attente, sa liste d\'attente et ses annulations.',
     form);
   if (!structure || !period) {
     page.append(alertBox('info', null, structure ? 'Aucune période pour cette structure.' : 'Aucune structure ne vous est rattachée.'));

@@ -6,13 +6,13 @@
 
 import { api, post } from '../api.js';
 import {
-  h, pageTitle, alertBox, statusRegion, announce, busy, checkbox,
+  h, alertBox, statusRegion, announce, busy, checkbox,
 } from '../ui.js';
 import { PLANNING, enc, frenchDate, plural, todayIso } from '../planning.js';
 import {
-  answersCrumbs, answersTabs, answerBadge, freshCatalogue, structureOptions, periodsOf, currentPeriod,
+  answersScreen, answerBadge, freshCatalogue, structureOptions, periodsOf, currentPeriod,
   chosenStructure, structurePeriodPicker,
-  tableRegion, elementName, scoreText, ANSWERS,
+  tableRegion, elementName, ANSWERS,
 } from '../answers.js';
 
 const JOB_STATUS = {
@@ -80,11 +80,8 @@ export async function render({ account, query, navigate }) {
     onSubmit: (params) => navigate(`/gestion/commission?${new URLSearchParams(params)}`),
   });
 
-  const page = h('div', { class: 'staff-committee' },
-    answersCrumbs({ label: "Commission d'attribution" }),
-    pageTitle("Commission d'attribution"),
-    answersTabs('/gestion/commission'),
-    h('p', { class: 'lead' }, 'La commission répond à toutes les demandes en attente d\'une période, jour et plage par jour et plage sur toute la période, dans l\'ordre des scores de priorité et dans la limite des places de chaque date. Simulez d\'abord, vérifiez, puis publiez : les familles reçoivent alors leur réponse par e-mail.'),
+  const page = answersScreen('staff-committee', '/gestion/commission',
+    'La commission répond à toutes les demandes en attente d\'une période, jour et plage par jour et plage sur toute la période, dans l\'ordre des scores de priorité et dans la limite des places de chaque date. Simulez d\'abord, vérifiez, puis publiez : les familles reçoivent alors leur réponse par e-mail.',
     picker);
   if (!periodId) {
     page.append(alertBox('info', null, 'Aucune période ne concerne vos structures.'));

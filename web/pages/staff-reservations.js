@@ -4,9 +4,9 @@
 // (GET /staff/cancellations).
 
 import { api } from '../api.js';
-import { h, pageTitle, selectField, field, alertBox } from '../ui.js';
-import { staffCrumbs, manages } from '../family-file.js';
-import { answersTabs, requestPath } from '../answers.js';
+import { h, selectField, field, alertBox } from '../ui.js';
+import { manages } from '../family-file.js';
+import { answersScreen, noStructure, requestPath } from '../answers.js';
 import {
   PLANNING, enc, loadPlanningCatalogue, frenchDate, longDay, todayIso, isIsoDate, plural, activityLabel,
 } from '../planning.js';
@@ -134,14 +134,11 @@ export async function render({ account, query, navigate }) {
     navigate(`/gestion/reservations?${params}`);
   });
 
-  const page = h('div', { class: 'staff-reservations' },
-    staffCrumbs({ label: 'Demandes de réservation' }),
-    pageTitle('Demandes de réservation'),
-    answersTabs('/gestion/reservations'),
-    h('p', { class: 'lead' }, 'L\'occupation de chaque plage d\'accueil de vos structures, les demandes en attente de réponse et les annulations demandées par les familles.'),
+  const page = answersScreen('staff-reservations', '/gestion/reservations',
+    'L\'occupation de chaque plage d\'accueil de vos structures, les demandes en attente de réponse et les annulations demandées par les familles.',
     form);
   if (!structure) {
-    page.append(alertBox('info', null, 'Aucune structure ne vous est rattachée.'));
+    page.append(noStructure());
     return page;
   }
   const [occ, pending, cancels] = await Promise.all([occupancy(structure, date), pendingRequests(structure), cancellations(structure, catalogue)]);

@@ -5,11 +5,11 @@
 
 import { api, post } from '../api.js';
 import {
-  h, pageTitle, alertBox, statusRegion, announce, busy,
+  h, alertBox, statusRegion, announce, busy,
 } from '../ui.js';
 import { PLANNING, frenchDate, plural } from '../planning.js';
 import {
-  answersCrumbs, answersTabs, freshCatalogue, structureOptions, periodsOf, tableRegion, requestPath,
+  answersScreen, noStructure, freshCatalogue, structureOptions, periodsOf, tableRegion, requestPath,
   chosenStructure, structurePeriodPicker,
 } from '../answers.js';
 
@@ -27,14 +27,11 @@ export async function render({ account, query, navigate }) {
     onSubmit: (params) => navigate(`/gestion/liste-attente?${new URLSearchParams(params)}`),
   });
 
-  const page = h('div', { class: 'staff-waitlist' },
-    answersCrumbs({ label: "Liste d'attente" }),
-    pageTitle("Liste d'attente"),
-    answersTabs('/gestion/liste-attente'),
-    h('p', { class: 'lead' }, 'Les demandes qui attendent une place, dans l\'ordre où elles seront servies : score de priorité, puis date de la demande. Une place libérée (annulation confirmée, capacité augmentée) va à la première présence en attente de la même date et de la même plage.'),
+  const page = answersScreen('staff-waitlist', '/gestion/liste-attente',
+    'Les demandes qui attendent une place, dans l\'ordre où elles seront servies : score de priorité, puis date de la demande. Une place libérée (annulation confirmée, capacité augmentée) va à la première présence en attente de la même date et de la même plage.',
     form);
   if (!structure) {
-    page.append(alertBox('info', null, 'Aucune structure ne vous est rattachée.'));
+    page.append(noStructure());
     return page;
   }
   const status = statusRegion();

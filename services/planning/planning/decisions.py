@@ -71,28 +71,43 @@ def accept_line(ctx: PeriodContext, line: ReservationLine, offer_until: str | No
 
 
 def accept_lines(ctx: PeriodContext, lines: list[ReservationLine]) -> list[ReservationLine]:
-    """Accept many lines of one request (distinct dates and slots), 50 per transaction; a transaction
-    that fails (some date full) is retried line by line. Returns the lines left without a place."""
+    """Accept many lines of one request (distinct dates and slots), 50 per transaction. When a
+    transaction fails (some date full), the period's counters are read (one Query) and the lines of the
+    dates with a place are tried again together; only a race after that goes line by line. Returns the
+    lines left without a place."""
     left = [line for line in lines if capacity_of(ctx, line.slot_code) <= 0]  # a slot with no place at all
     lines = [line for line in lines if capacity_of(ctx, line.slot_code) > 0]
+    taken: dict[str, int] | None = None
     for start in range(0, len(lines), TRANSACTION_LINES):
         chunk = lines[start:start + TRANSACTION_LINES]
-        try:
-            with transaction() as tx:
-                for line in chunk:
-                    counter = Capacity(*Capacity.key(ctx.period_id, line.date, line.slot_code))
-                    tx.update(counter, actions=[Capacity.taken.add(1)],
-                              condition=Capacity.taken.does_not_exist()
-                              | (Capacity.taken < capacity_of(ctx, line.slot_code)))
-                    tx.update(line, actions=[ReservationLine.status.set("accepted"),
-                                             ReservationLine.was_accepted.set(True), ReservationLine.reason.remove()],
-                              condition=ReservationLine.status.is_in(*DECIDABLE))
-        except TransactWriteError:
-            left += [line for line in chunk if not accept_line(ctx, line)]
+        if _accept_together(ctx, chunk):
             continue
-        for line in chunk:
-            line.status, line.was_accepted = "accepted", True
+        if taken is None:
+            taken = {item.sk: int(item.taken) for item in Capacity.query(f"CAPACITY#{ctx.period_id}")}
+        free = [ln for ln in chunk if taken.get(f"{ln.date}#{ln.slot_code}", 0) < capacity_of(ctx, ln.slot_code)]
+        left += [ln for ln in chunk if ln not in free]
+        if free and not _accept_together(ctx, free):
+            left += [line for line in free if not accept_line(ctx, line)]
     return left
+
+
+def _accept_together(ctx: PeriodContext, lines: list[ReservationLine]) -> bool:
+    """Accept all these lines in one transaction, or none (False: a date is full or a line changed)."""
+    try:
+        with transaction() as tx:
+            for line in lines:
+                counter = Capacity(*Capacity.key(ctx.period_id, line.date, line.slot_code))
+                tx.update(counter, actions=[Capacity.taken.add(1)],
+                          condition=Capacity.taken.does_not_exist()
+                          | (Capacity.taken < capacity_of(ctx, line.slot_code)))
+                tx.update(line, actions=[ReservationLine.status.set("accepted"),
+                                         ReservationLine.was_accepted.set(True), ReservationLine.reason.remove()],
+                          condition=ReservationLine.status.is_in(*DECIDABLE))
+    except TransactWriteError:
+        return False
+    for line in lines:
+        line.status, line.was_accepted = "accepted", True
+    return True
 
 
 def free_place(ctx: PeriodContext, day: str, slot_code: str) -> None:
@@ -101,16 +116,37 @@ def free_place(ctx: PeriodContext, day: str, slot_code: str) -> None:
         counter.update(actions=[Capacity.taken.add(-1)], condition=Capacity.taken > 0)
 
 
-def _set(line: ReservationLine, status: str, priority: int | None = None, reason: str = "") -> None:
+def _actions(status: str, priority: int | None, reason: str) -> list[Any]:
     actions = [ReservationLine.status.set(status)]
     if priority is not None:
         actions.append(ReservationLine.priority.set(priority))
     actions.append(ReservationLine.reason.set(reason) if reason else ReservationLine.reason.remove())
+    return actions
+
+
+def _set(line: ReservationLine, status: str, priority: int | None = None, reason: str = "") -> None:
     try:
-        line.update(actions=actions, condition=ReservationLine.status.is_in(*DECIDABLE))
+        line.update(actions=_actions(status, priority, reason), condition=ReservationLine.status.is_in(*DECIDABLE))
     except UpdateError:
         return
     line.status = status
+
+
+def set_lines(lines: list[ReservationLine], status: str, priority: int | None = None, reason: str = "") -> None:
+    """``_set`` for many lines, 100 per transaction (a line changed meanwhile: those go one by one)."""
+    for start in range(0, len(lines), 2 * TRANSACTION_LINES):
+        chunk = lines[start:start + 2 * TRANSACTION_LINES]
+        try:
+            with transaction() as tx:
+                for line in chunk:
+                    tx.update(line, actions=_actions(status, priority, reason),
+                              condition=ReservationLine.status.is_in(*DECIDABLE))
+        except TransactWriteError:
+            for line in chunk:
+                _set(line, status, priority, reason)
+            continue
+        for line in chunk:
+            line.status = status
 
 
 # --- priority ---------------------------------------------------------------------------------------------
@@ -248,8 +284,7 @@ def decide(request: ReservationRequest, elements: list[dict[str, Any]], lines: l
         else:
             _set(line, "refused", None, reason)
     full = accept_lines(ctx, to_accept)
-    for line in full:
-        _set(line, "waitlisted", priority, FULL)
+    set_lines(full, "waitlisted", priority, FULL)
     announce(ctx, request, trigger, "Réponse de la structure", correlation_id)
     promoted = promote_all(ctx, freed, correlation_id, skip=request.request_id) if freed and auto_waitlist(ctx) \
         else []
@@ -280,8 +315,8 @@ def auto_accept(request: ReservationRequest, correlation_id: str) -> None:
     """A period set to accept automatically takes places while they remain, the rest waits."""
     ctx = context(request.period_id)
     priority, _ = committee.score(facts(request), weights())
-    for line in accept_lines(ctx, [ln for ln in request_lines(request) if ln.status == "pending"]):
-        _set(line, "waitlisted", priority, FULL)
+    set_lines(accept_lines(ctx, [ln for ln in request_lines(request) if ln.status == "pending"]), "waitlisted",
+             priority, FULL)
     announce(ctx, request, "automatic", "Réponse automatique", correlation_id)
 
 

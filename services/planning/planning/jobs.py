@@ -14,7 +14,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from planning import answers, committee, decisions
-from planning.models import Capacity, CommitteeJob, CommitteeRow, Outbox, ReservationLine, ReservationRequest
+from planning.models import Capacity, CommitteeJob, CommitteeRow, Outbox, ReservationRequest
 from planning.reservations import context, request_lines, validations
 from shared import clock, outbox
 from shared.ddb import transaction
@@ -172,8 +172,7 @@ def publish(job: CommitteeJob, correlation_id: str, after_rank: int = 0) -> None
             wanted = outcome.get(element)
             left = decisions.accept_lines(ctx, lines) if wanted == "accepted" else lines
             if wanted in ("accepted", "waitlisted"):
-                for line in left:
-                    _wait(line, row["score"])
+                decisions.set_lines(left, "waitlisted", row["score"])
         marker = CommitteeRow(*CommitteeRow.key(job.job_id, row["rank"]))
 
         def mark(tx: Any, marker: CommitteeRow = marker) -> None:
@@ -194,11 +193,6 @@ def publish(job: CommitteeJob, correlation_id: str, after_rank: int = 0) -> None
                                                                    correlation_id=correlation_id)))
         return
     job.update(actions=[CommitteeJob.status.set("published")])
-
-
-def _wait(line: ReservationLine, score: int) -> None:
-    line.update(actions=[ReservationLine.status.set("waitlisted"), ReservationLine.priority.set(score)],
-                condition=ReservationLine.status == "pending")
 
 
 def run(event: ev.CommitteeJobRequested) -> dict[str, Any]:
