@@ -116,6 +116,32 @@ def free_place(ctx: PeriodContext, day: str, slot_code: str) -> None:
         counter.update(actions=[Capacity.taken.add(-1)], condition=Capacity.taken > 0)
 
 
+def _cancel_together(ctx: PeriodContext, lines: list[ReservationLine]) -> bool:
+    """Cancel these lines and give back the places they held, in one transaction (False: none done)."""
+    try:
+        with transaction() as tx:
+            for line in lines:
+                tx.update(line, actions=[ReservationLine.status.set("cancelled")],
+                          condition=ReservationLine.status == "cancel_requested")
+                if line.was_accepted:
+                    tx.update(Capacity(*Capacity.key(ctx.period_id, line.date, line.slot_code)),
+                              actions=[Capacity.taken.add(-1)], condition=Capacity.taken > 0)
+    except TransactWriteError:
+        return False
+    return True
+
+
+def _cancel_one(ctx: PeriodContext, line: ReservationLine) -> bool:
+    try:
+        line.update(actions=[ReservationLine.status.set("cancelled")],
+                    condition=ReservationLine.status == "cancel_requested")
+    except UpdateError:
+        return False
+    if line.was_accepted:
+        free_place(ctx, line.date, line.slot_code)
+    return True
+
+
 def _actions(status: str, priority: int | None, reason: str) -> list[Any]:
     actions = [ReservationLine.status.set(status)]
     if priority is not None:
@@ -355,17 +381,22 @@ def offer_deadline(ctx: PeriodContext) -> str | None:
     return datetime.combine(last, time(23, 59, 59), PARIS).astimezone(UTC).isoformat()
 
 
-def promote(ctx: PeriodContext, day: str, slot_code: str, skip: str = "",
-            offer_until: str | None = None) -> ReservationLine | None:
-    """Give a freed place to the first waiting line of that date and slot (priority, then age), or offer
-    it until ``offer_until``."""
-    waiting = [ln for ln in ReservationLine.by_day.query(f"OCC#{ctx.data['structure_id']}#{day}")
-               if ln.slot_code == slot_code and ln.status == "waitlisted" and ln.period_id in (None, ctx.period_id)
-               and ln.request_id != skip]
-    waiting.sort(key=lambda ln: (-int(ln.priority or 0), ln.requested_at or "", ln.request_id))
-    if waiting and accept_line(ctx, waiting[0], offer_until):
-        return waiting[0]
-    return None  # nobody waits, or no place is left
+def promote_day(ctx: PeriodContext, day: str, slot_codes: Iterable[str], skip: str = "",
+                offer_until: str | None = None) -> list[ReservationLine]:
+    """Give a date's freed places to its waiting lines, slot by slot, in order (priority, then age), or
+    offer them until ``offer_until``: one Query for the day, then one transaction per place, until a
+    slot is full again. Returns the lines promoted."""
+    waiting = sorted((ln for ln in ReservationLine.by_day.query(f"OCC#{ctx.data['structure_id']}#{day}")
+                      if ln.status == "waitlisted" and ln.period_id in (None, ctx.period_id)
+                      and ln.request_id != skip),
+                     key=lambda ln: (-int(ln.priority or 0), ln.requested_at or "", ln.request_id))
+    promoted = []
+    for slot_code in set(slot_codes):
+        for line in (ln for ln in waiting if ln.slot_code == slot_code):
+            if not accept_line(ctx, line, offer_until):
+                break  # no place left (or the line changed meanwhile)
+            promoted.append(line)
+    return promoted
 
 
 def promote_all(ctx: PeriodContext, cells: Iterable[tuple[str, str]], correlation_id: str,
@@ -374,9 +405,12 @@ def promote_all(ctx: PeriodContext, cells: Iterable[tuple[str, str]], correlatio
     gives families time to answer), then tell each promoted request's family once. Returns the promoted
     requests' ids."""
     until = offer_deadline(ctx)
+    by_day: dict[str, set[str]] = {}
+    for day, slot_code in cells:
+        by_day.setdefault(day, set()).add(slot_code)
     touched: dict[str, ReservationLine] = {}
-    for day, slot_code in sorted(set(cells)):
-        while (line := promote(ctx, day, slot_code, skip, until)) is not None:
+    for day in sorted(by_day):
+        for line in promote_day(ctx, day, by_day[day], skip, until):
             touched.setdefault(line.request_id, line)
     for line in touched.values():
         request = ReservationRequest.get(*ReservationRequest.key(line.family_id, line.request_id))
@@ -427,15 +461,11 @@ def confirm_cancellations(request: ReservationRequest, only: set[tuple[str, str]
     if not asked:
         raise Conflict("Aucune annulation à confirmer sur cette demande.", fields={"lines": "Vide."})
     freed = []
-    for line in asked:
-        try:
-            line.update(actions=[ReservationLine.status.set("cancelled")],
-                        condition=ReservationLine.status == "cancel_requested")
-        except UpdateError:
-            continue
-        if line.was_accepted:
-            free_place(ctx, line.date, line.slot_code)
-            freed.append((line.date, line.slot_code))
+    for start in range(0, len(asked), TRANSACTION_LINES):
+        chunk = asked[start:start + TRANSACTION_LINES]
+        if not _cancel_together(ctx, chunk):  # a line changed meanwhile, or a counter was off: one by one
+            chunk = [line for line in chunk if _cancel_one(ctx, line)]
+        freed += [(line.date, line.slot_code) for line in chunk if line.was_accepted]
     contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id), None)
     recap_data = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in asked])
     with transaction() as tx:
