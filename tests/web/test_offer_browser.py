@@ -1,8 +1,8 @@
 """A place offered from the waiting list, in a real browser (issue 5): the period answers automatically
 with one PERISCOLAIRE MATIN place and gives waiting families two days to answer an offer. A first family
-takes Thursday mornings, a second waits; the first cancels its request, the place is offered to the
+takes Thursday mornings, a second waits; the first cancels June, those places are offered to the
 second, which opens its request, reads « Une place vous est proposée » with the deadline, and presses
-« Accepter la place »: the request reads « Acceptée », and the offer came by e-mail. The manager's
+« Accepter la place »: the request reads « Partiellement acceptée », and the offer came by e-mail. The manager's
 « Réglages de la période » shows the reply delay. The period's settings are put back at the end."""
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ pytestmark = pytest.mark.browser
 PERIOD_ID = "periscolaire-2026-2027-schweighouse"
 SLOT = "MATIN"
 THURSDAY = 3  # no other browser test books Thursday mornings
+JUNE = "2027-06-01"
+REPLY_TIMEOUT_MS = 60_000
 SETTINGS = ("decision_mode", "waitlist_mode", "auto_confirm_cancellations", "pre_enrolment", "offer_reply_days")
 
 
@@ -61,7 +63,10 @@ def test_the_waiting_family_accepts_the_place_offered(page, live_stack, artifact
         waiting = thursday_mornings(base, second)
         mine = ok(http(base, "GET", f"/api/planning/requests/{waiting['request_id']}", token=second.token))
         assert mine["answer"] == "waitlisted", mine["answer"]
-        ok(http(base, "POST", f"/api/planning/requests/{taken['request_id']}/cancel", {"all": True}, first.token))
+        # June's Thursdays are freed (few dates: each is promoted in its own transaction, slow on moto)
+        freed = ok(http(base, "POST", f"/api/planning/requests/{taken['request_id']}/cancel", {"from": JUNE},
+                        first.token))
+        assert freed["line_count"] >= 4, freed
 
         # The manager's settings form says how long families have to answer
         log_in(page, base, MANAGER, DEMO_PASSWORD, staff=True)
@@ -83,9 +88,11 @@ def test_the_waiting_family_accepts_the_place_offered(page, live_stack, artifact
         expect(cells.nth(1)).to_have_text(re.compile(r"^[1-9]\d*$"))  # offered
         screenshots(page, artifacts_dir, "planning-place-proposee")
         offer.get_by_role("button", name="Accepter la place").click()
-        expect(page.get_by_text("Vous avez accepté la place proposée : elle est réservée.")).to_be_visible()
+        # The places change hands in transactions that moto runs slowly when the machine is busy
+        expect(page.get_by_text("Vous avez accepté la place proposée : elle est réservée.")).to_be_visible(
+            timeout=REPLY_TIMEOUT_MS)
         answer = page.get_by_role("region", name="Réponse à ma demande")
-        expect(answer).to_contain_text("Réponse : Acceptée")
+        expect(answer).to_contain_text("Réponse : Partiellement acceptée")  # June accepted, the rest waits
         expect(answer.get_by_role("group", name="Une place vous est proposée")).to_have_count(0)
 
     mail = wait_for_mail(live_stack, second.email, "Place proposée :")
