@@ -174,9 +174,10 @@ function modifyScreen({ request, lines, period, query, navigate, root }) {
       }, `${lineName(line)} : annulation ajoutée à votre demande. Répétez pour chaque temps d'accueil, puis cliquez sur « Suivant ».`, line.date));
       actions.push(ask);
     } else {
-      extra = h('p', {}, line.status === 'cancel_requested'
-        ? 'L\'annulation de cette présence est déjà demandée.'
-        : 'Cette présence ne peut plus être annulée.');
+      extra = h('p', {}, {
+        cancel_requested: 'L\'annulation de cette présence est déjà demandée.',
+        offered: 'Cette place vous est proposée : acceptez-la ou déclinez-la dans « Réponse à ma demande ».',
+      }[line.status] || 'Cette présence ne peut plus être annulée.');
     }
     box.show(line.slot_label, slotCard(line, { showChild: false, extra }, ...actions));
   }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from planning import decisions
@@ -44,11 +45,17 @@ def reply(family_id: str, request_id: str, accept: bool, correlation_id: str) ->
     taken = 0
     for start in range(0, len(live), decisions.TRANSACTION_LINES):
         chunk = live[start:start + decisions.TRANSACTION_LINES]
-        with transaction() as tx:
-            for line in chunk:
-                tx.update(line, actions=[ReservationLine.status.set("accepted"), ReservationLine.was_accepted.set(True),
-                                         ReservationLine.offer_until.remove()],
-                          condition=ReservationLine.status == "offered")
+        try:
+            with transaction() as tx:
+                for line in chunk:
+                    tx.update(line, condition=ReservationLine.status == "offered",
+                              actions=[ReservationLine.status.set("accepted"), ReservationLine.was_accepted.set(True),
+                                       ReservationLine.offer_until.remove()])
+        except TransactWriteError:  # the hourly expiry took it meanwhile
+            if taken:
+                break
+            raise Conflict("Le délai de réponse vient d'être dépassé : la place a été proposée à la famille suivante.",
+                           fields={"accept": "Proposition expirée."}) from None
         taken += len(chunk)
     _announce(ctx, request, "offer_answered", "Place proposée acceptée par la famille", correlation_id)
     return {"accepted": taken, "declined": 0}
