@@ -198,17 +198,23 @@ export async function render({ account, query, navigate }) {
     return { ...job, rows, next_after: null };
   }
 
+  /** withAllRows, or the job as it is when a page cannot be read (the error is said). */
+  async function settled(job) {
+    try {
+      return await withAllRows(job);
+    } catch (error) {
+      announce(status, 'error', null, error.message);
+      return job;
+    }
+  }
+
   /** Poll the job until its status settles, saying each change in the status region. */
   async function follow(first) {
     const mine = ++pollSeq;
     setUrl(first.job_id);
     let job = first;
     if (!RUNNING.includes(job.status)) {
-      try {
-        job = await withAllRows(job);
-      } catch (error) {
-        announce(status, 'error', null, error.message);
-      }
+      job = await settled(job);
       if (mine !== pollSeq) return;
     }
     drawJob(job);
@@ -234,12 +240,8 @@ export async function render({ account, query, navigate }) {
       if (latest.status !== last) {
         last = latest.status;
         if (!RUNNING.includes(latest.status)) {
-          try {
-            // eslint-disable-next-line no-await-in-loop
-            latest = await withAllRows(latest);
-          } catch (error) {
-            announce(status, 'error', null, error.message);
-          }
+          // eslint-disable-next-line no-await-in-loop
+          latest = await settled(latest);
           if (mine !== pollSeq) return;
         }
         drawJob(latest);
