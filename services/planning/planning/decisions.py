@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from planning import answers, catalogue, committee
 from planning.deadlines import PARIS
@@ -49,25 +50,7 @@ def capacity_of(ctx: PeriodContext, slot_code: str) -> int:
 def accept_line(ctx: PeriodContext, line: ReservationLine, offer_until: str | None = None) -> bool:
     """Take a place for ``line``: False when its date is full (or the line changed meanwhile). With
     ``offer_until`` the place is only held for the family, which accepts or declines it by then."""
-    cap = capacity_of(ctx, line.slot_code)
-    if cap <= 0:
-        return False
-    counter = Capacity(*Capacity.key(ctx.data["period_id"], line.date, line.slot_code))
-    held = [ReservationLine.status.set("offered"), ReservationLine.offer_until.set(offer_until)] if offer_until \
-        else [ReservationLine.status.set("accepted"), ReservationLine.was_accepted.set(True)]
-    try:
-        with transaction() as tx:
-            tx.update(counter, actions=[Capacity.taken.add(1)],
-                      condition=Capacity.taken.does_not_exist() | (Capacity.taken < cap))
-            tx.update(line, actions=[*held, ReservationLine.reason.remove()],
-                      condition=ReservationLine.status.is_in(*DECIDABLE))
-    except TransactWriteError:
-        return False
-    if offer_until:
-        line.status, line.offer_until = "offered", offer_until
-    else:
-        line.status, line.was_accepted = "accepted", True
-    return True
+    return capacity_of(ctx, line.slot_code) > 0 and _accept_together(ctx, [line], offer_until)
 
 
 def accept_lines(ctx: PeriodContext, lines: list[ReservationLine]) -> list[ReservationLine]:
@@ -91,8 +74,11 @@ def accept_lines(ctx: PeriodContext, lines: list[ReservationLine]) -> list[Reser
     return left
 
 
-def _accept_together(ctx: PeriodContext, lines: list[ReservationLine]) -> bool:
-    """Accept all these lines in one transaction, or none (False: a date is full or a line changed)."""
+def _accept_together(ctx: PeriodContext, lines: list[ReservationLine], offer_until: str | None = None) -> bool:
+    """Accept (or offer until ``offer_until``) all these lines in one transaction, each incrementing its
+    date's counter below the slot's capacity; or none (False: a date is full or a line changed)."""
+    held = [ReservationLine.status.set("offered"), ReservationLine.offer_until.set(offer_until)] if offer_until \
+        else [ReservationLine.status.set("accepted"), ReservationLine.was_accepted.set(True)]
     try:
         with transaction() as tx:
             for line in lines:
@@ -100,13 +86,15 @@ def _accept_together(ctx: PeriodContext, lines: list[ReservationLine]) -> bool:
                 tx.update(counter, actions=[Capacity.taken.add(1)],
                           condition=Capacity.taken.does_not_exist()
                           | (Capacity.taken < capacity_of(ctx, line.slot_code)))
-                tx.update(line, actions=[ReservationLine.status.set("accepted"),
-                                         ReservationLine.was_accepted.set(True), ReservationLine.reason.remove()],
+                tx.update(line, actions=[*held, ReservationLine.reason.remove()],
                           condition=ReservationLine.status.is_in(*DECIDABLE))
     except TransactWriteError:
         return False
     for line in lines:
-        line.status, line.was_accepted = "accepted", True
+        if offer_until:
+            line.status, line.offer_until = "offered", offer_until
+        else:
+            line.status, line.was_accepted = "accepted", True
     return True
 
 
@@ -223,10 +211,13 @@ def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what
     (the committee marks its row told, once; an offer is indexed for its expiry)."""
     lines = request_lines(request)
     answer = answers.answer_of(ln.status for ln in lines)
-    if answer in ("pending", "cancelled"):  # nothing to tell; ``also`` still writes
-        if also is not None:
+    steps = [step for step in (also, offer_index(request, lines) if offer_days(ctx) or answer == "offered" else None)
+             if step is not None]
+    if answer in ("pending", "cancelled"):  # nothing to tell; the other writes still happen
+        if steps:
             with transaction() as tx:
-                also(tx)
+                for step in steps:
+                    step(tx)
         return
     contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id
                     and v.structure_id == request.structure_id), None)
@@ -234,8 +225,8 @@ def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what
            "first_name": (contact.first_name or "") if contact else "",
            "child_first_name": (contact.child_first_name or "") if contact else ""}
     with transaction() as tx:
-        if also is not None:
-            also(tx)
+        for step in steps:
+            step(tx)
         tx.update(request, actions=[ReservationRequest.history.set(_history(request, what))])
         if answer == "offered":
             offered = [ln for ln in lines if ln.status == "offered"]
@@ -254,6 +245,15 @@ def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what
                 waitlist_mode=ctx.data.get("waitlist_mode", "auto"),
                 correlation_id=correlation_id)
         tx.save(outbox.entry(Outbox, event))
+
+
+def offer_index(request: ReservationRequest, lines: list[ReservationLine]) -> Callable[[TransactWrite], None]:
+    """The transaction step that keeps the request's entry in the open offers' index in step with its
+    lines offered now (their earliest deadline), or removes it when none is left."""
+    left = [ln.offer_until or "" for ln in lines if ln.status == "offered"]
+    index = OpenOffer(*OpenOffer.key(request.request_id), family_id=request.family_id,
+                      request_id=request.request_id, until=min(left) if left else "")
+    return lambda tx: tx.save(index) if left else tx.delete(index)
 
 
 def slot_names(ctx: PeriodContext, lines: Iterable[ReservationLine]) -> list[str]:
@@ -412,16 +412,10 @@ def promote_all(ctx: PeriodContext, cells: Iterable[tuple[str, str]], correlatio
     for day in sorted(by_day):
         for line in promote_day(ctx, day, by_day[day], skip, until):
             touched.setdefault(line.request_id, line)
+    what = "Place attribuée depuis la liste d'attente" if until is None else "Place proposée depuis la liste d'attente"
     for line in touched.values():
         request = ReservationRequest.get(*ReservationRequest.key(line.family_id, line.request_id))
-        if until is None:
-            announce(ctx, request, "waitlist", "Place attribuée depuis la liste d'attente", correlation_id)
-            continue
-        index = OpenOffer(*OpenOffer.key(request.request_id))
-        announce(ctx, request, "waitlist", "Place proposée depuis la liste d'attente", correlation_id,
-                 also=lambda tx, index=index, request=request: tx.update(index, actions=[
-                     OpenOffer.family_id.set(request.family_id), OpenOffer.request_id.set(request.request_id),
-                     OpenOffer.until.set(OpenOffer.until | until)]))  # an earlier offer keeps its deadline
+        announce(ctx, request, "waitlist", what, correlation_id)  # indexes the offer for its expiry
     return list(touched)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from planning import decisions
 from planning.models import OpenOffer, ReservationLine, ReservationRequest
@@ -94,20 +93,9 @@ def _release(ctx: PeriodContext, request: ReservationRequest, lines: Iterable[Re
 
 def _announce(ctx: PeriodContext, request: ReservationRequest, trigger: str | None, what: str,
               correlation_id: str) -> None:
-    """Tell the family (unless ``trigger`` is None) and keep the offer's index in step with the lines left
-    offered, in the same transaction."""
-    left = [ln.offer_until or "" for ln in request_lines(request) if ln.status == "offered"]
-    index = OpenOffer(*OpenOffer.key(request.request_id), family_id=request.family_id,
-                      request_id=request.request_id, until=min(left) if left else "")
-
-    def keep_index(tx: TransactWrite) -> None:
-        if left:
-            tx.save(index)
-        else:
-            tx.delete(index)
-
-    if trigger is None:
-        with transaction() as tx:
-            keep_index(tx)
+    """Tell the family (unless ``trigger`` is None); either way the offers' index follows the lines."""
+    if trigger is not None:
+        decisions.announce(ctx, request, trigger, what, correlation_id)
         return
-    decisions.announce(ctx, request, trigger, what, correlation_id, also=keep_index)
+    with transaction() as tx:
+        decisions.offer_index(request, request_lines(request))(tx)
