@@ -47,6 +47,16 @@ def capacity_of(ctx: PeriodContext, slot_code: str) -> int:
     return int(next((s["capacity"] for s in ctx.data["slots"] if s["code"] == slot_code), 0))
 
 
+def places_taken(period_id: str, month: str | None = None) -> dict[tuple[str, str], int]:
+    """The places taken per (date, slot code) of a period (or of one month of it): one Query."""
+    items = Capacity.query(f"CAPACITY#{period_id}", Capacity.sk.startswith(month) if month else None)
+    return {(day, slot): int(item.taken) for item in items for day, slot in [item.sk.split("#", 1)]}
+
+
+def has_place(ctx: PeriodContext, taken: dict[tuple[str, str], int], line: ReservationLine) -> bool:
+    return taken.get((line.date, line.slot_code), 0) < capacity_of(ctx, line.slot_code)
+
+
 def accept_line(ctx: PeriodContext, line: ReservationLine, offer_until: str | None = None) -> bool:
     """Take a place for ``line``: False when its date is full (or the line changed meanwhile). With
     ``offer_until`` the place is only held for the family, which accepts or declines it by then."""
@@ -60,14 +70,14 @@ def accept_lines(ctx: PeriodContext, lines: list[ReservationLine]) -> list[Reser
     lines left without a place."""
     left = [line for line in lines if capacity_of(ctx, line.slot_code) <= 0]  # a slot with no place at all
     lines = [line for line in lines if capacity_of(ctx, line.slot_code) > 0]
-    taken: dict[str, int] | None = None
+    taken: dict[tuple[str, str], int] | None = None
     for start in range(0, len(lines), TRANSACTION_LINES):
         chunk = lines[start:start + TRANSACTION_LINES]
         if _accept_together(ctx, chunk):
             continue
         if taken is None:
-            taken = {item.sk: int(item.taken) for item in Capacity.query(f"CAPACITY#{ctx.period_id}")}
-        free = [ln for ln in chunk if taken.get(f"{ln.date}#{ln.slot_code}", 0) < capacity_of(ctx, ln.slot_code)]
+            taken = places_taken(ctx.period_id)
+        free = [ln for ln in chunk if has_place(ctx, taken, ln)]
         left += [ln for ln in chunk if ln not in free]
         if free and not _accept_together(ctx, free):
             left += [line for line in free if not accept_line(ctx, line)]

@@ -14,7 +14,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from planning import answers, committee, decisions
-from planning.models import Capacity, CommitteeJob, CommitteeRow, Outbox, ReservationRequest
+from planning.models import CommitteeJob, CommitteeRow, Outbox, ReservationRequest
 from planning.reservations import context, request_lines, validations
 from shared import clock, outbox
 from shared.ddb import transaction
@@ -110,7 +110,7 @@ def gather(period_id: str, first_names: dict[str, str | None] | None = None,
         candidates.append(committee.Candidate(
             request.request_id, request.family_id, request.child_id, request.created_at.isoformat(),
             decisions.facts(request, rows, sibling), {k: tuple(sorted(v)) for k, v in elements.items()}))
-    taken = {tuple(item.sk.split("#", 1)): int(item.taken) for item in Capacity.query(f"CAPACITY#{period_id}")}
+    taken = decisions.places_taken(period_id)
     capacity = {s["code"]: int(s["capacity"]) for s in ctx.data["slots"]}
     remaining: dict[tuple[str, str], int] = {}
     for candidate in candidates:

@@ -11,7 +11,7 @@ from typing import Any
 
 from planning import answers, catalogue, committee, decisions, jobs, reservations, schemas
 from planning.http_app import COMMITTEE, STAFF, api, day_param, month_param, structure_param
-from planning.models import Capacity, CommitteeJob, Config, ReservationLine, ReservationRequest, Validation
+from planning.models import CommitteeJob, Config, ReservationLine, ReservationRequest, Validation
 from planning.reservations import PeriodContext
 from shared.auth import Role
 from shared.errors import Forbidden, InvalidInput
@@ -75,8 +75,7 @@ def board(req: Req) -> dict[str, Any]:
     structure_id = ctx.data["structure_id"]
     month = month_param(req.query.get("month"))
     year, number = (int(x) for x in month.split("-"))
-    taken = {item.sk: int(item.taken) for item in
-             Capacity.query(f"CAPACITY#{ctx.period_id}", Capacity.sk.startswith(month))}
+    taken = decisions.places_taken(ctx.period_id, month)
     slots = [{"code": s["code"], "label": s["label"], "capacity": int(s["capacity"])} for s in ctx.data["slots"]]
     days = []
     for n in range(1, monthrange(year, number)[1] + 1):
@@ -85,7 +84,7 @@ def board(req: Req) -> dict[str, Any]:
         cells = []
         if reason is None:
             for slot in slots:
-                used = taken.get(f"{day.isoformat()}#{slot['code']}", 0)
+                used = taken.get((day.isoformat(), slot["code"]), 0)
                 cells.append({"code": slot["code"], "capacity": slot["capacity"], "taken": used,
                               "free": max(slot["capacity"] - used, 0)})
         days.append({"date": day.isoformat(), "open": reason is None, "reason": reason, "slots": cells})
@@ -212,7 +211,7 @@ def waitlist(req: Req) -> dict[str, Any]:
         _period(req, period_id, structure_id)
     names: dict[str, dict[str, str | None]] = {}
     contexts = reservations.Contexts()
-    taken: dict[str, dict[str, int]] = {}
+    taken: dict[str, dict[tuple[str, str], int]] = {}
     items = []
     for request in _staff_requests(structure_id, period_id):
         lines = reservations.request_lines(request)
@@ -222,10 +221,8 @@ def waitlist(req: Req) -> dict[str, Any]:
             continue
         ctx = contexts[request.period_id]
         if request.period_id not in taken:  # one Query per period
-            taken[request.period_id] = {i.sk: int(i.taken) for i in Capacity.query(f"CAPACITY#{request.period_id}")}
-        used = taken[request.period_id]
-        placeable = sum(1 for ln in waiting
-                        if used.get(f"{ln.date}#{ln.slot_code}", 0) < decisions.capacity_of(ctx, ln.slot_code))
+            taken[request.period_id] = decisions.places_taken(request.period_id)
+        placeable = sum(1 for ln in waiting if decisions.has_place(ctx, taken[request.period_id], ln))
         items.append({**reservations.summary(request, ctx), "family_id": request.family_id,
                       "child_first_name": _child_name(request, names),
                       "priority": max(int(ln.priority or 0) for ln in waiting + offered),
