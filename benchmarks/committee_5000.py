@@ -405,8 +405,8 @@ def run(children: int, repeat: int, seed: int) -> int:
                    f"{answers['waitlisted']:,} | {elements['accepted']:,} | {elements['waitlisted']:,} |")
     out += [
         "",
-        "After the committee (lines: element-dates; the publication writes one TransactWriteItems per accepted line "
-        "and one UpdateItem per waitlisted line)",
+        "After the committee (lines: element-dates; the publication writes an element's accepted lines 50 per "
+        "TransactWriteItems and its waitlisted lines 100 per TransactWriteItems)",
         "",
         "| keep_siblings_together | element checks | lines accepted | lines waitlisted | full cells | places left "
         "| elements accepted after a higher-ranked refusal on the same weekday × slot |",
