@@ -103,8 +103,15 @@ class Api:
             def wrapped(**params: Any) -> Response:
                 request = self.app.current_request
                 headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+                # Set afresh on every invocation (a warm Lambda must not carry the last request's id),
+                # and answered in a header so the caller can quote it to support.
                 correlation_id = headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
                 self.logger.set_correlation_id(correlation_id)
+                response = answer(request, headers, correlation_id, params)
+                response.headers[CORRELATION_HEADER] = correlation_id
+                return response
+
+            def answer(request: Any, headers: dict[str, str], correlation_id: str, params: dict[str, Any]) -> Response:
                 try:
                     principal = None
                     if roles is not None:

@@ -1,0 +1,206 @@
+"""Every Lambda function of every service, invoked from its unzipped ``deployment.zip`` with real event
+shapes, against a moto server holding the shared stack. Used by tests/artifacts (asserts) and by
+``benchmarks/cold_start.py`` (figures).
+
+How it stands in for Lambda: each function runs in a fresh ``python -I -S`` (no site-packages, no
+PYTHONPATH) whose path holds only the unzipped task root and boto3 (infra/lambda_runner.py), with the
+environment CloudFormation would give it (resolved from the generated template and the shared stack's
+exports). Events follow AWS's shapes: API Gateway REST proxy (with the authorizer's context, taken
+from the authorizer function's own answer), TOKEN authorizer, SQS (the very message the rule
+delivered), DynamoDB stream (NEW_IMAGE of the real outbox item) and EventBridge schedule.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeSerializer
+from moto.server import ThreadedMotoServer
+
+from infra import artifacts, bootstrap, stages
+
+REGION = "eu-west-3"
+ACCOUNT = "123456789012"
+SECRET = "artifact-test-secret-0123456789-0123456789-abcdef"
+
+
+@dataclass
+class Invocation:
+    service: str
+    logical_id: str
+    handler: str
+    memory: int
+    import_ms: float
+    max_rss_mb: float
+    results: list[dict[str, Any]]
+    import_error: str | None = None
+
+
+@dataclass
+class World:
+    """The moto server with the shared stack, and what the functions of each artifact need."""
+
+    endpoint: str
+    prefix: str
+    exports: dict[str, str]
+    runtime: Path
+    work: Path
+    invocations: list[Invocation] = field(default_factory=list)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def env(self, artifact: artifacts.Artifact, logical_id: str) -> dict[str, str]:
+        params = {"Prefix": self.prefix, "MailSender": stages.load("prod")["mail_sender"]}
+        env = artifacts.function_environment(artifact, logical_id, params, self.exports)
+        return {**env, "AWS_ENDPOINT_URL": self.endpoint, "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_LAMBDA_FUNCTION_NAME": f"{artifact.service}-{logical_id}",
+                "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "PortailFamilles",
+                "POWERTOOLS_DEV": "false"}
+
+    def run(self, artifact: artifacts.Artifact, logical_id: str, events: list[Any]) -> Invocation:
+        props = artifact.functions()[logical_id]
+        task_root = self.work / f"{artifact.service}-{artifact.python}"
+        if not task_root.exists():
+            artifacts.unpack(artifact, task_root)
+        out = artifacts.invoke(task_root, self.runtime, props["Handler"], events, self.env(artifact, logical_id),
+                               memory=int(props.get("MemorySize", 128)),
+                               function_name=f"{self.prefix}-{artifact.service}-{logical_id}")
+        invocation = Invocation(artifact.service, logical_id, props["Handler"], int(props.get("MemorySize", 128)),
+                                out["import_ms"], out["max_rss_mb"], out["invocations"], out.get("import_error"))
+        self.invocations.append(invocation)
+        return invocation
+
+    def baseline(self, artifact: artifacts.Artifact) -> dict[str, Any]:
+        task_root = self.work / f"{artifact.service}-{artifact.python}"
+        if not task_root.exists():
+            artifacts.unpack(artifact, task_root)
+        return artifacts.invoke(task_root, self.runtime, "", [], {}, baseline=True)
+
+
+def start(work: Path, prefix: str = "portail-artifact") -> tuple[ThreadedMotoServer, World]:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    # SES verification of the stage's sender is a one-time step outside the templates (README).
+    bootstrap.deploy(prefix, endpoint_url=endpoint, sender_email=stages.load("prod")["mail_sender"])
+    world = World(endpoint, prefix, {}, artifacts.runtime_path(work / "runtime"), work)
+    cfn = world.client("cloudformation")
+    world.exports = {e["Name"]: e["Value"] for e in cfn.list_exports()["Exports"]}
+    world.client("secretsmanager").create_secret(Name=f"{prefix}/token-secret", SecretString=SECRET)
+    return server, world
+
+
+# ------------------------------------------------------------------------------ event shapes
+
+
+def api_event(method: str, path: str, body: Any = None, authorizer: dict[str, Any] | None = None,
+              path_parameters: dict[str, str] | None = None, resource: str | None = None) -> dict[str, Any]:
+    """An API Gateway REST proxy event, as the custom domain's base path hands it to the function."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json", "Host": "api.example",
+               "X-Forwarded-For": "203.0.113.7", "User-Agent": "artifact-test"}
+    resource = resource or path
+    return {
+        "resource": resource, "path": path, "httpMethod": method, "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": path_parameters, "stageVariables": None,
+        "requestContext": {
+            "resourceId": "abc123", "resourcePath": resource, "httpMethod": method, "path": f"/api{path}",
+            "stage": "api", "accountId": ACCOUNT, "apiId": "a1b2c3d4e5", "protocol": "HTTP/1.1",
+            "requestId": str(uuid.uuid4()), "requestTimeEpoch": 1767225600000,
+            "identity": {"sourceIp": "203.0.113.7", "userAgent": "artifact-test"},
+            **({"authorizer": authorizer} if authorizer else {}),
+        },
+        "body": json.dumps(body) if body is not None else None, "isBase64Encoded": False,
+    }
+
+
+def token_event(token: str) -> dict[str, Any]:
+    return {"type": "TOKEN", "authorizationToken": f"Bearer {token}",
+            "methodArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:a1b2c3d4e5/api/GET/family"}
+
+
+def authorizer_context(answer: dict[str, Any]) -> dict[str, Any]:
+    """What API Gateway puts in ``requestContext.authorizer`` from the authorizer's answer."""
+    return {"principalId": answer["principalId"], **answer.get("context", {})}
+
+
+def schedule_event(rule: str) -> dict[str, Any]:
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": ACCOUNT, "time": "2026-01-01T08:00:00Z", "region": REGION,
+            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}"], "detail": {}}
+
+
+def sqs_event(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """The SQS event Lambda's event source mapping builds from a received message."""
+    return {"Records": [{
+        "messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": message["Body"],
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1767225600000",
+                       "SenderId": "AIDAEVENTS", "ApproximateFirstReceiveTimestamp": "1767225600001"},
+        "messageAttributes": {}, "md5OfBody": message["MD5OfBody"], "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn, "awsRegion": REGION}]}
+
+
+def envelope_message(detail_type: str, source: str, detail: dict[str, Any]) -> dict[str, Any]:
+    """An SQS message whose body is an EventBridge envelope (what the rules deliver)."""
+    body = json.dumps({"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": source,
+                       "account": ACCOUNT, "time": "2026-01-01T08:00:00Z", "region": REGION, "resources": [],
+                       "detail": detail})
+    return {"MessageId": str(uuid.uuid4()), "ReceiptHandle": str(uuid.uuid4()), "Body": body,
+            "MD5OfBody": "0" * 32}
+
+
+def stream_event(item: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A DynamoDB stream INSERT record (NEW_IMAGE) of ``item`` (low-level attribute values)."""
+    return {"Records": [{
+        "eventID": uuid.uuid4().hex, "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "dynamodb": {"ApproximateCreationDateTime": 1767225600, "Keys": {"pk": item["pk"], "sk": item["sk"]},
+                     "NewImage": item, "SequenceNumber": "100000000000000000001", "SizeBytes": 512,
+                     "StreamViewType": "NEW_IMAGE"},
+        "eventSourceARN": stream_arn}]}
+
+
+def outbox_items(world: World, table: str) -> list[dict[str, Any]]:
+    ddb = world.client("dynamodb")
+    items = ddb.scan(TableName=table)["Items"]
+    return [i for i in items if i["pk"]["S"].startswith("OUTBOX#")]
+
+
+def probe_outbox_item(world: World, table: str, source: str) -> dict[str, Any]:
+    """A pending outbox entry as ``shared.outbox.entry`` writes it (for relays without a route at hand)."""
+    event_id = str(uuid.uuid4())
+    item = {k: v for k, v in TypeSerializer().serialize({
+        "pk": f"OUTBOX#{event_id}", "sk": "OUTBOX", "source": source, "detail_type": "ArtifactProbe",
+        "detail": json.dumps({"event_id": event_id}), "status": "pending", "gsi1pk": "OUTBOX#PENDING",
+        "gsi1sk": f"2026-01-01T08:00:00+00:00#{event_id}"})["M"].items()}
+    world.client("dynamodb").put_item(TableName=table, Item=item)
+    return item
+
+
+def receive(world: World, queue: str) -> list[dict[str, Any]]:
+    sqs = world.client("sqs")
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                               AttributeNames=["All"]).get("Messages", [])
+
+
+def body(answer: dict[str, Any]) -> Any:
+    return json.loads(answer["body"]) if answer.get("body") else None
+
+
+Check = Callable[[World], None]

@@ -1,0 +1,264 @@
+"""The Lambda artifacts run: each service's ``deployment.zip``, unzipped, answers every handler of its
+generated template (tests/artifacts/scenario.py says how Lambda is stood in for).
+
+Which Python: production runs ``python3.12`` (infra/stages.yaml). This machine has only Python 3.11 and
+no interpreter may be downloaded, so the test does two things:
+
+- it builds the real **3.12 artifacts** and checks what decides whether they load on Lambda: the
+  template's runtime, and every wheel in the zip tagged for CPython 3.12 (or pure Python / abi3) on
+  x86_64 manylinux with glibc ≤ 2.34 (Amazon Linux 2023). The wheels were chosen by pip itself
+  (``--only-binary=:all: --python-version 3.12 --platform manylinux…``, infra/artifacts.py), so no
+  dependency is ever compiled against this host;
+- it builds the **same sources the same way for 3.11** (same requirements, constraints and platforms:
+  manylinux wheels, not this venv's) and invokes every function from that zip in a clean 3.11
+  interpreter against moto server. What 3.12 could break that this misses: a dependency whose 3.12
+  wheel differs in behaviour from its 3.11 one.
+
+Built once per session, in parallel; wheels are cached under .cache/artifacts (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from infra import artifacts
+from shared.events.enrolment import FamilyValidated
+from shared.settings import SERVICES
+from tests.artifacts import scenario as sc
+
+SIGNUP = {"civility": "Mme", "last_name": "Muller", "first_name": "Claire", "email": "claire@example.fr",
+          "phone": "06 12 34 56 78", "password": "Tartine-Confiture-42", "accept_terms": True,
+          "address": {"line1": "3 rue des Tilleuls", "line2": "", "postal_code": "67590", "city": "Schweighouse"}}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, artifacts.Artifact]]:
+    out = tmp_path_factory.mktemp("artifacts")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        lambda_build = pool.submit(artifacts.build_all, out / "py3.12", python="3.12", compress=False, cache=True)
+        test_build = pool.submit(artifacts.build_all, out / "py3.11", python="3.11", compress=False, cache=True)
+        return {"3.12": lambda_build.result(), "3.11": test_build.result()}
+
+
+@pytest.fixture(scope="module")
+def world(built: dict[str, dict[str, artifacts.Artifact]],
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[sc.World]:
+    server, world = sc.start(tmp_path_factory.mktemp("lambda"))
+    try:
+        yield world
+    finally:
+        server.stop()
+
+
+# ------------------------------------------------------------------------------ what Lambda 3.12 gets
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_lambda_artifact_targets_python_3_12_with_manylinux_wheels(
+        built: dict[str, dict[str, artifacts.Artifact]], service: str) -> None:
+    artifact = built["3.12"][service]
+    runtimes = {props["Runtime"] for props in artifact.functions().values()}
+    assert runtimes == {"python3.12"}
+    assert {tuple(props["Architectures"]) for props in artifact.functions().values()} == {("x86_64",)}
+    with zipfile.ZipFile(artifact.zip) as archive:
+        tags = artifacts.wheel_tags(archive)
+        names = archive.namelist()
+    assert tags, "the dependencies are in the zip"
+    wrong = {dist: t for dist, t in tags.items() if not any(artifacts.runs_on_lambda(tag, "3.12") for tag in t)}
+    assert wrong == {}
+    # Every compiled module belongs to a wheel built for CPython 3.12 (or the stable ABI), none to 3.11.
+    compiled = [n for n in names if n.endswith(".so")]
+    assert not [n for n in compiled if "cpython-311" in n]
+    if service == "enrolment":  # Pillow (via fpdf2) was the one compiled against this host before
+        assert any(n.startswith("PIL/") and "cpython-312-x86_64-linux-gnu" in n for n in compiled)
+        assert any(d.startswith("pillow-") for d in tags)
+
+
+def test_the_tag_check_refuses_what_lambda_cannot_load() -> None:
+    assert artifacts.runs_on_lambda("cp312-cp312-manylinux_2_28_x86_64", "3.12")
+    assert artifacts.runs_on_lambda("cp310-abi3-manylinux_2_26_x86_64", "3.12")
+    assert artifacts.runs_on_lambda("py3-none-any", "3.12")
+    assert not artifacts.runs_on_lambda("cp311-cp311-manylinux_2_28_x86_64", "3.12")
+    assert not artifacts.runs_on_lambda("cp312-cp312-manylinux_2_35_x86_64", "3.12")
+    assert not artifacts.runs_on_lambda("cp312-cp312-linux_x86_64", "3.12")
+    assert not artifacts.runs_on_lambda("cp312-cp312-manylinux_2_28_aarch64", "3.12")
+
+
+# ------------------------------------------------------------------------------ every handler answers
+
+
+def _only(world: sc.World, artifact: artifacts.Artifact, logical_id: str) -> str:
+    assert logical_id in artifact.functions(), (artifact.service, logical_id, list(artifact.functions()))
+    return logical_id
+
+
+def _ok(invocation: sc.Invocation) -> list[Any]:
+    assert invocation.import_error is None, invocation.import_error
+    errors = [r for r in invocation.results if "error" in r]
+    assert errors == [], errors[0].get("traceback") if errors else None
+    return [r["result"] for r in invocation.results]
+
+
+@pytest.fixture(scope="module")
+def journey(world: sc.World, built: dict[str, dict[str, artifacts.Artifact]]) -> dict[str, Any]:
+    """Every function of every service, in the order a family's first steps reach them (independent
+    invocations run side by side: each is a cold interpreter)."""
+    zips = built["3.11"]
+    accounts, enrolment, planning, notifications = (zips[s] for s in SERVICES)
+    seen: dict[str, Any] = {}
+    p = world.prefix
+    pool = ThreadPoolExecutor(max_workers=3)
+
+    def run(artifact: artifacts.Artifact, logical_id: str, events: list[Any]) -> Future[list[Any]]:
+        return pool.submit(lambda: _ok(world.run(artifact, _only(world, artifact, logical_id), events)))
+
+    # Phase 1: accounts' health and signup (a real route); relays of the other tables; schedules.
+    signup_run = run(accounts, "APIHandler", [sc.api_event("GET", "/health"),
+                                              sc.api_event("POST", "/signup", SIGNUP)])
+    probes = {name: sc.probe_outbox_item(world, f"{p}-{name}", f"portail.{name}") for name in ("enrolment", "planning")}
+    streams = {name: world.exports[f"{p}-{name.capitalize()}TableStreamArn"] for name in probes}
+    relays = [run(zips[name], "RelayOutbox", [sc.stream_event(item, streams[name])]) for name, item in probes.items()]
+    schedules = {f"{name}.{lid}": run(zips[name], lid, [sc.schedule_event(f"{p}-{lid}")])
+                 for name in SERVICES for lid, props in zips[name].functions().items()
+                 if any(e["Type"] == "Schedule" for e in props.get("Events", {}).values())}
+    notifications_health = run(notifications, "APIHandler", [sc.api_event("GET", "/health")])
+    seen["accounts.health"], seen["accounts.signup"] = signup_run.result()
+
+    # Phase 2: the stream record of signup's outbox entry reaches the relay, which publishes it.
+    outbox = sc.outbox_items(world, f"{p}-accounts")
+    assert outbox, "signup wrote its AccountRegistered in the outbox"
+    stream_arn = world.exports[f"{p}-AccountsTableStreamArn"]
+    run(accounts, "RelayOutbox", [sc.stream_event(item, stream_arn) for item in outbox]).result()
+    seen["accounts.outbox_after_relay"] = sc.outbox_items(world, f"{p}-accounts")
+
+    # Phase 3: the rules delivered AccountRegistered to both queues. Notifications sends the e-mail, and
+    # the same message delivered twice sends nothing more; enrolment records the account; the family
+    # confirms its address with the token from the event and logs in (a real access token).
+    messages = sc.receive(world, f"{p}-notifications-events")
+    seen["notifications.messages"] = messages
+    events = [sc.sqs_event(m, world.exports[f"{p}-NotificationsQueueArn"]) for m in messages]
+    consumed = [run(notifications, "NotificationsEvents", events + events)]
+    enrolment_messages = sc.receive(world, f"{p}-enrolment-events")
+    seen["enrolment.messages"] = enrolment_messages
+    consumed.append(run(enrolment, "EnrolmentEvents",
+                        [sc.sqs_event(m, world.exports[f"{p}-EnrolmentQueueArn"]) for m in enrolment_messages]))
+    registered = next(json.loads(m["Body"]) for m in messages
+                      if json.loads(m["Body"])["detail-type"] == "AccountRegistered")
+    detail = registered["detail"]
+    seen["account_id"] = detail["account_id"]
+    seen["accounts.verify"], seen["accounts.login"] = run(accounts, "APIHandler", [
+        sc.api_event("POST", "/verify", {"token": detail["verification_token"]}),
+        sc.api_event("POST", "/login", {"email": SIGNUP["email"], "password": SIGNUP["password"]})]).result()
+    token = sc.body(seen["accounts.login"])["access_token"]
+    for future in consumed:
+        future.result()
+    seen["ses.sent"] = world.client("ses").get_send_quota()["SentLast24Hours"]
+
+    # Phase 4: each service's authorizer admits the token and refuses a forged one; planning's queue
+    # brings FamilyValidated.
+    authorizers = {name: run(zips[name], "PortailAuth", [sc.token_event(token), sc.token_event("forged." + token)])
+                   for name in SERVICES}
+    validated = FamilyValidated(family_id=detail["account_id"], child_id="child-1", structure_id="acem-haguenau",
+                                activity="mercredi", email=SIGNUP["email"], first_name="Claire")
+    message = sc.envelope_message("FamilyValidated", "portail.enrolment", validated.model_dump(mode="json"))
+    planning_events = run(planning, "PlanningEvents", [sc.sqs_event(message, world.exports[f"{p}-PlanningQueueArn"])])
+    for name, future in authorizers.items():
+        seen[f"{name}.authorizer"], seen[f"{name}.authorizer_forged"] = future.result()
+    context = sc.authorizer_context(seen["enrolment.authorizer"])
+    planning_events.result()
+
+    # Phase 5: the family's routes in enrolment and planning, with the authorizer's context.
+    family = run(enrolment, "APIHandler", [sc.api_event("GET", "/health"),
+                                           sc.api_event("GET", "/family", authorizer=context)])
+    seen["planning.health"], seen["planning.catalogue"], seen["planning.validations"] = run(
+        planning, "APIHandler", [sc.api_event("GET", "/health"), sc.api_event("GET", "/catalogue", authorizer=context),
+                                 sc.api_event("GET", "/validations", authorizer=context)]).result()
+    seen["enrolment.health"], seen["enrolment.family"] = family.result()
+    seen["notifications.health"], = notifications_health.result()
+    for future in relays:
+        future.result()
+    for name in ("enrolment", "planning"):
+        seen[f"{name}.outbox_after_relay"] = sc.outbox_items(world, f"{p}-{name}")
+    for key, future in schedules.items():
+        seen[key] = future.result()
+    pool.shutdown()
+    return seen
+
+
+def test_every_function_of_every_template_was_invoked(journey: dict[str, Any], world: sc.World,
+                                                      built: dict[str, dict[str, artifacts.Artifact]]) -> None:
+    for service, artifact in built["3.11"].items():
+        invoked = {i.logical_id for i in world.invocations if i.service == service}
+        assert invoked == set(artifact.functions()), service
+
+
+def test_the_apis_answer_from_their_zips(journey: dict[str, Any]) -> None:
+    for name in SERVICES:
+        answer = journey[f"{name}.health"]
+        assert answer["statusCode"] == 200 and sc.body(answer) == {"status": "ok", "service": name}
+    assert journey["accounts.signup"]["statusCode"] == 201
+    assert journey["accounts.verify"]["statusCode"] == 200
+    assert journey["accounts.login"]["statusCode"] == 200
+    assert journey["enrolment.family"]["statusCode"] == 200
+    assert journey["planning.catalogue"]["statusCode"] == 200
+    assert journey["planning.validations"]["statusCode"] == 200
+    # FamilyValidated, consumed from the queue, opened the planning for that child.
+    assert "acem-haguenau" in json.dumps(sc.body(journey["planning.validations"]))
+
+
+def test_the_correlation_id_is_answered_in_a_header(journey: dict[str, Any]) -> None:
+    ids = []
+    for key in ("accounts.health", "accounts.signup", "enrolment.family", "planning.catalogue"):
+        headers = {k.lower(): v for k, v in journey[key]["headers"].items()}
+        assert headers.get("x-correlation-id")
+        ids.append(headers["x-correlation-id"])
+    assert len(set(ids)) == len(ids), "each request gets its own id (none carried over from the last one)"
+
+
+def test_the_authorizers_admit_the_token_and_refuse_a_forged_one(journey: dict[str, Any]) -> None:
+    for name in SERVICES:
+        allowed = journey[f"{name}.authorizer"]
+        assert allowed["principalId"] == journey["account_id"]
+        assert allowed["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+        refused = journey[f"{name}.authorizer_forged"]
+        assert refused["policyDocument"]["Statement"][0]["Effect"] == "Deny" or \
+            not refused["policyDocument"]["Statement"][0].get("Resource")
+
+
+def test_events_flow_from_the_outbox_to_the_consumers_once(journey: dict[str, Any]) -> None:
+    for key in ("accounts.outbox_after_relay", "enrolment.outbox_after_relay", "planning.outbox_after_relay"):
+        statuses = [item["status"]["S"] for item in journey[key]]
+        assert statuses and set(statuses) == {"sent"}, key
+    types = {json.loads(m["Body"])["detail-type"] for m in journey["notifications.messages"]}
+    assert "AccountRegistered" in types
+    assert "AccountRegistered" in {json.loads(m["Body"])["detail-type"] for m in journey["enrolment.messages"]}
+    # One e-mail per event although every message was delivered twice.
+    assert journey["ses.sent"] == len(journey["notifications.messages"])
+
+
+def test_every_function_fits_its_configured_memory(journey: dict[str, Any], world: sc.World) -> None:
+    """Peak resident memory of each function (import and the invocations above), with a 25 % margin."""
+    too_small = {f"{i.service}.{i.logical_id}": (i.max_rss_mb, i.memory) for i in world.invocations
+                 if i.max_rss_mb * 1.25 > i.memory}
+    assert too_small == {}
+
+
+def test_a_missing_secret_stops_the_function(world: sc.World, built: dict[str, dict[str, artifacts.Artifact]]) -> None:
+    artifact = built["3.11"]["notifications"]
+    logical_id = _only(world, artifact, "APIHandler")
+    env = world.env(artifact, logical_id)
+    task_root = world.work / f"{artifact.service}-{artifact.python}"
+    if not task_root.exists():
+        artifacts.unpack(artifact, task_root)
+    for broken in ({**env, "PORTAIL_TOKEN_SECRET_NAME": f"{world.prefix}/no-such-secret"},
+                   {k: v for k, v in env.items() if k != "PORTAIL_TOKEN_SECRET_NAME"}):
+        handler = artifact.functions()[logical_id]["Handler"]
+        out = artifacts.invoke(task_root, world.runtime, handler, [sc.api_event("GET", "/health")], broken)
+        assert out["import_error"] and "MissingSecret" in out["import_error"]
+        assert out["invocations"] == []
