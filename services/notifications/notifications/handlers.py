@@ -36,25 +36,30 @@ SUFFIX = " – Portail Familles"
 def _send(event: Event, template: str, to: str, subject: str, **context: Any) -> dict[str, Any]:
     """Send ``template`` to ``to`` for ``event`` unless that e-mail already went out.
 
-    The (event, recipient) is claimed with a conditional put before SES is called; if SES fails the claim
-    is released and the error re-raised, so the queue's retry sends it. A claim left by a worker that died
-    while sending expires after the kernel's lease, like the event's own claim.
+    The (event, recipient) is claimed with a conditional put before SES is called; if SES answers an
+    error the claim is released and the error re-raised, so the queue's retry sends it. A claim found
+    still ``sending`` means a worker died during or after the SES call: SES may have accepted the
+    e-mail, so it is never sent again automatically (a redelivery or a DLQ redrive would send it
+    twice); it is logged as an error for the person on call (docs/operations.md).
     """
     email = mailer.render(template, to, subject, **context)  # a template error fails before any claim
     now = clock.now()
     pk, sk = Delivery.key(event.event_id, to)
     record = Delivery(pk, sk, event_id=event.event_id, recipient=to, template=template, status="sending",
                       claimed_at=int(now.timestamp()), ttl=int((now + idempotency.KEEP).timestamp()))
-    stale = int((now - idempotency.LEASE).timestamp())
     try:
-        record.save(condition=Delivery.pk.does_not_exist()
-                    | ((Delivery.status == "sending") & (Delivery.claimed_at < stale)))
+        record.save(condition=Delivery.pk.does_not_exist())
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            logger.info("e-mail already sent for this event", extra={"template": template,
-                                                                      "event_id": event.event_id})
-            return {"template": template, "subject": subject, "skipped": True}
-        raise
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        previous = Delivery.get(pk, sk, consistent_read=True)
+        if previous.status == "sending":
+            logger.error("e-mail delivery uncertain: a worker stopped while sending; not sent again",
+                         extra={"template": template, "event_id": event.event_id, "uncertain_delivery": True})
+            return {"template": template, "subject": subject, "skipped": True, "uncertain": True}
+        logger.info("e-mail already sent for this event", extra={"template": template,
+                                                                  "event_id": event.event_id})
+        return {"template": template, "subject": subject, "skipped": True}
     try:
         message_id = mailer.send(email)
     except Exception:
