@@ -301,23 +301,71 @@ def function_environment(artifact: Artifact, logical_id: str, params: dict[str, 
     return {name: str(resolve(value, params, exports)) for name, value in env.items()}
 
 
+def _request(task_root: Path, runtime: Path, **fields: Any) -> str:
+    return json.dumps({"task_root": str(task_root), "runtime_path": [str(runtime)], **fields}) + "\n"
+
+
+def _answer(lines: list[str], what: str, stderr: str = "") -> dict[str, Any]:
+    from infra.lambda_runner import MARK
+
+    answers = [line[len(MARK):] for line in lines if line.startswith(MARK)]
+    if not answers:
+        raise RuntimeError(f"{what} crashed:\n{''.join(lines)[-3000:]}\n{stderr[-3000:]}")
+    out: dict[str, Any] = json.loads(answers[-1])
+    out["logs"] = "".join(line for line in lines if not line.startswith(MARK))
+    return out
+
+
+def _environment(env: dict[str, str]) -> dict[str, str]:
+    return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **env}
+
+
 def invoke(task_root: Path, runtime: Path, handler: str, events: list[Any], env: dict[str, str], *,
            memory: int = 128, function_name: str = "function", baseline: bool = False,
            python: str = sys.executable) -> dict[str, Any]:
-    """Run ``handler`` on ``events`` in a fresh, isolated interpreter (see infra/lambda_runner.py)."""
-    request = {"task_root": str(task_root), "runtime_path": [str(runtime)], "handler": handler,
-               "events": events, "memory": memory, "function_name": function_name, "baseline": baseline}
-    result = subprocess.run([python, "-I", "-S", str(RUNNER)], input=  # noqa: S603 - fixed argv
-                            json.dumps(request), text=True,
-                            capture_output=True, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **env},
-                            timeout=300)
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{\"invocations\"")]
-    if result.returncode != 0 or not lines:
-        raise RuntimeError(f"{handler} crashed (exit {result.returncode}):\n{result.stdout[-3000:]}\n"
-                           f"{result.stderr[-3000:]}")
-    out: dict[str, Any] = json.loads(lines[-1])
-    out["logs"] = result.stdout
-    return out
+    """Run ``handler`` on ``events`` in a fresh, isolated interpreter: one cold container."""
+    request = _request(task_root, runtime, handler=handler, events=events, memory=memory,
+                       function_name=function_name, baseline=baseline)
+    result = subprocess.run([python, "-I", "-S", str(RUNNER)], input=request,  # noqa: S603 - fixed argv
+                            text=True, capture_output=True, env=_environment(env), timeout=300)
+    return _answer(result.stdout.splitlines(keepends=True), handler, result.stderr)
+
+
+class Container:
+    """A warm container of one artifact: an isolated interpreter that answers invocations one by one."""
+
+    def __init__(self, task_root: Path, runtime: Path, env: dict[str, str], python: str = sys.executable) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [python, "-I", "-S", str(RUNNER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, env=_environment(env))
+        assert self.process.stdin is not None
+        self.process.stdin.write(_request(task_root, runtime, serve=True))
+        self.process.stdin.flush()
+
+    def call(self, handler: str, events: list[Any], *, memory: int = 128,
+             function_name: str = "function") -> dict[str, Any]:
+        from infra.lambda_runner import MARK
+
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps({"handler": handler, "events": events, "memory": memory,
+                                             "function_name": function_name}) + "\n")
+        self.process.stdin.flush()
+        lines: list[str] = []
+        while True:
+            line = self.process.stdout.readline()
+            if not line:
+                return _answer(lines, handler)
+            lines.append(line)
+            if line.startswith(MARK):
+                return _answer(lines, handler)
+
+    def close(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,8 +8,10 @@ and the runtime's own boto3, exactly what Lambda gives it. It reads a JSON reque
      "function_name": "...", "memory": 128, "events": [{...}, ...]}
 
 imports the handler's module (timed: the cold start's import), calls the handler once per event (a
-warm container handles the next ones) and prints one JSON line: the import time, each result or error,
-and the peak resident memory. ``{"baseline": true, ...}`` instead imports a bare Chalice app with PynamoDB
+warm container handles the next ones) and prints one JSON line (after ``MARK``): the import time, each
+result or error, and the peak resident memory. With ``"serve": true`` it stays up and answers one
+request per line: a warm container of the service (tests use one per service to stay fast).
+``{"baseline": true, ...}`` instead imports a bare Chalice app with PynamoDB
 and pydantic from the same task root: the reference the cold-start budget is measured against.
 """
 
@@ -50,34 +52,71 @@ def _baseline() -> None:
     type("Baseline", (pydantic.BaseModel,), {"__annotations__": {"name": str}})
 
 
-def main() -> None:
-    request = json.loads(sys.stdin.read())
-    sys.path[:0] = [request["task_root"], *request.get("runtime_path", [])]
-    out: dict[str, object] = {"invocations": []}
+MARK = "@@lambda-runner@@ "
+
+
+def _invoke(handler: object, events: list[object], function_name: str, memory: int) -> list[dict[str, object]]:
+    results: list[dict[str, object]] = []
+    for event in events:
+        context = Context(function_name, memory)
+        try:
+            results.append({"result": handler(event, context)})  # type: ignore[operator]
+        except BaseException as exc:  # a raising handler is a result (the event source retries)
+            results.append({"error": repr(exc), "traceback": "".join(traceback.format_exception(exc))})
+    return results
+
+
+def _import(request: dict[str, object]) -> tuple[object, dict[str, object]]:
+    out: dict[str, object] = {}
     started = time.perf_counter()
+    handler = None
     try:
         if request.get("baseline"):
             _baseline()
-            handler = None
         else:
-            module_name, function = request["handler"].rsplit(".", 1)
+            module_name, function = str(request["handler"]).rsplit(".", 1)
             handler = getattr(importlib.import_module(module_name), function)
     except BaseException as exc:  # the test reports any import failure
         out["import_error"] = "".join(traceback.format_exception(exc))
-        handler = None
     out["import_ms"] = round((time.perf_counter() - started) * 1000, 1)
-    out["import_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    if handler is not None:
-        for event in request.get("events", []):
-            context = Context(request.get("function_name", "function"), int(request.get("memory", 128)))
-            try:
-                result = handler(event, context)
-                out["invocations"].append({"result": result})  # type: ignore[union-attr]
-            except BaseException as exc:  # a raising handler is a result (retries)
-                out["invocations"].append({"error": repr(exc),  # type: ignore[union-attr]
-                                           "traceback": "".join(traceback.format_exception(exc))})
-    out["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    sys.stdout.write("\n" + json.dumps(out, default=str) + "\n")
+    out["import_rss_mb"] = _peak()
+    return handler, out
+
+
+def _peak() -> float:
+    """Peak resident memory in MiB: the kernel's VmHWM of this process (``ru_maxrss`` would carry the
+    parent's peak across ``fork``/``exec``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def main() -> None:
+    """One request on stdin (a cold container running one function), or, with ``"serve": true``, one
+    request per line (a warm container of the service: ``handler`` and ``events`` each line)."""
+    first = json.loads(sys.stdin.readline())
+    sys.path[:0] = [first["task_root"], *first.get("runtime_path", [])]
+    if not first.get("serve"):
+        handler, out = _import(first)
+        out["invocations"] = [] if handler is None else _invoke(
+            handler, first.get("events", []), first.get("function_name", "function"), int(first.get("memory", 128)))
+        out["max_rss_mb"] = _peak()
+        sys.stdout.write("\n" + MARK + json.dumps(out, default=str) + "\n")
+        return
+    for line in sys.stdin:
+        request = json.loads(line)
+        handler, out = _import(request)
+        out["invocations"] = [] if handler is None else _invoke(
+            handler, request.get("events", []), request.get("function_name", "function"),
+            int(request.get("memory", 128)))
+        out["max_rss_mb"] = _peak()
+        sys.stdout.write("\n" + MARK + json.dumps(out, default=str) + "\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

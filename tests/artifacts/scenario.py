@@ -13,7 +13,9 @@ delivered), DynamoDB stream (NEW_IMAGE of the real outbox item) and EventBridge 
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +54,9 @@ class World:
     runtime: Path
     work: Path
     invocations: list[Invocation] = field(default_factory=list)
+    containers: dict[str, artifacts.Container] = field(default_factory=dict)
+    locks: dict[str, threading.Lock] = field(default_factory=lambda: defaultdict(threading.Lock))
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint,
@@ -66,24 +71,46 @@ class World:
                 "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "PortailFamilles",
                 "POWERTOOLS_DEV": "false"}
 
-    def run(self, artifact: artifacts.Artifact, logical_id: str, events: list[Any]) -> Invocation:
-        props = artifact.functions()[logical_id]
+    def task_root(self, artifact: artifacts.Artifact) -> Path:
         task_root = self.work / f"{artifact.service}-{artifact.python}"
-        if not task_root.exists():
-            artifacts.unpack(artifact, task_root)
-        out = artifacts.invoke(task_root, self.runtime, props["Handler"], events, self.env(artifact, logical_id),
-                               memory=int(props.get("MemorySize", 128)),
-                               function_name=f"{self.prefix}-{artifact.service}-{logical_id}")
+        with self.lock:
+            if not task_root.exists():
+                artifacts.unpack(artifact, task_root)
+        return task_root
+
+    def run(self, artifact: artifacts.Artifact, logical_id: str, events: list[Any], *,
+            cold: bool = False) -> Invocation:
+        """Invoke one function: in a cold interpreter of its own (``cold``), or in the service's warm
+        container (same zip and ``app.py``; every function's environment is the same but for its name)."""
+        props = artifact.functions()[logical_id]
+        task_root = self.task_root(artifact)
+        memory = int(props.get("MemorySize", 128))
+        name = f"{self.prefix}-{artifact.service}-{logical_id}"
+        if cold:
+            out = artifacts.invoke(task_root, self.runtime, props["Handler"], events,
+                                   self.env(artifact, logical_id), memory=memory, function_name=name)
+        else:
+            key = f"{artifact.service}-{artifact.python}"
+            with self.lock:
+                lock = self.locks[key]
+            with lock:  # one invocation at a time per container, as in Lambda
+                if key not in self.containers:
+                    self.containers[key] = artifacts.Container(task_root, self.runtime,
+                                                               self.env(artifact, logical_id))
+                out = self.containers[key].call(props["Handler"], events, memory=memory, function_name=name)
         invocation = Invocation(artifact.service, logical_id, props["Handler"], int(props.get("MemorySize", 128)),
                                 out["import_ms"], out["max_rss_mb"], out["invocations"], out.get("import_error"))
-        self.invocations.append(invocation)
+        with self.lock:
+            self.invocations.append(invocation)
         return invocation
 
     def baseline(self, artifact: artifacts.Artifact) -> dict[str, Any]:
-        task_root = self.work / f"{artifact.service}-{artifact.python}"
-        if not task_root.exists():
-            artifacts.unpack(artifact, task_root)
-        return artifacts.invoke(task_root, self.runtime, "", [], {}, baseline=True)
+        return artifacts.invoke(self.task_root(artifact), self.runtime, "", [], {}, baseline=True)
+
+    def close(self) -> None:
+        for container in self.containers.values():
+            container.close()
+        self.containers.clear()
 
 
 def start(work: Path, prefix: str = "portail-artifact") -> tuple[ThreadedMotoServer, World]:

@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from infra import artifacts
+from infra.local import mailbox
 from shared.events.enrolment import FamilyValidated
 from shared.settings import SERVICES
 from tests.artifacts import scenario as sc
@@ -53,6 +54,7 @@ def world(built: dict[str, dict[str, artifacts.Artifact]],
     try:
         yield world
     finally:
+        world.close()
         server.stop()
 
 
@@ -158,7 +160,7 @@ def journey(world: sc.World, built: dict[str, dict[str, artifacts.Artifact]]) ->
     token = sc.body(seen["accounts.login"])["access_token"]
     for future in consumed:
         future.result()
-    seen["ses.sent"] = world.client("ses").get_send_quota()["SentLast24Hours"]
+    seen["ses.sent"] = [m for m in mailbox.messages() if m["to"] == SIGNUP["email"]]
 
     # Phase 4: each service's authorizer admits the token and refuses a forged one; planning's queue
     # brings FamilyValidated.
@@ -239,13 +241,19 @@ def test_events_flow_from_the_outbox_to_the_consumers_once(journey: dict[str, An
     assert "AccountRegistered" in types
     assert "AccountRegistered" in {json.loads(m["Body"])["detail-type"] for m in journey["enrolment.messages"]}
     # One e-mail per event although every message was delivered twice.
-    assert journey["ses.sent"] == len(journey["notifications.messages"])
+    assert len(journey["ses.sent"]) == len(journey["notifications.messages"])
 
 
-def test_every_function_fits_its_configured_memory(journey: dict[str, Any], world: sc.World) -> None:
-    """Peak resident memory of each function (import and the invocations above), with a 25 % margin."""
-    too_small = {f"{i.service}.{i.logical_id}": (i.max_rss_mb, i.memory) for i in world.invocations
-                 if i.max_rss_mb * 1.25 > i.memory}
+def test_every_service_fits_its_configured_memory(journey: dict[str, Any], world: sc.World) -> None:
+    """The warm container of each service ran all its functions: its peak resident memory, with a 25 %
+    margin, fits the largest memory configured there (each function's own peak, from a cold container
+    of its own, is in benchmarks/README.md: ``make bench-artifacts``)."""
+    peaks: dict[str, float] = {}
+    configured: dict[str, int] = {}
+    for i in world.invocations:
+        peaks[i.service] = max(peaks.get(i.service, 0.0), i.max_rss_mb)
+        configured[i.service] = max(configured.get(i.service, 0), i.memory)
+    too_small = {s: (peaks[s], configured[s]) for s in peaks if peaks[s] * 1.25 > configured[s]}
     assert too_small == {}
 
 
@@ -253,9 +261,7 @@ def test_a_missing_secret_stops_the_function(world: sc.World, built: dict[str, d
     artifact = built["3.11"]["notifications"]
     logical_id = _only(world, artifact, "APIHandler")
     env = world.env(artifact, logical_id)
-    task_root = world.work / f"{artifact.service}-{artifact.python}"
-    if not task_root.exists():
-        artifacts.unpack(artifact, task_root)
+    task_root = world.task_root(artifact)
     for broken in ({**env, "PORTAIL_TOKEN_SECRET_NAME": f"{world.prefix}/no-such-secret"},
                    {k: v for k, v in env.items() if k != "PORTAIL_TOKEN_SECRET_NAME"}):
         handler = artifact.functions()[logical_id]["Handler"]
