@@ -16,7 +16,7 @@ import json
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,9 @@ from boto3.dynamodb.types import TypeSerializer
 from moto.server import ThreadedMotoServer
 
 from infra import artifacts, bootstrap, stages
+from infra.local import mailbox
+from shared.events.enrolment import FamilyValidated
+from shared.settings import SERVICES
 
 REGION = "eu-west-3"
 ACCOUNT = "123456789012"
@@ -230,4 +233,107 @@ def body(answer: dict[str, Any]) -> Any:
     return json.loads(answer["body"]) if answer.get("body") else None
 
 
-Check = Callable[[World], None]
+
+# ------------------------------------------------------------------------------ the journey
+
+SIGNUP = {"civility": "Mme", "last_name": "Muller", "first_name": "Claire", "email": "claire@example.fr",
+          "phone": "06 12 34 56 78", "password": "Tartine-Confiture-42", "accept_terms": True,
+          "address": {"line1": "3 rue des Tilleuls", "line2": "", "postal_code": "67590", "city": "Schweighouse"}}
+
+
+def only(world: World, artifact: artifacts.Artifact, logical_id: str) -> str:
+    assert logical_id in artifact.functions(), (artifact.service, logical_id, list(artifact.functions()))
+    return logical_id
+
+
+def ok(invocation: Invocation) -> list[Any]:
+    assert invocation.import_error is None, invocation.import_error
+    errors = [r for r in invocation.results if "error" in r]
+    assert errors == [], errors[0].get("traceback") if errors else None
+    return [r["result"] for r in invocation.results]
+
+
+def journey(world: World, zips: dict[str, artifacts.Artifact], cold: bool = False) -> dict[str, Any]:
+    """Every function of every service, in the order a family's first steps reach them (independent
+    invocations run side by side: each is a cold interpreter)."""
+    accounts, enrolment, planning, notifications = (zips[s] for s in SERVICES)
+    seen: dict[str, Any] = {}
+    p = world.prefix
+    pool = ThreadPoolExecutor(max_workers=3)
+
+    def run(artifact: artifacts.Artifact, logical_id: str, events: list[Any]) -> Future[list[Any]]:
+        return pool.submit(lambda: ok(world.run(artifact, only(world, artifact, logical_id), events, cold=cold)))
+
+    # Phase 1: accounts' health and signup (a real route); relays of the other tables; schedules.
+    signup_run = run(accounts, "APIHandler", [api_event("GET", "/health"),
+                                              api_event("POST", "/signup", SIGNUP)])
+    probes = {name: probe_outbox_item(world, f"{p}-{name}", f"portail.{name}") for name in ("enrolment", "planning")}
+    streams = {name: world.exports[f"{p}-{name.capitalize()}TableStreamArn"] for name in probes}
+    relays = [run(zips[name], "RelayOutbox", [stream_event(item, streams[name])]) for name, item in probes.items()]
+    schedules = {f"{name}.{lid}": run(zips[name], lid, [schedule_event(f"{p}-{lid}")])
+                 for name in SERVICES for lid, props in zips[name].functions().items()
+                 if any(e["Type"] == "Schedule" for e in props.get("Events", {}).values())}
+    notifications_health = run(notifications, "APIHandler", [api_event("GET", "/health")])
+    seen["accounts.health"], seen["accounts.signup"] = signup_run.result()
+
+    # Phase 2: the stream record of signup's outbox entry reaches the relay, which publishes it.
+    outbox = outbox_items(world, f"{p}-accounts")
+    assert outbox, "signup wrote its AccountRegistered in the outbox"
+    stream_arn = world.exports[f"{p}-AccountsTableStreamArn"]
+    run(accounts, "RelayOutbox", [stream_event(item, stream_arn) for item in outbox]).result()
+    seen["accounts.outbox_after_relay"] = outbox_items(world, f"{p}-accounts")
+
+    # Phase 3: the rules delivered AccountRegistered to both queues. Notifications sends the e-mail, and
+    # the same message delivered twice sends nothing more; enrolment records the account; the family
+    # confirms its address with the token from the event and logs in (a real access token).
+    messages = receive(world, f"{p}-notifications-events")
+    seen["notifications.messages"] = messages
+    events = [sqs_event(m, world.exports[f"{p}-NotificationsQueueArn"]) for m in messages]
+    consumed = [run(notifications, "NotificationsEvents", events + events)]
+    enrolment_messages = receive(world, f"{p}-enrolment-events")
+    seen["enrolment.messages"] = enrolment_messages
+    consumed.append(run(enrolment, "EnrolmentEvents",
+                        [sqs_event(m, world.exports[f"{p}-EnrolmentQueueArn"]) for m in enrolment_messages]))
+    registered = next(json.loads(m["Body"]) for m in messages
+                      if json.loads(m["Body"])["detail-type"] == "AccountRegistered")
+    detail = registered["detail"]
+    seen["account_id"] = detail["account_id"]
+    seen["accounts.verify"], seen["accounts.login"] = run(accounts, "APIHandler", [
+        api_event("POST", "/verify", {"token": detail["verification_token"]}),
+        api_event("POST", "/login", {"email": SIGNUP["email"], "password": SIGNUP["password"]})]).result()
+    token = body(seen["accounts.login"])["access_token"]
+    for future in consumed:
+        future.result()
+    seen["ses.sent"] = [m for m in mailbox.messages() if m["to"] == SIGNUP["email"]]
+
+    # Phase 4: each service's authorizer admits the token and refuses a forged one; planning's queue
+    # brings FamilyValidated.
+    authorizers = {name: run(zips[name], "PortailAuth", [token_event(token), token_event("forged." + token)])
+                   for name in SERVICES}
+    validated = FamilyValidated(family_id=detail["account_id"], child_id="child-1", structure_id="acem-haguenau",
+                                activity="mercredi", email=SIGNUP["email"], first_name="Claire")
+    message = envelope_message("FamilyValidated", "portail.enrolment", validated.model_dump(mode="json"))
+    planning_events = run(planning, "PlanningEvents", [sqs_event(message, world.exports[f"{p}-PlanningQueueArn"])])
+    for name, future in authorizers.items():
+        seen[f"{name}.authorizer"], seen[f"{name}.authorizer_forged"] = future.result()
+    context = authorizer_context(seen["enrolment.authorizer"])
+    planning_events.result()
+
+    # Phase 5: the family's routes in enrolment and planning, with the authorizer's context.
+    family = run(enrolment, "APIHandler", [api_event("GET", "/health"),
+                                           api_event("GET", "/family", authorizer=context)])
+    seen["planning.health"], seen["planning.catalogue"], seen["planning.validations"] = run(
+        planning, "APIHandler", [api_event("GET", "/health"), api_event("GET", "/catalogue", authorizer=context),
+                                 api_event("GET", "/validations", authorizer=context)]).result()
+    seen["enrolment.health"], seen["enrolment.family"] = family.result()
+    seen["notifications.health"], = notifications_health.result()
+    for future in relays:
+        future.result()
+    for name in ("enrolment", "planning"):
+        seen[f"{name}.outbox_after_relay"] = outbox_items(world, f"{p}-{name}")
+    for key, future in schedules.items():
+        seen[key] = future.result()
+    pool.shutdown()
+    return seen
+
+
