@@ -14,7 +14,7 @@ So:
    glibc 2.34), pinned by ``constraints.txt``, into a cache keyed by what decides them
    (``.cache/artifacts/``, git-ignored), then added to the zip.
 3. The template's functions get the runtime of ``infra/stages.yaml`` (``python3.12``) and the
-   x86_64 architecture the wheels were chosen for.
+   x86_64 architecture the wheels were chosen for, then infra/harden.py's roles, names, logs, alarms.
 
 ``python -m infra.artifacts [--python 3.12] [--stage prod] [--out out] [service ...]`` builds them.
 """
@@ -178,18 +178,19 @@ def build(service: str, *, python: str = "3.12", stage: str = "prod", out: Path 
             name = path.relative_to(deps).as_posix()
             if path.is_file() and "__pycache__" not in name and name not in present:
                 archive.write(path, name)
-    _set_runtime(directory / "sam.yaml", f"python{python}", settings)
+    _set_runtime(directory / "sam.yaml", service, f"python{python}", settings)
     return Artifact(service, python, directory)
 
 
-def _set_runtime(path: Path, runtime: str, settings: dict[str, Any]) -> None:
-    template = load_template(path)
+def _set_runtime(path: Path, service: str, runtime: str, settings: dict[str, Any]) -> None:
+    from infra.harden import harden
+
+    template = harden(load_template(path), service)
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             props = resource["Properties"]
             props["Runtime"] = runtime
             props["Architectures"] = ["x86_64"]
-            props.setdefault("Tracing", "Active")
     path.write_text(yaml.safe_dump(template, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 

@@ -200,7 +200,9 @@ def test_routes_cover_the_consumers_declared_in_code() -> None:
 
 def test_every_output_is_exported_under_prefix_and_key() -> None:
     outputs = load_template()["Outputs"]
-    expected = {"BusName", "BusArn", "DocumentsBucketName"}
+    expected = {"BusName", "BusArn", "DocumentsBucketName",
+                # operations: the alarm topic, the outbox relays' OnFailure queue, the rules' DLQ
+                "AlarmTopicArn", "OutboxFailuresQueueArn", "EventsTargetDlqUrl"}
     for table in TABLES:
         expected |= {
             f"{table.capitalize()}TableName",
