@@ -16,14 +16,14 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from shared import aws, clock, settings
+from shared import aws, clock, metrics, settings
 from shared.ddb import gsi
 from shared.events.base import Event
 
@@ -134,14 +134,23 @@ def publish_pending(model: type[Any], limit: int = 100, older_than: timedelta | 
     return publish(model, list(model.pending.query(PENDING, condition, limit=limit)))
 
 
-def sweep(model: type[Any], pages: int = 10) -> int:
-    """The sweeper's body: republish entries pending for longer than ``SWEEP_AFTER``, page by page."""
+def sweep(model: type[Any], service: str = "", pages: int = 10) -> int:
+    """The sweeper's body: republish entries pending for longer than ``SWEEP_AFTER``, page by page; then
+    report the age of the oldest entry still pending (``OutboxOldestPendingSeconds``, alarmed)."""
     total = 0
-    for _ in range(pages):
-        sent = publish_pending(model, SWEEP_PAGE, older_than=SWEEP_AFTER)
-        total += sent
-        if sent < SWEEP_PAGE:
-            break
+    try:
+        for _ in range(pages):
+            sent = publish_pending(model, SWEEP_PAGE, older_than=SWEEP_AFTER)
+            total += sent
+            if sent < SWEEP_PAGE:
+                break
+    finally:
+        oldest = next(iter(model.pending.query(PENDING, limit=1)), None)
+        age = 0.0
+        if oldest is not None and oldest.gsi1sk:
+            occurred = datetime.fromisoformat(oldest.gsi1sk.split("#", 1)[0])
+            age = max(0.0, (clock.now() - occurred).total_seconds())
+        metrics.seconds("OutboxOldestPendingSeconds", service or model.__name__, age)
     return total
 
 
@@ -176,4 +185,4 @@ def register_relay(app: Any, service: str, model: type[Any]) -> None:
     @app.schedule(Rate(SWEEP_RATE_MINUTES, unit=Rate.MINUTES), name="sweep_outbox",
                   description="Republish outbox entries still pending (rejected or missed by the stream relay).")
     def sweep_outbox(event: Any) -> None:
-        sweep(model)
+        sweep(model, service)

@@ -17,7 +17,7 @@ from pynamodb.exceptions import PutError
 
 from notifications import mailer
 from notifications.models import ALL_STRUCTURES, Delivery, SentEmail, StaffMember
-from shared import clock, idempotency
+from shared import clock, idempotency, metrics
 from shared.consumer import Consumer
 from shared.events import accounts as ev
 from shared.events import enrolment as en
@@ -66,6 +66,7 @@ def _send(event: Event, template: str, to: str, subject: str, **context: Any) ->
         record.delete()
         raise
     record.update(actions=[Delivery.status.set("sent"), Delivery.message_id.set(message_id)])
+    metrics.count("EmailsSent", "notifications")
     return {"template": template, "subject": subject, "message_id": message_id}
 
 
@@ -264,6 +265,8 @@ def _no_address(event: FamilyPlanningEvent) -> bool:
 def reservation_request_submitted(event: pl.ReservationRequestSubmitted) -> dict[str, Any] | None:
     """The recap e-mail of a validated planning; ``added``: of the slots added to an existing request (the
     event's recap and line count are then those of the added slots)."""
+    if not event.added:
+        metrics.count("RequestsSubmitted", "notifications")
     if _no_address(event):
         return None
     number = event.request_number
@@ -311,6 +314,7 @@ def decision_subject(event: pl.RequestDecided) -> str:
 def request_decided(event: pl.RequestDecided) -> dict[str, Any] | None:
     """The answer to a reservation request (staff, committee, automatic, or a place freed from the waiting
     list), with each pattern element's outcome: what is booked, what waits for a place, what is refused."""
+    metrics.count("PlacesAccepted", "notifications", sum(o.accepted for o in event.outcomes))
     if _no_address(event):
         return None
     outcomes = [{"weekday": o.weekday, "slot": o.slot, "weeks": PARITY_LABELS[o.parity], "parity": o.parity,
