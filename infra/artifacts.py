@@ -129,7 +129,8 @@ def _sources_key(service: str, python: str, stage: str, deps: Path) -> str:
     digest = hashlib.sha256(f"{service}|{python}|{stage}|{deps.name}".encode())
     roots = [ROOT / "services" / service / service, ROOT / "shared"]
     files = [ROOT / "services" / service / "app.py", ROOT / "services" / service / ".chalice" / "config.json",
-             ROOT / "infra" / "merge" / f"{service}.yaml", ROOT / "infra" / "stages.yaml", Path(__file__)]
+             ROOT / "infra" / "merge" / f"{service}.yaml", ROOT / "infra" / "stages.yaml", Path(__file__),
+             ROOT / "infra" / "harden.py"]
     for root in roots:
         files += sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     for path in files:

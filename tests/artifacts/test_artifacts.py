@@ -20,6 +20,7 @@ Built once per session, in parallel; wheels are cached under .cache/artifacts (g
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -169,3 +170,53 @@ def test_a_missing_secret_stops_the_function(world: sc.World, built: dict[str, d
         out = artifacts.invoke(task_root, world.runtime, handler, [sc.api_event("GET", "/health")], broken)
         assert out["import_error"] and "MissingSecret" in out["import_error"]
         assert out["invocations"] == []
+
+
+def _alarm_names(template: dict[str, Any]) -> set[str]:
+    names = set()
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::CloudWatch::Alarm":
+            name = resource["Properties"]["AlarmName"]
+            names.add((name["Fn::Sub"] if isinstance(name, dict) else name).replace("${Prefix}", "<prefix>"))
+    return names
+
+
+def test_docs_operations_names_every_alarm_the_templates_define(
+        built: dict[str, dict[str, artifacts.Artifact]]) -> None:
+    defined = _alarm_names(artifacts.load_template(artifacts.ROOT / "infra" / "template.yaml"))
+    defined |= _alarm_names(artifacts.load_template(artifacts.ROOT / "infra" / "web.yaml"))
+    for artifact in built["3.12"].values():
+        defined |= _alarm_names(artifact.template())
+    text = (artifacts.ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `(<prefix>-[a-z0-9-]+)` \|", text, flags=re.MULTILINE))
+    assert documented == defined
+    # Every alarm tells someone: the shared stack's topic.
+    for artifact in built["3.12"].values():
+        for resource in artifact.template()["Resources"].values():
+            if resource["Type"] == "AWS::CloudWatch::Alarm":
+                assert resource["Properties"]["AlarmActions"] == [
+                    {"Fn::ImportValue": {"Fn::Sub": "${Prefix}-AlarmTopicArn"}}]
+
+
+def test_each_function_has_a_role_of_its_own_and_the_authorizer_never_writes(
+        built: dict[str, dict[str, artifacts.Artifact]]) -> None:
+    for artifact in built["3.12"].values():
+        template = artifact.template()
+        roles = [props["Role"]["Fn::GetAtt"][0] for props in artifact.functions().values()]
+        assert len(set(roles)) == len(roles), artifact.service
+        assert "DefaultRole" not in template["Resources"]
+        auth_role = template["Resources"]["PortailAuthRole"]["Properties"]
+        actions = [a for st in auth_role["Policies"][0]["PolicyDocument"]["Statement"]
+                   for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])]
+        writes = [a for a in actions if a.split(":")[1].startswith(("Put", "Update", "Delete", "BatchWrite",
+                                                                    "Send", "Transact"))]
+        assert writes == ["logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"], writes
+        assert not any(a.startswith(("events:", "sqs:", "s3:", "ses:")) for a in actions)
+        for props in artifact.functions().values():
+            assert "PORTAIL_TOKEN_SECRET" not in props.get("Environment", {}).get("Variables", {})
+            for event in props.get("Events", {}).values():
+                if event["Type"] == "DynamoDB":
+                    assert event["Properties"]["StartingPosition"] == "TRIM_HORIZON"
+                    assert event["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+        globals_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+        assert "PORTAIL_TOKEN_SECRET" not in globals_env and "PORTAIL_TOKEN_SECRET_NAME" in globals_env
