@@ -176,6 +176,7 @@ def harden(template: dict[str, Any], service: str) -> dict[str, Any]:
     api = resources.get("RestAPI")
     if api is not None:
         api["Properties"]["Name"] = _sub(f"${{Prefix}}-{service}")
+        api["Properties"]["TracingEnabled"] = True
         api_dimensions = [{"Name": "ApiName", "Value": _sub(f"${{Prefix}}-{service}")}]
         resources["Api5xxAlarm"] = _alarm(
             f"{service}-api-5xx", f"The {service} API answered server errors (5xx).",
