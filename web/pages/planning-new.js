@@ -600,7 +600,8 @@ function confirmation(ctx) {
         h('p', {}, 'Votre demande est complète. Le coordinateur séjours reviendra vers vous.')]
       : [h('p', {}, 'Ma demande de pré-inscription est complète. En période de pré-inscription périscolaire, reportez-vous à votre lettre d\'information pour connaître la date du retour de la commission d\'attribution des places.'),
         h('p', {}, 'En dehors de cette période, le responsable de la structure vous informera de la suite donnée à votre demande.')],
-    h('p', {}, 'Pour une demande concernant un deuxième établissement (le mercredi, par exemple), faites une deuxième demande avec « Ajouter ».'),
+    done.sejour ? null
+      : h('p', {}, 'Pour une demande concernant un deuxième établissement (le mercredi, par exemple), faites une deuxième demande avec « Ajouter ».'),
     h('div', { class: 'actions' },
       h('a', { href: month ? `/mon-compte/planning?mois=${month}` : '/mon-compte/planning', class: 'btn btn-primary' }, 'Voir mon planning'),
       h('a', { href: BASE, class: 'btn btn-secondary' }, 'Ajouter une autre demande')));
