@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Chalice
 from pydantic import BaseModel
 
-from enrolment import catalogue, family, requests, routes_documents, schemas, staff
+from enrolment import catalogue, family, requests, routes_documents, routes_territory, schemas, staff, territory
 from enrolment.completeness import requirements_view
 from enrolment.handlers import consumer, logger
 from enrolment.models import Outbox
@@ -21,6 +21,7 @@ app = Chalice(app_name="portail-enrolment")
 api = Api(app, logger)
 api.health("enrolment")
 routes_documents.register(api)
+routes_territory.register(api)
 consumer.register(app)
 register_relay(app, "enrolment", Outbox)
 
@@ -42,8 +43,9 @@ def _file(family_id: str) -> dict[str, Any]:
 
 @api.route("/catalogue", roles=tuple(Role))
 def get_catalogue(req: Req) -> dict[str, Any]:
-    return {"structures": list(catalogue.structures().values()), "sejours": list(catalogue.sejours().values()),
-            "schools": list(catalogue.SCHOOLS), "class_levels": list(catalogue.CLASS_LEVELS)}
+    offered = [s for s in catalogue.structures().values() if not s.get("archived")]
+    return {"structures": offered, "sejours": [s for s in catalogue.sejours().values() if not s.get("archived")],
+            "schools": territory.schools(), "class_levels": list(catalogue.CLASS_LEVELS)}
 
 
 # --- the family's own file ----------------------------------------------------------------------------
