@@ -18,7 +18,8 @@ const TILES = [
   { name: "Commission d'attribution", href: '/gestion/commission', roles: ['manager', 'coordinator', 'committee', 'admin'], text: 'Préparer, simuler et publier les décisions de la commission d\'attribution des places.' },
   { name: "Liste d'attente", href: '/gestion/liste-attente', roles: ['manager', 'coordinator', 'admin'], text: 'Suivre la liste d\'attente et proposer les places qui se libèrent.' },
   { name: 'Places par jour', href: '/gestion/places', roles: ['manager', 'coordinator', 'admin'], text: 'Les places prises et libres de chaque plage, jour par jour, et les réglages de chaque période.' },
-  { name: 'Catalogue', text: 'Structures, périodes, plages d\'accueil, capacités, séjours et fermetures.' },
+  { name: 'Liste du jour', href: '/gestion/liste-du-jour', roles: ['manager', 'coordinator', 'admin'], text: 'Les enfants attendus par plage, avec leur classe, leurs allergies, PAI et régime, et les personnes autorisées à venir les chercher ; impression et export CSV.' },
+  { name: 'Catalogue', href: '/gestion/catalogue', roles: ['manager', 'coordinator', 'admin'], text: 'Structures, périodes, plages d\'accueil, capacités, séjours et fermetures.' },
 ];
 
 function structuresText(list, role) {

@@ -7,7 +7,17 @@ from typing import Any
 from chalice import Chalice
 from pydantic import BaseModel
 
-from enrolment import catalogue, family, requests, routes_documents, routes_territory, schemas, staff, territory
+from enrolment import (
+    catalogue,
+    daysheet,
+    family,
+    requests,
+    routes_documents,
+    routes_territory,
+    schemas,
+    staff,
+    territory,
+)
 from enrolment.completeness import requirements_view
 from enrolment.handlers import consumer, logger
 from enrolment.models import Outbox
@@ -22,6 +32,7 @@ api = Api(app, logger)
 api.health("enrolment")
 routes_documents.register(api)
 routes_territory.register(api)
+daysheet.register(api)
 consumer.register(app)
 register_relay(app, "enrolment", Outbox)
 

@@ -15,6 +15,7 @@ from chalice.app import CloudWatchEvent
 from planning import (
     answers,
     catalogue,
+    daylists,  # noqa: F401  (registers the day lists' routes on the same app)
     decisions,
     feeds,
     jobs,
