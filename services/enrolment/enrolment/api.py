@@ -12,6 +12,7 @@ from enrolment import (
     daysheet,
     family,
     requests,
+    routes_audit,
     routes_documents,
     routes_territory,
     schemas,
@@ -21,6 +22,7 @@ from enrolment import (
 from enrolment.completeness import requirements_view
 from enrolment.handlers import consumer, logger
 from enrolment.models import Outbox
+from shared import audit
 from shared.auth import Role
 from shared.errors import InvalidInput
 from shared.fields import Body
@@ -33,8 +35,10 @@ api.health("enrolment")
 routes_documents.register(api)
 routes_territory.register(api)
 daysheet.register(api)
+routes_audit.register(api)
 consumer.register(app)
 register_relay(app, "enrolment", Outbox)
+api.after_write = audit.recorder("enrolment", Outbox)
 
 FAMILY = (Role.FAMILY,)
 STAFF = (Role.MANAGER, Role.COORDINATOR, Role.ADMIN)
