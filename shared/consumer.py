@@ -36,6 +36,7 @@ class Consumer:
 
         ``remaining_ms`` (what the Lambda may still run) sizes the claim: see :mod:`shared.idempotency`.
         """
+        self.logger.set_correlation_id(None)  # a warm container must not log the previous event's id
         envelope = json.loads(body) if isinstance(body, str) else body
         detail_type = envelope.get("detail-type", "")
         try:
