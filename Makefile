@@ -34,7 +34,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/cfn-lint infra/template.yaml
+	$(VENV)/bin/cfn-lint infra/template.yaml infra/web.yaml
 
 test: $(STAMP) chromium lint
 	$(PY) -m pytest -n 2 --dist loadfile -q

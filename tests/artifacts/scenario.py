@@ -117,7 +117,11 @@ class World:
 
 
 def start(work: Path, prefix: str = "portail-artifact") -> tuple[ThreadedMotoServer, World]:
+    import os
     import socket
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # moto's, when run outside the tests
+        os.environ.setdefault(name, "testing")
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
