@@ -49,6 +49,7 @@ browser: $(STAMP) chromium
 bench: $(STAMP)
 	$(PY) -m benchmarks.planning_year
 	$(PY) -m benchmarks.committee_5000
+	$(PY) -m benchmarks.opening_day
 
 # Packages each service for AWS (SAM templates merged with infra/merge/<service>.yaml) into out/.
 package: $(STAMP)
