@@ -416,8 +416,8 @@ def planning(s: Scenario, who: dict[str, Any]) -> None:
               "GET", f"/api/planning/staff/waitlist?structure_id={STRUCTURE}", token=manager)
     s.measure("planning", "staff", "Places par jour (a month)", 1, "the structure's month counters (one Query)",
               "GET", f"/api/planning/staff/occupancy?structure_id={STRUCTURE}&date=2026-09-07", token=manager)
-    s.measure("planning", "staff", "Tableau de bord (board)", 1, "one Query",
-              "GET", f"/api/planning/staff/board?structure_id={STRUCTURE}&period_id={PERIOD}&month=2026-09", token=manager)
+    s.measure("planning", "staff", "Tableau de bord (board)", 1, "one Query", "GET",
+              f"/api/planning/staff/board?structure_id={STRUCTURE}&period_id={PERIOD}&month=2026-09", token=manager)
     s.measure("planning", "staff", "Period settings", 2, "read the period (GetItem), one conditional write",
               "PUT", f"/api/planning/staff/periods/{PERIOD}/settings",
               {"decision_mode": "manual", "waitlist_mode": "auto", "auto_confirm_cancellations": False,
