@@ -36,6 +36,7 @@ class Req:
     headers: dict[str, str]
     correlation_id: str
     _principal: Principal | None
+    client: str = ""  # the caller's IP address as API Gateway saw it (throttling), never logged
 
     @property
     def principal(self) -> Principal:
@@ -88,10 +89,12 @@ def _french_framework_errors(event: Any, get_response: Callable[[Any], Response]
 class Api:
     """Registers routes on a Chalice app with the shared conventions."""
 
-    def __init__(self, app: Chalice, logger: Logger) -> None:
+    def __init__(self, app: Chalice, logger: Logger, revocations: type[Any] | None = None) -> None:
+        """``revocations``: the service's ended-session model (``shared.sessions``); without it every
+        token is refused, so a service with authenticated routes cannot forget ended sessions."""
         self.app = app
         self.logger = logger
-        self.authorizer = register_authorizer(app)
+        self.authorizer = register_authorizer(app, revocations)
         app.register_middleware(_french_framework_errors, "http")
 
     def route(self, path: str, methods: tuple[str, ...] = ("GET",), *, roles: tuple[Role, ...] | None = None,
@@ -109,8 +112,9 @@ class Api:
                     principal = None
                     if roles is not None:
                         principal = principal_from_context(request.context).require(*roles)
+                    client = str(((request.context or {}).get("identity") or {}).get("sourceIp") or "")
                     req = Req(request.raw_body, dict(request.query_params or {}), headers, correlation_id,
-                              principal)
+                              principal, client)
                     result = view(req, **params)
                     if isinstance(result, Response):
                         return result

@@ -63,11 +63,13 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     ),
     "enrolment": (
         frozenset({"portail.accounts", "portail.planning"}),
-        frozenset({"AccountRegistered", "EmailChanged", "StructurePublished", "SejourPublished", "RequestDecided"}),
+        frozenset({"AccountRegistered", "EmailChanged", "SessionEnded", "SessionsRevoked", "StructurePublished",
+                   "SejourPublished", "RequestDecided"}),
     ),
     "planning": (
-        frozenset({"portail.enrolment", "portail.planning"}),
-        frozenset({"FamilyValidated", "FamilyValidationRevoked", "CommitteeJobRequested"}),
+        frozenset({"portail.accounts", "portail.enrolment", "portail.planning"}),
+        frozenset({"FamilyValidated", "FamilyValidationRevoked", "CommitteeJobRequested", "EmailChanged",
+                   "SessionEnded", "SessionsRevoked"}),
     ),
 }
 CONSUMERS = tuple(ROUTES)

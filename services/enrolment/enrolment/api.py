@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from enrolment import catalogue, family, requests, routes_documents, schemas, staff
 from enrolment.completeness import requirements_view
 from enrolment.handlers import consumer, logger
-from enrolment.models import Outbox
+from enrolment.models import Outbox, Revocation
 from shared.auth import Role
 from shared.errors import InvalidInput
 from shared.fields import Body
@@ -18,7 +18,7 @@ from shared.http import Api, Req
 from shared.outbox import register_relay
 
 app = Chalice(app_name="portail-enrolment")
-api = Api(app, logger)
+api = Api(app, logger, Revocation)
 api.health("enrolment")
 routes_documents.register(api)
 consumer.register(app)
