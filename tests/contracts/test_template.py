@@ -46,6 +46,7 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "EmailChanged",
                 "StaffInvited",
                 "StaffAccountCreated",
+                "StaffAccountChanged",
                 "SignupAttemptedOnExistingAccount",
                 "FamilyValidated",
                 "PreEnrolmentSubmitted",
@@ -62,9 +63,12 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
     ),
     "enrolment": (
-        frozenset({"portail.accounts", "portail.planning"}),
-        frozenset({"AccountRegistered", "EmailChanged", "SessionEnded", "SessionsRevoked", "StructurePublished",
-                   "SejourPublished", "RequestDecided"}),
+        frozenset({"portail.accounts", "portail.planning", "portail.enrolment"}),
+        frozenset({"AccountRegistered", "EmailChanged", "StructurePublished", "SejourPublished", "RequestDecided",
+                   "SessionEnded", "SessionsRevoked",
+                   # the audit log: staff actions and the staff directory's names (decision 101)
+                   "StaffAccountCreated", "StaffAccountChanged", "EnrolmentStaffActed", "PlanningStaffActed",
+                   "AccountsStaffActed"}),
     ),
     "planning": (
         frozenset({"portail.accounts", "portail.enrolment", "portail.planning"}),

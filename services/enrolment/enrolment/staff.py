@@ -14,7 +14,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from enrolment import catalogue, documents, family, requests
+from enrolment import catalogue, documents, family, requests, territory
 from enrolment.completeness import as_fields, missing_documents
 from enrolment.family import PENDING_CHANGES, FileView
 from enrolment.models import Change, Document, Outbox, PreEnrolment
@@ -208,7 +208,7 @@ def priority_facts(view: FileView) -> dict[str, bool]:
     working = bool(profile and (profile.profession or profile.employer))
     spouse_working = spouse is None or bool(spouse.profession or spouse.employer)
     return {"both_parents_working": working and spouse_working,
-            "resident": bool(profile and profile.address.postal_code in catalogue.TERRITORY_POSTAL_CODES)}
+            "resident": bool(profile and profile.address.postal_code in territory.postal_codes())}
 
 
 def send_back(principal: Principal, family_id: str, request_id: str, message: str, correlation_id: str) -> FileView:
