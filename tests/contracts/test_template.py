@@ -389,7 +389,10 @@ def test_routing_contract_is_covered() -> None:
         "notifications",
         "enrolment",
     }
-    assert expected_consumers("portail.accounts", "FamilyValidationRevoked") == set()
+    # A rule matches its sources × its types: since planning hears accounts (EmailChanged, ended
+    # sessions), accounts × FamilyValidationRevoked would reach it too (accounts never publishes it).
+    assert expected_consumers("portail.accounts", "FamilyValidationRevoked") == {"planning"}
+    assert expected_consumers("portail.accounts", "PlaceOffered") == {"notifications"}
 
 
 def test_delivered_body_is_the_whole_envelope(stack: Stack) -> None:
@@ -434,7 +437,7 @@ def test_deploy_twice_is_idempotent(stack: Stack) -> None:
     assert len(alarms) == len(CONSUMERS)
     # and it still routes
     event_id = publish(stack, "portail.accounts", "EmailChanged")
-    assert receivers(stack, event_id) == {"notifications", "enrolment"}
+    assert receivers(stack, event_id) == {"notifications", "enrolment", "planning"}
 
 
 # ------------------------------------------------------------------------------ merge templates
