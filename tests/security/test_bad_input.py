@@ -102,7 +102,7 @@ def test_every_path_parameter_is_bounded(stack: Any, admin: str) -> None:
     assert tried >= 30
 
 
-@pytest.mark.parametrize("departement", ["٦٧", "٩٧٤"])
+@pytest.mark.parametrize("departement", ["٦٧", "٩٧٤", "00", "20", "975"])
 def test_structure_departement_is_ascii(stack: Any, admin: str, departement: str) -> None:
     body = {"name": "Nouvelle", "commune": "Haguenau", "departement": departement, "zone": "B",
             "activities": ["creche"]}
