@@ -130,6 +130,9 @@ class Api:
         self.logger = logger
         self.authorizer = register_authorizer(app)
         app.register_middleware(_french_framework_errors, "http")
+        # Called after each successful write with (method, path, principal, params, raw body, result,
+        # correlation id): the audit log's recorder (shared.audit), set by the service's api module.
+        self.after_write: Callable[..., None] | None = None
 
     def route(self, path: str, methods: tuple[str, ...] = ("GET",), *, roles: tuple[Role, ...] | None = None,
               status: int = 200) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -150,6 +153,9 @@ class Api:
                     check_params(params, query)
                     req = Req(request.raw_body, query, headers, correlation_id, principal)
                     result = view(req, **params)
+                    if self.after_write is not None and principal is not None and request.method != "GET":
+                        self._record(request.method, path, principal, params, request.raw_body, result,
+                                     correlation_id)
                     if isinstance(result, Response):
                         return result
                     if result is None:
@@ -173,6 +179,14 @@ class Api:
             return view
 
         return decorator
+
+    def _record(self, *args: Any) -> None:
+        """Record a staff action; a failure is logged (without personal data) and does not undo the action."""
+        try:
+            assert self.after_write is not None
+            self.after_write(*args)
+        except Exception:
+            self.logger.exception("staff action not recorded", extra={"path": args[1]})
 
     def health(self, service: str) -> None:
         @self.route("/health")

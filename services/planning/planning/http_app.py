@@ -11,6 +11,7 @@ from chalice import Chalice
 from planning import catalogue
 from planning.handlers import consumer, logger
 from planning.models import Outbox
+from shared import audit
 from shared.auth import Role
 from shared.errors import Forbidden, InvalidInput
 from shared.http import Api, Req
@@ -21,6 +22,7 @@ api = Api(app, logger)
 api.health("planning")
 consumer.register(app)
 register_relay(app, "planning", Outbox)
+api.after_write = audit.recorder("planning", Outbox)
 
 FAMILY = (Role.FAMILY,)
 STAFF = (Role.MANAGER, Role.COORDINATOR, Role.ADMIN)

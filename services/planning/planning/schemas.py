@@ -35,6 +35,12 @@ class PlanBody(Body):
     first_day_slots: list[str] = Field(default_factory=list, max_length=10)
 
 
+class PreviewBody(PlanBody):
+    """A preview of a new request, or (with ``request_id``) of the lines that adding would bring to it."""
+
+    request_id: str | None = Field(default=None, min_length=1, max_length=60)
+
+
 class AddBody(Body):
     selection: list[Element] = Field(default_factory=list, max_length=50)
     first_day_slots: list[str] = Field(default_factory=list, max_length=10)

@@ -263,7 +263,7 @@ def flag(req: Req, family_id: str) -> dict[str, Any]:
 
 # --- the placement committee -----------------------------------------------------------------------------
 
-@api.route("/staff/committee/criteria", roles=STAFF)
+@api.route("/staff/committee/criteria", roles=COMMITTEE)
 def get_criteria(req: Req) -> dict[str, Any]:
     return {"weights": decisions.weights(), "labels": committee.CRITERIA_LABELS}
 
