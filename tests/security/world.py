@@ -132,7 +132,9 @@ class World:
     periods: dict[str, dict[str, Any]] = field(default_factory=dict)  # period id -> catalogue entry
 
     def call(self, method: str, path: str, actor: str, body: Any = None, raw: bytes | None = None) -> Any:
-        return self.stack.call(method, path, body, token=self.tokens.get(actor), raw=raw)
+        # As the portal asks: JSON, or the PDF of « Mes éditions » (binary answers need their type accepted).
+        return self.stack.call(method, path, body, token=self.tokens.get(actor), raw=raw,
+                               headers={"Accept": "application/json, application/pdf"})
 
     def ok(self, method: str, path: str, actor: str, body: Any = None, status: int = 200) -> Any:
         response = self.call(method, path, actor, body)
