@@ -206,10 +206,11 @@ def test_route_never_fails(fuzz_world: World, route: Route) -> None:
     run()
 
 
-def test_fuzz_figures() -> None:
+def test_fuzz_figures(capsys: pytest.CaptureFixture[str]) -> None:
     """Runs after the routes (same module): the figures the README quotes."""
-    print(f"\nfuzz: {len(ROUTES)} routes, {COUNTS['requests']} requests, {COUNTS['5xx']} answers ≥ 500, "
-          f"{COUNTS['not_french_model']} errors outside the French model")
+    with capsys.disabled():
+        print(f"\nfuzz: {len(ROUTES)} routes, {COUNTS['requests']} requests, {COUNTS['5xx']} answers ≥ 500, "
+              f"{COUNTS['not_french_model']} errors outside the French model")
     assert COUNTS["5xx"] == 0 and COUNTS["not_french_model"] == 0
     if COUNTS["requests"]:  # the whole module ran (not a single route picked with -k)
         assert COUNTS["requests"] >= len(ROUTES) * min(EXAMPLES, 2)
