@@ -34,6 +34,8 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
     "enrolment": (
         accounts.AccountRegistered,
         accounts.EmailChanged,
+        accounts.SessionEnded,
+        accounts.SessionsRevoked,
         planning.StructurePublished,
         planning.SejourPublished,
         planning.RequestDecided,
@@ -46,7 +48,10 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
     ),
     # Planning consumes its own CommitteeJobRequested: a committee run is too long for an API call, so the
     # route queues it as a job and the queue's worker runs it (with the queue's retries and DLQ).
-    "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked, planning.CommitteeJobRequested),
+    # Ended sessions reach every service that accepts tokens (shared.sessions); planning also keeps the
+    # family's address for its e-mails (EmailChanged).
+    "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked, planning.CommitteeJobRequested,
+                 accounts.EmailChanged, accounts.SessionEnded, accounts.SessionsRevoked),
 }
 
 __all__ = ["CONSUMERS", "Event", "UnknownEvent", "accounts", "audit", "enrolment", "parse", "planning", "registry"]
