@@ -6,7 +6,7 @@ pending changes of their structures' requests; a family only its own.
 A cell is a leak when a refused actor gets a 2xx, or when any answer carries a marker string (medical
 record, document name, allocataire number, e-mail, a child's name) of a child or family the actor may not
 see. A cell is wrongly refused when an entitled actor gets 401/403/404 (or a GET is not 2xx; a public
-route only must not fail): the matrix must be able to tell both apart. A route without an entry in
+POST only must not fail): the matrix must be able to tell both apart. A route without an entry in
 ``EXPECT`` fails the test."""
 
 from __future__ import annotations
@@ -373,8 +373,8 @@ def test_authorization_matrix(world: World, capsys: pytest.CaptureFixture[str]) 
             errors.append(f"{cell}: {status}")
         if seen or (not cell.allowed and status < 300):
             leaks.append(f"{cell}: {status} {seen}")
-        elif cell.allowed and expect.kind != "public" and (
-                status in (401, 403, 404) or (cell.route.method == "GET" and status >= 300)):
+        elif cell.allowed and ((cell.route.method == "GET" and status >= 300)
+                               or (expect.kind != "public" and status in (401, 403, 404))):
             refused.append(f"{cell}: {status} {text[:160]}")
     with capsys.disabled():
         print(f"\nauthorization matrix: {len(ROUTES)} routes × {len(ACTORS)} actors, {tried} cells tried, "

@@ -81,7 +81,7 @@ def test_long_ids_are_refused_and_nothing_is_written(stack: Any, admin: str) -> 
     long_id = "s" * 5000
     response = stack.call("PUT", f"/api/planning/catalogue/structures/{long_id}", body, token=admin)
     assert "structure_id" in assert_french_4xx(response, "structure_id")["message"]
-    for odd in ("a%20b", "%C3%A9cole", "..", "-x"):
+    for odd in ("a%20b", "%C3%A9cole", "..", ".cache"):
         assert_french_4xx(stack.call("PUT", f"/api/planning/catalogue/structures/{odd}", body, token=admin),
                           "structure_id")
     catalogue = stack.call("GET", "/api/planning/catalogue", token=admin).json
@@ -108,3 +108,24 @@ def test_structure_departement_is_ascii(stack: Any, admin: str, departement: str
             "activities": ["creche"]}
     assert_french_4xx(stack.call("PUT", "/api/planning/catalogue/structures/nouvelle", body, token=admin),
                       "departement")
+
+
+def test_ids_the_services_generate_pass_the_bound() -> None:
+    """The bound refuses no real id: uuids, slugs, dates, and feed secrets (token_urlsafe may start with
+    "-" or "_")."""
+    import secrets
+    import uuid
+
+    from shared.errors import InvalidInput
+    from shared.http import check_params
+
+    for value in (str(uuid.uuid4()), "periscolaire-2026-2027-schweighouse", "2027-08-16", "-x_Y.ics",
+                  "_abc.ics", *(secrets.token_urlsafe(32) + ".ics" for _ in range(200))):
+        check_params({"id": value}, {"q": "x" * 500})
+    for value in ("", ".", "..", "a b", "é", "a/b", "i" * 129):
+        with pytest.raises(InvalidInput) as refused:
+            check_params({"id": value}, {})
+        assert "id" in refused.value.fields
+    with pytest.raises(InvalidInput) as long_query:
+        check_params({}, {"q": "x" * 600})
+    assert "q" in long_query.value.fields
