@@ -169,7 +169,7 @@ EXPECT: dict[str, Expect] = {
         "name": "Structure", "commune": "Haguenau", "departement": "67", "zone": "B",
         "activities": [w.periods[PERIODS[STRUCTURE_OF[_child(s)]]]["activity"]]}),
     "POST /planning/catalogue/structures/{structure_id}/closures": Expect(
-        "structure", const({"start": "2027-08-16", "end": "2027-08-16", "label": "Fermeture"})),
+        "structure", lambda w, a, s: {"start": closure_day(a), "end": closure_day(a), "label": "Fermeture"}),
     "PUT /planning/catalogue/periods/{period_id}": Expect("structure", lambda w, a, s: {
         k: v for k, v in w.periods[PERIODS[STRUCTURE_OF[_child(s)]]].items() if k != "period_id"}),
     "PUT /planning/staff/periods/{period_id}/settings": Expect("structure", const({})),
@@ -234,7 +234,12 @@ def subjects(route: Route, expect: Expect) -> list[str | None]:
     return list(CHILDREN)
 
 
-def path_values(world: World, route: Route, subject: str) -> dict[str, str]:
+def closure_day(actor: str) -> str:
+    """Each actor adds (then removes) a closure of its own, so one's removal leaves the other's."""
+    return f"2027-08-{10 + ACTORS.index(actor):02d}"
+
+
+def path_values(world: World, route: Route, subject: str, actor: str) -> dict[str, str]:
     family = subject if subject in FAMILY_SUBJECTS else FAMILY_OF[subject]
     child = _child(subject)
     planning_request = route.service == "planning" or "welcome_contract" in route.path
@@ -249,7 +254,7 @@ def path_values(world: World, route: Route, subject: str) -> dict[str, str]:
         "job_id": world.jobs[child],
         "name": world.feeds[family],
         "sejour_id": PERIODS[SEJOURS],
-        "start": "2027-08-16",  # the closure the matrix adds
+        "start": closure_day(actor),
     }
     return {p: values[p] for p in route.params}
 
@@ -358,7 +363,7 @@ def test_authorization_matrix(world: World, capsys: pytest.CaptureFixture[str]) 
     tried, leaks, refused, errors = 0, [], [], []
     for cell in cells():
         expect = EXPECT[cell.route.key]
-        path = cell.route.url(path_values(world, cell.route, cell.subject)) if cell.route.params else \
+        path = cell.route.url(path_values(world, cell.route, cell.subject, cell.actor)) if cell.route.params else \
             cell.route.url({})
         params = query(cell.route, cell.subject)
         if params:
