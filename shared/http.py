@@ -27,7 +27,7 @@ MAX_BODY_BYTES = 256 * 1024
 # Our bodies nest four levels at most; deeper JSON is refused before it reaches pydantic (or recursion).
 MAX_BODY_DEPTH = 32
 # Every id in a path is a slug or a generated id: bounded so no key reaches DynamoDB's size limits.
-PATH_PARAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
+PATH_PARAM = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}")  # a feed secret may start with "-"
 MAX_QUERY_CHARS = 512
 # Bodies are parsed as JSON whatever the header says, so that a wrong header gets our French 400.
 ACCEPTED_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]

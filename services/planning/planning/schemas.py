@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from planning.calendar import holiday_subdivision
 from shared.fields import Body
 
 
@@ -137,6 +138,13 @@ class StructureBody(Body):
     departement: str = Field(pattern=r"^([0-9]{2}|2A|2B|97[0-9])$")
     zone: Literal["A", "B", "C"]
     activities: list[Activity] = Field(min_length=1, max_length=4)
+
+    @field_validator("departement")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        """A département the calendar knows ("00" would make every calendar of the structure fail)."""
+        holiday_subdivision(value)  # its ValueError is French
+        return value
 
 
 class ClosureBody(Body):
