@@ -15,6 +15,7 @@ from chalice.app import CloudWatchEvent
 from planning import (
     answers,
     catalogue,
+    deadlines,
     decisions,
     feeds,
     jobs,
@@ -26,6 +27,7 @@ from planning import (
 from planning.handlers import logger
 from planning.http_app import FAMILY, STAFF, api, app, month_param
 from planning.pattern import PatternElement
+from shared import clock
 from shared.auth import Role
 from shared.errors import Forbidden, InvalidInput
 from shared.events import planning as ev
@@ -93,10 +95,16 @@ def get_calendar(req: Req) -> dict[str, Any]:
     last = date(year, month, monthrange(year, month)[1])
     end = last + timedelta(days=6 - last.weekday())
     days = []
+    now, rule = clock.now(), ctx.rule("booking_deadline")
     for offset in range((end - start).days + 1):
         day = start + timedelta(days=offset)
         reason = reservations.closed_reason(ctx, day)
-        days.append({"date": day.isoformat(), "open": reason is None, "reason": reason, "in_month": day.month == month})
+        entry = {"date": day.isoformat(), "open": reason is None, "reason": reason, "in_month": day.month == month}
+        if reason is None:  # an open day past its booking deadline says so before the family picks it
+            booking = deadlines.can_book(now, day, rule, ctx.calendar)
+            entry["bookable"] = bool(booking)
+            entry["booking_closed"] = None if booking else booking.reason
+        days.append(entry)
     return {"period_id": ctx.data["period_id"], "month": f"{year:04d}-{month:02d}", "days": days}
 
 
