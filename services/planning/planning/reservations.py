@@ -123,8 +123,8 @@ def open_plannings(family_id: str) -> list[dict[str, Any]]:
     periods = catalogue.periods()
     items = []
     for item in validations(family_id):
-        matching = [p for p in periods.values()
-                    if p["structure_id"] == item.structure_id and p["activity"] == item.activity]
+        matching = [p for p in periods.values() if p["structure_id"] == item.structure_id
+                    and p["activity"] == item.activity and not p.get("archived")]
         items.append({"child_id": item.child_id, "child_first_name": item.child_first_name,
                       "structure_id": item.structure_id, "activity": item.activity,
                       "status": "open" if item.status == "validated" else "awaiting_validation",
