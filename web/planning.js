@@ -205,6 +205,25 @@ export async function loadCalendar(periodId, month) {
   return calendarCache.get(key);
 }
 
+/** Several periods' month grids in one call (GET /calendars): Map period_id → Map date → {open, reason}. */
+export async function loadCalendars(periodIds, month) {
+  const ids = [...new Set(periodIds)].sort();
+  if (!ids.length) return new Map();
+  const data = await api(`${PLANNING}/calendars?period_ids=${ids.map(enc).join(',')}&month=${month}`);
+  return new Map(((data && data.periods) || []).map((p) => [p.period_id, new Map((p.days || []).map((d) => [d.date, d]))]));
+}
+
+/** The family's bookable (child, period) pairs whose period touches the month. */
+export function agendaPairs(ctx, month) {
+  const pairs = [];
+  for (const item of ctx.open) {
+    for (const period of item.periods || []) {
+      if (monthOf(period.start) <= month && monthOf(period.end) >= month) pairs.push({ child_id: item.child_id, period });
+    }
+  }
+  return pairs;
+}
+
 const agendaCache = new Map();
 /** The family's lines of a month (every child, every request). */
 export async function loadAgenda(month, { fresh = false } = {}) {
@@ -438,9 +457,9 @@ export function monthCalendar({ idPrefix, month, load, onDay, onMonth, legend = 
           },
           h('span', { class: 'day-weekday' }, `${WEEKDAY_NAMES[weekdayOf(date)]} `),
           h('span', { class: 'day-number' }, day),
-          h('span', { class: 'day-month' }, ` ${monthText}`),
-          reason ? h('span', { class: 'closed-reason' }, ` – ${reason}`) : null,
-          count ? h('span', { class: 'sr-only' }, count) : null),
+          // the count ends the last part (a hidden part of its own would read "2027 , 1 présence")
+          h('span', { class: 'day-month' }, ` ${monthText}${reason ? '' : count}`),
+          reason ? h('span', { class: 'closed-reason' }, ` – ${reason}${count}`) : null),
           entries.length
             ? h('ul', { class: 'day-lines' }, entries.map((entry) => h('li', {}, entryNode(entry))))
             : null);
