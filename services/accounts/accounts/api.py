@@ -24,6 +24,9 @@ api.after_write = audit.recorder("accounts", Outbox)
 ANY_ROLE = tuple(Role)
 NEUTRAL = ("Si un compte correspond à cette adresse, un e-mail vient de lui être envoyé. "
            "Pensez à vérifier vos spams.")
+RESEND_NEUTRAL = ("Si un compte en attente de confirmation correspond à cette adresse, un lien de confirmation lui "
+                  "est envoyé (un par minute au plus : un lien demandé il y a moins d'une minute n'est pas renvoyé). "
+                  "Pensez à vérifier vos spams.")
 
 
 @api.route("/signup", ("POST",), status=201)
@@ -38,9 +41,12 @@ def verify(req: Req) -> dict[str, str]:
 
 
 @api.route("/verify/resend", ("POST",), status=202)
-def resend(req: Req) -> dict[str, str]:
+def resend(req: Req) -> dict[str, Any]:
+    """Neutral whatever the address (no account enumeration); it says that links go out at most once per
+    interval, and gives that interval so the portal can tell when to ask again (issue 9)."""
     service.resend_verification(req.body(schemas.EmailBody).email, req.correlation_id)
-    return {"message": NEUTRAL}
+    seconds = int(service.RESEND_INTERVAL.total_seconds())
+    return {"message": RESEND_NEUTRAL, "retry_after_seconds": seconds}
 
 
 @api.route("/login", ("POST",))

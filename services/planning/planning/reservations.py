@@ -65,8 +65,9 @@ class PeriodContext:
         return DeadlineRule(days_before=spec["days_before"], hour=_time(spec["hour"]))
 
 
-def context(period_id: str) -> PeriodContext:
-    snap = catalogue.snapshot()
+def context(period_id: str, snap: catalogue.Snapshot | None = None) -> PeriodContext:
+    """The period and its structure's calendar, from ``snap`` when the caller already read the catalogue."""
+    snap = snap if snap is not None else catalogue.snapshot()
     period = catalogue.periods(snap).get(period_id)
     if period is None:
         raise NotFound("Cette période n'existe pas.", fields={"period_id": "Période inconnue."})
