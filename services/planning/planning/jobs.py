@@ -6,15 +6,27 @@ is a second job that applies the outcomes through the capacity-checked writes an
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
 import json
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from planning import answers, committee, decisions
-from planning.models import CommitteeJob, CommitteeRow, Outbox, ReservationRequest
+from planning.models import (
+    Capacity,
+    CommitteeJob,
+    CommitteeRow,
+    Outbox,
+    ReservationLine,
+    ReservationRequest,
+    Validation,
+)
 from planning.reservations import context, request_lines, validations
 from shared import clock, outbox
 from shared.ddb import transaction
@@ -70,9 +82,16 @@ def in_committee_window(period: dict[str, Any], request: ReservationRequest) -> 
     return window["start"] <= request.created_at.date().isoformat() <= window["end"]
 
 
+COMMITTEE_STATUSES = ("pending", "waitlisted")  # a line the committee answers (waiting lines are ranked too)
+TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
+TOLD_PER_TRANSACTION = 25  # a family told: history, event, row marker and the offers' index (4 items)
+
+
 def gather(period_id: str, first_names: dict[str, str | None] | None = None,
-           ) -> tuple[list[committee.Candidate], dict[tuple[str, str], int]]:
-    """The candidates (pending requests of the pre-enrolment window) and the places left per date.
+           numbers: dict[str, str] | None = None) -> tuple[list[committee.Candidate], dict[tuple[str, str], int]]:
+    """The candidates (requests of the pre-enrolment window with lines pending or already on the waiting
+    list) and the places left per date. A line the manager put on the waiting list is ranked with the
+    others: otherwise its places would go to a lower-ranked child.
 
     Reads are bounded: one Query per request for its lines, one per family for its validations, and
     the siblings' places come from the structure's requests already read (no Query per request)."""
@@ -95,17 +114,19 @@ def gather(period_id: str, first_names: dict[str, str | None] | None = None,
     known: dict[str, list[Any]] = {}
     candidates = []
     for request in requests:
-        pending = [ln for ln in lines(request) if ln.status == "pending"]
-        if not pending:
+        open_lines = [ln for ln in lines(request) if ln.status in COMMITTEE_STATUSES]
+        if not open_lines:
             continue
         pattern = json.loads(request.pattern or "[]")
         elements: dict[tuple[int, str, str], list[str]] = defaultdict(list)
-        for line in pending:
+        for line in open_lines:
             elements[answers.element_of(line, pattern)].append(line.date)
         rows = known.setdefault(request.family_id, validations(request.family_id))
         if first_names is not None:
             first_names[request.request_id] = next((v.child_first_name for v in rows
                                                     if v.child_id == request.child_id), request.child_first_name)
+        if numbers is not None:
+            numbers[request.request_id] = request.number
         sibling = any(o.child_id != request.child_id and holds_place(o) for o in by_family[request.family_id])
         candidates.append(committee.Candidate(
             request.request_id, request.family_id, request.child_id, request.created_at.isoformat(),
@@ -116,31 +137,49 @@ def gather(period_id: str, first_names: dict[str, str | None] | None = None,
     for candidate in candidates:
         for (_, slot, _), dates in candidate.elements.items():
             for day in dates:
-                remaining[(day, slot)] = capacity[slot] - taken.get((day, slot), 0)
+                remaining[(day, slot)] = max(capacity.get(slot, 0) - taken.get((day, slot), 0), 0)
     return candidates, remaining
+
+
+def element_row(ctx: Any, allocation: committee.Allocation, key: committee.ElementKey,
+                dates: tuple[str, ...]) -> dict[str, Any]:
+    """One element of a simulation row: its outcome, the dates given (partial) and why it waits."""
+    outcome = allocation.outcomes[key]
+    full = allocation.full_dates.get(key, ())
+    return {"weekday": key[0], "slot_code": key[1], "slot": ctx.label(key[1]), "parity": key[2],
+            "outcome": str(outcome), "dates": len(dates),
+            "accepted_dates": list(allocation.accepted_dates.get(key, ())) if outcome == "partial" else [],
+            "full_dates": list(full), "reason": committee.full_reason(full)}
 
 
 def simulate(job: CommitteeJob) -> None:
     job.update(actions=[CommitteeJob.status.set("simulating")])
     options = json.loads(job.options or "{}")
     first_names: dict[str, str | None] = {}
-    candidates, remaining = gather(job.period_id, first_names)
+    numbers: dict[str, str] = {}
+    candidates, remaining = gather(job.period_id, first_names, numbers)
+    places = sum(remaining.values())
     weights = decisions.weights()
-    allocations = committee.allocate(candidates, remaining, weights, bool(options.get("keep_siblings_together")))
     ctx = context(job.period_id)
+    partial = bool(ctx.data.get("partial_answers"))
+    allocations = committee.allocate(candidates, remaining, weights, bool(options.get("keep_siblings_together")),
+                                     partial)
     names = {c.request_id: c for c in candidates}
     with CommitteeRow.batch_write() as batch:
         for a in allocations:
+            elements = names[a.request_id].elements
             batch.save(CommitteeRow(*CommitteeRow.key(job.job_id, a.rank), data=json.dumps({
                 "request_id": a.request_id, "family_id": a.family_id, "child_id": a.child_id,
-                "child_first_name": first_names.get(a.request_id), "rank": a.rank, "score": a.score,
+                "child_first_name": first_names.get(a.request_id), "number": numbers.get(a.request_id),
+                "rank": a.rank, "score": a.score,
                 "requested_at": names[a.request_id].requested_at,
                 "parts": [{"criterion": k, "label": committee.CRITERIA_LABELS.get(k, k), "points": v}
                           for k, v in a.parts.items()],
                 "answer": committee.answer(a.outcomes.values()),
-                "elements": [{"weekday": k[0], "slot_code": k[1], "slot": ctx.label(k[1]), "parity": k[2],
-                              "outcome": o} for k, o in sorted(a.outcomes.items())]})))
-    summary = {"children": len(allocations), "weights": weights,
+                "elements": [element_row(ctx, a, k, elements[k]) for k in sorted(a.outcomes)]})))
+    summary = {"children": len(allocations), "weights": weights, "partial_answers": partial,
+               "places": places, "places_left": sum(remaining.values()),
+               "free_where_waiting": committee.free_where_waiting(remaining, allocations, candidates),
                "answers": {k: sum(1 for a in allocations if committee.answer(a.outcomes.values()) == k)
                            for k in ("accepted", "partially_accepted", "waitlisted")}}
     job.update(actions=[CommitteeJob.status.set("simulated"), CommitteeJob.summary.set(json.dumps(summary))])
@@ -153,37 +192,51 @@ def rows(job_id: str, after_rank: int = 0, limit: int | None = None) -> list[dic
     return [{**json.loads(r.data), "published": r.published} for r in found]
 
 
+OUTCOME_LABELS = {"accepted": "Acceptée", "partial": "Partiellement acceptée", "waitlisted": "Liste d'attente"}
+ANSWER_LABELS = {"accepted": "Acceptée", "partially_accepted": "Partiellement acceptée",
+                 "waitlisted": "Sur liste d'attente", "refused": "Refusée"}
+
+
+def ranking_csv(job: CommitteeJob) -> str:
+    """The simulation's ranking as CSV for a spreadsheet (French Excel: ``;`` and a BOM): one line per
+    child, in rank order, with the score's parts and each element's outcome and why it waits."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Rang", "N° demande", "Enfant", "Score", "Détail du score", "Décision par jour et plage",
+                     "Réponse", "Date de la demande", "Publiée"])
+    for row in rows(job.job_id):
+        elements = []
+        for e in row["elements"]:
+            name = f"{answers.WEEKDAYS[e['weekday']]} {e['slot']}"
+            if e["parity"] != "all":
+                name += f" ({answers.PARITY_LABELS[e['parity']]})"
+            told = f"{name} : {OUTCOME_LABELS.get(e['outcome'], e['outcome'])}"
+            if e.get("outcome") == "partial":
+                told += f" ({len(e.get('accepted_dates', []))} dates sur {e.get('dates')})"
+            if e.get("reason"):
+                told += f" – {e['reason']}"
+            elements.append(told)
+        writer.writerow([row["rank"], row.get("number") or "", _cell(row.get("child_first_name") or ""), row["score"],
+                         " ; ".join(f"{p['label']} : {p['points']}" for p in row["parts"]),
+                         " | ".join(elements), ANSWER_LABELS.get(row["answer"], row["answer"]),
+                         (row.get("requested_at") or "")[:10], "Oui" if row["published"] else "Non"])
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A spreadsheet never runs a cell typed by a family as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def publish(job: CommitteeJob, correlation_id: str, after_rank: int = 0) -> None:
-    """Apply one page of the simulation in rank order, then queue the next page: each message stays
-    short whatever the number of children. Accepted elements take their places (a place taken since the
-    simulation sends the line to the waiting list instead), waitlisted ones wait with their score. A
-    row's family is told in the transaction that marks the row published, so a redelivered page never
-    e-mails twice."""
-    ctx = context(job.period_id)
+    """Apply one page of the simulation, then queue the next page: each message stays short whatever the
+    number of children. See :class:`Publication` for the writes; a row's family is told in the
+    transaction that marks the row published, so a redelivered page never e-mails twice."""
     page = rows(job.job_id, after_rank, PAGE)
-    for row in page:
-        if row["published"]:
-            continue
-        request = ReservationRequest.get(*ReservationRequest.key(row["family_id"], row["request_id"]))
-        outcome = {(e["weekday"], e["slot_code"], e["parity"]): e["outcome"] for e in row["elements"]}
-        by_element = answers.group_by_element([ln for ln in request_lines(request) if ln.status == "pending"],
-                                              request.pattern)
-        for element, lines in by_element.items():
-            wanted = outcome.get(element)
-            left = decisions.accept_lines(ctx, lines) if wanted == "accepted" else lines
-            if wanted in ("accepted", "waitlisted"):
-                decisions.set_lines(left, "waitlisted", row["score"])
-        marker = CommitteeRow(*CommitteeRow.key(job.job_id, row["rank"]))
-
-        def mark(tx: Any, marker: CommitteeRow = marker) -> None:
-            tx.update(marker, actions=[CommitteeRow.published.set(True)],
-                      condition=CommitteeRow.published.does_not_exist() | (CommitteeRow.published == False))  # noqa: E712
-
-        try:
-            decisions.announce(ctx, request, "committee", "Réponse de la commission d'attribution",
-                               correlation_id, also=mark)
-        except TransactWriteError:
-            continue  # another delivery of this page told the family meanwhile
+    todo = [row for row in page if not row["published"]]
+    if todo:
+        Publication(context(job.period_id), job.job_id, correlation_id).run(todo)
     last = page[-1]["rank"] if page else after_rank
     job.update(actions=[CommitteeJob.published.set(last)])
     if len(page) == PAGE:
@@ -193,6 +246,219 @@ def publish(job: CommitteeJob, correlation_id: str, after_rank: int = 0) -> None
                                                                    correlation_id=correlation_id)))
         return
     job.update(actions=[CommitteeJob.status.set("published")])
+
+
+@dataclass
+class _Accept:
+    """A (date, slot)'s lines to accept in one transaction, with one increment of its counter."""
+
+    cell: tuple[str, str]
+    lines: list[ReservationLine]
+
+    @property
+    def size(self) -> int:
+        return len(self.lines) + 1
+
+
+@dataclass
+class _Wait:
+    line: ReservationLine
+    priority: int
+    reason: str
+
+    size = 1
+
+
+class Publication:
+    """A page of committee rows applied with few DynamoDB calls per child (issue 12: at most 6).
+
+    Reads: the requests and the contacts of the page in two BatchGetItem, one Query of lines per child.
+    Writes: the page's accepted lines grouped by (date, slot) — one conditional increment of the date's
+    counter by the number of lines, with each line's conditional transition, in the same transaction —,
+    the waiting lines, packed 100 items per TransactWriteItems across children; then the families told,
+    25 per transaction. A counter that no longer has the places (taken since the simulation) or a line
+    changed meanwhile (the family cancelled) fails its transaction: the reasons DynamoDB gives say which
+    item, those lines go to the waiting list with the date that was full (or are left alone) and the
+    transaction is tried again. Places never exceed capacity; a redelivered page skips published rows and
+    the conditions make the writes of an interrupted one harmless."""
+
+    def __init__(self, ctx: Any, job_id: str, correlation_id: str) -> None:
+        self.ctx, self.job_id, self.correlation_id = ctx, job_id, correlation_id
+        self.changed: set[str] = set()  # requests with a line changed by someone else meanwhile
+
+    def run(self, page: list[dict[str, Any]]) -> None:
+        requests = {r.request_id: r for r in ReservationRequest.batch_get(
+            [ReservationRequest.key(row["family_id"], row["request_id"]) for row in page])}
+        contacts = {(v.family_id, v.child_id): v for v in Validation.batch_get(
+            {Validation.key(r.family_id, r.structure_id, r.activity, r.child_id) for r in requests.values()})}
+        lines = {rid: request_lines(r) for rid, r in requests.items()}
+        cells: dict[tuple[str, str], list[ReservationLine]] = defaultdict(list)
+        waits: list[_Wait] = []
+        touched: set[str] = set()
+        for row in page:  # in rank order: a cell's lines too, so the first ranked keep the places
+            request = requests.get(row["request_id"])
+            if request is None:
+                continue
+            by_element = {(e["weekday"], e["slot_code"], e["parity"]): e for e in row["elements"]}
+            pattern = json.loads(request.pattern or "[]")
+            for line in lines[request.request_id]:
+                element = by_element.get(answers.element_of(line, pattern))
+                if element is None or line.status not in COMMITTEE_STATUSES:
+                    continue  # not the committee's to answer (decided, cancelled, or asked since)
+                if element["outcome"] == "accepted" or line.date in element.get("accepted_dates", ()):
+                    cells[(line.date, line.slot_code)].append(line)
+                else:
+                    waits.append(_Wait(line, row["score"], element.get("reason") or decisions.FULL))
+                if line.status == "pending":
+                    touched.add(request.request_id)
+        priority = {row["request_id"]: row["score"] for row in page}
+        accepted = self._write([*self._accepts(cells, priority, waits), *waits], priority)
+        touched |= {line.request_id for line in accepted}
+        if self.changed:  # lines changed by someone else: read them again to tell what they are
+            lines.update({rid: request_lines(requests[rid]) for rid in self.changed})
+        self._tell(page, requests, contacts, lines, touched)
+
+    def _accepts(self, cells: dict[tuple[str, str], list[ReservationLine]], priority: dict[str, int],
+                 waits: list[_Wait]) -> list[_Accept]:
+        """Each cell's lines in chunks of at most 99 (a transaction holds 100 items, one is the counter);
+        lines beyond the slot's capacity wait at once."""
+        units = []
+        for cell, lines in sorted(cells.items()):
+            capacity = decisions.capacity_of(self.ctx, cell[1])
+            waits += [_Wait(ln, priority[ln.request_id], decisions.FULL) for ln in lines[capacity:]]
+            lines = lines[:capacity]
+            for start in range(0, len(lines), TRANSACTION_ITEMS - 1):
+                units.append(_Accept(cell, lines[start:start + TRANSACTION_ITEMS - 1]))
+        return units
+
+    def _write(self, units: list[_Accept | _Wait], priority: dict[str, int]) -> list[ReservationLine]:
+        """Pack the units into transactions (a cell's counter once per transaction) and write them;
+        returns the lines accepted."""
+        accepted: list[ReservationLine] = []
+        batch: list[_Accept | _Wait] = []
+        for unit in units:
+            full = sum(u.size for u in batch) + unit.size > TRANSACTION_ITEMS
+            if full or (isinstance(unit, _Accept) and any(isinstance(u, _Accept) and u.cell == unit.cell
+                                                          for u in batch)):
+                accepted += self._commit(batch, priority)
+                batch = []
+            batch.append(unit)
+        if batch:
+            accepted += self._commit(batch, priority)
+        return accepted
+
+    def _commit(self, batch: list[_Accept | _Wait], priority: dict[str, int]) -> list[ReservationLine]:
+        """One transaction; when DynamoDB cancels it, drop what failed (a line changed: left alone; a
+        counter short of places: its last-ranked lines wait) and try again."""
+        for _ in range(TRANSACTION_ITEMS + 1):  # each retry removes at least one line
+            batch = [u for u in batch if not isinstance(u, _Accept) or u.lines]
+            if not batch:
+                return []
+            items: list[tuple[_Accept | _Wait, ReservationLine | None]] = []
+            try:
+                with transaction() as tx:
+                    for unit in batch:
+                        if isinstance(unit, _Accept):
+                            self._increment(tx, unit)
+                            items.append((unit, None))
+                            for line in unit.lines:
+                                tx.update(line, actions=[ReservationLine.status.set("accepted"),
+                                                         ReservationLine.was_accepted.set(True),
+                                                         ReservationLine.reason.remove()],
+                                          condition=ReservationLine.status.is_in(*COMMITTEE_STATUSES))
+                                items.append((unit, line))
+                        else:
+                            tx.update(unit.line, actions=decisions._actions("waitlisted", unit.priority, unit.reason),
+                                      condition=ReservationLine.status.is_in(*COMMITTEE_STATUSES))
+                            items.append((unit, unit.line))
+            except TransactWriteError as error:
+                reasons = error.cancellation_reasons
+                failed = [items[i] for i, r in enumerate(reasons)
+                          if r is not None and r.code == "ConditionalCheckFailed"]
+                if not failed:
+                    raise  # not a condition (throttling, a conflict): the page is delivered again
+                batch = self._drop(batch, failed, priority)
+                continue
+            accepted = []
+            for unit, line in items:
+                if line is None:
+                    continue
+                if isinstance(unit, _Accept):
+                    line.status, line.was_accepted, line.reason = "accepted", True, None
+                    accepted.append(line)
+                else:
+                    line.status, line.priority, line.reason = "waitlisted", unit.priority, unit.reason
+            return accepted
+        raise RuntimeError("committee publication: a transaction kept failing")
+
+    def _increment(self, tx: Any, unit: _Accept) -> None:
+        """The date's counter takes ``len(unit.lines)`` places, only if they are free."""
+        capacity = decisions.capacity_of(self.ctx, unit.cell[1])
+        count = len(unit.lines)
+        counter = Capacity(*Capacity.key(self.ctx.period_id, *unit.cell))
+        tx.update(counter, actions=[Capacity.taken.add(count)],
+                  condition=Capacity.taken.does_not_exist() | (Capacity.taken <= capacity - count))
+
+    def _drop(self, batch: list[_Accept | _Wait], failed: list[tuple[_Accept | _Wait, ReservationLine | None]],
+              priority: dict[str, int]) -> list[_Accept | _Wait]:
+        gone = {id(line) for _, line in failed if line is not None}
+        for _, line in failed:
+            if line is not None:
+                self.changed.add(line.request_id)
+        short = {id(unit) for unit, line in failed if line is None}
+        kept: list[_Accept | _Wait] = []
+        for unit in batch:
+            if isinstance(unit, _Wait):
+                if id(unit.line) not in gone:
+                    kept.append(unit)
+                continue
+            unit.lines = [ln for ln in unit.lines if id(ln) not in gone]
+            if id(unit) in short:  # the places left now: the first ranked lines keep them
+                free = max(decisions.capacity_of(self.ctx, unit.cell[1]) - self._taken(unit.cell), 0)
+                kept += [_Wait(ln, priority[ln.request_id], decisions.FULL) for ln in unit.lines[free:]]
+                unit.lines = unit.lines[:free]
+            kept.append(unit)
+        return kept
+
+    def _taken(self, cell: tuple[str, str]) -> int:
+        try:
+            return int(Capacity.get(*Capacity.key(self.ctx.period_id, *cell), consistent_read=True).taken)
+        except Capacity.DoesNotExist:
+            return 0
+
+    def _tell(self, page: list[dict[str, Any]], requests: dict[str, ReservationRequest],
+              contacts: dict[tuple[str, str], Validation], lines: dict[str, list[ReservationLine]],
+              touched: set[str]) -> None:
+        """Tell each family whose request changed (a waiting line that stays waiting changes nothing) and
+        mark every row published, 25 families per transaction; a batch that fails (a row told by another
+        delivery meanwhile) goes family by family, skipping the ones already told."""
+        told = []
+        for row in page:
+            request = requests.get(row["request_id"])
+            steps = []
+            if request is not None and request.request_id in touched:
+                steps = decisions.announcement(self.ctx, request, lines[request.request_id],
+                                               contacts.get((request.family_id, request.child_id)), "committee",
+                                               "Réponse de la commission d'attribution", self.correlation_id)
+            marker = CommitteeRow(*CommitteeRow.key(self.job_id, row["rank"]))
+            steps.append(lambda tx, marker=marker: tx.update(
+                marker, actions=[CommitteeRow.published.set(True)],
+                condition=CommitteeRow.published.does_not_exist() | (CommitteeRow.published == False)))  # noqa: E712
+            told.append(steps)
+        for start in range(0, len(told), TOLD_PER_TRANSACTION):
+            chunk = told[start:start + TOLD_PER_TRANSACTION]
+            try:
+                _together([step for steps in chunk for step in steps])
+            except TransactWriteError:
+                for steps in chunk:
+                    with contextlib.suppress(TransactWriteError):  # told by another delivery meanwhile
+                        _together(steps)
+
+
+def _together(steps: list[Any]) -> None:
+    with transaction() as tx:
+        for step in steps:
+            step(tx)
 
 
 def run(event: ev.CommitteeJobRequested) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from calendar import monthrange
 from datetime import date
 from typing import Any
 
+from chalice import Response
+
 from planning import answers, catalogue, committee, decisions, jobs, reservations, schemas
 from planning.http_app import COMMITTEE, STAFF, api, day_param, month_param, structure_param
 from planning.models import CommitteeJob, Config, ReservationLine, ReservationRequest, Validation
 from planning.reservations import PeriodContext
 from shared.auth import Role
-from shared.errors import Forbidden, InvalidInput
+from shared.errors import Conflict, Forbidden, InvalidInput
 from shared.http import Req
 
 LIST_STATUSES = ("pending", "waitlisted", "offered", "accepted", "refused", "cancel_requested", "all")
@@ -309,6 +311,20 @@ def start_committee(req: Req, period_id: str) -> dict[str, Any]:
 def committee_job(req: Req, period_id: str, job_id: str) -> dict[str, Any]:
     _period(req, period_id)
     return _job_view(jobs.get_job(period_id, job_id), req)
+
+
+@api.route("/staff/committee/{period_id}/jobs/{job_id}/export", roles=COMMITTEE)
+def export_committee(req: Req, period_id: str, job_id: str) -> Response:
+    """The simulation's ranking as a CSV file (« Exporter le classement »)."""
+    _period(req, period_id)
+    job = jobs.get_job(period_id, job_id)
+    if job.status not in ("simulated", "publishing", "published"):
+        raise Conflict("Cette simulation n'est pas terminée.", fields={"job_id": job.status})
+    name = f"classement-commission-{period_id}-{job.created_at:%Y-%m-%d-%H%M}.csv"
+    return Response(body=jobs.ranking_csv(job), status_code=200,
+                    headers={"Content-Type": "text/csv; charset=utf-8",
+                             "Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
 
 
 @api.route("/staff/committee/{period_id}/jobs/{job_id}/publish", ("POST",), roles=COMMITTEE, status=202)
