@@ -232,7 +232,8 @@ def waitlist(req: Req) -> dict[str, Any]:
                       "offer_until": min((ln.offer_until or "" for ln in offered), default=None),
                       "first": min(ln.date for ln in waiting + offered),
                       "last": max(ln.date for ln in waiting + offered),
-                      "placeable": placeable, "mode": ctx.data.get("waitlist_mode", "auto")})
+                      "placeable": placeable, "mode": ctx.data.get("waitlist_mode", "auto"),
+                      "offer_reply_days": decisions.offer_days(ctx)})
     items.sort(key=lambda i: (-i["priority"], i["created_at"]))
     for rank, item in enumerate(items, start=1):
         item["rank"] = rank
@@ -244,8 +245,11 @@ def promote_waitlist(req: Req) -> dict[str, Any]:
     """The manager gives the period's free places to its waiting list, in order."""
     body = req.body(schemas.PeriodRef)
     ctx = _period(req, body.period_id)
+    until = decisions.offer_deadline(ctx)
     promoted = decisions.promote_waiting(ctx, req.correlation_id)
-    return {"promoted_requests": promoted}
+    # Said as it happened: with a reply delay the places are offered (held until ``offer_until``), not given.
+    return {"promoted_requests": promoted, "offered": until is not None, "offer_until": until,
+            "offer_reply_days": decisions.offer_days(ctx)}
 
 
 @api.route("/staff/families/{family_id}/flag", ("POST",), roles=STAFF)
