@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
 import pytest
+from werkzeug.test import Client
 
+from infra.local.gateway import Gateway
 from shared.events.enrolment import FamilyValidated
+from tests.conftest import APPS
 from tests.planning.support import validated_family
 from tests.planning.test_answers_api import (
     API,
@@ -27,8 +32,9 @@ from tests.planning.test_answers_api import (
     settings,
     statuses,
 )
+from tests.planning.test_capacity_concurrency import atomic_moto
 
-__all__ = ["manager"]  # the fixture, imported for this module's tests
+__all__ = ["atomic_moto", "manager"]  # the fixtures, imported for this module's tests
 
 MONDAY_MIDI = {"weekday": 0, "slot_code": "MIDI", "parity": "all"}
 
@@ -234,3 +240,54 @@ def test_the_ranking_exports_as_csv(stack: Any, manager: str) -> None:
     assert "Lundi PERISCOLAIRE MIDI : Liste d'attente" in rows[2][5] and "Plus de place le" in rows[2][5]
     other_token = stack.call("GET", url, token=other)
     assert other_token.status_code == 403
+
+
+def test_publication_racing_manager_decisions_never_exceeds_capacity(stack: Any, manager: str,
+                                                                     atomic_moto: None) -> None:
+    """Three children published by the committee while the manager accepts three other requests for the
+    same Mondays, in parallel threads: each Monday ends with exactly its 3 places taken, the counter
+    equal to the lines accepted, every other line on the waiting list."""
+    from planning import jobs
+
+    assert settings(stack, manager, capacities={"MIDI": 3}).status_code == 200
+    for n in range(3):
+        token, _ = validated_family(stack, f"comite{n}@example.fr", GRANT, f"c-com-{n}", f"Comité{n}")
+        book(stack, token, f"c-com-{n}", ["MIDI"])
+    job = simulate(stack, manager)
+    assert [r["answer"] for r in job["rows"]] == ["accepted"] * 3
+    others = []
+    for n in range(3):
+        token, family_id = validated_family(stack, f"direct{n}@example.fr", GRANT, f"c-dir-{n}", f"Direct{n}")
+        others.append((family_id, book(stack, token, f"c-dir-{n}", ["MIDI"])["request_id"]))
+
+    barrier = threading.Barrier(4)
+
+    def publish_job() -> int:
+        barrier.wait()
+        jobs.publish(jobs.get_job(PERIOD, job["job_id"]), "race")
+        return 200
+
+    def accept(family_and_request: tuple[str, str]) -> int:
+        family_id, request_id = family_and_request
+        client = Client(Gateway(APPS))
+        barrier.wait()
+        return int(client.open(f"{API}/staff/requests/{family_id}/{request_id}/decide", method="POST",
+                               json={"elements": [{**MONDAY_MIDI, "decision": "accepted"}]},
+                               headers={"Authorization": f"Bearer {manager}"}).status_code)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = [pool.submit(publish_job), *[pool.submit(accept, o) for o in others]]
+        assert [r.result() for r in results] == [200] * 4
+
+    mondays = {day for r in job["rows"] for day in
+               [ln["date"] for ln in stack.call("GET", f"{API}/staff/requests/{r['family_id']}/{r['request_id']}",
+                                                token=manager).json["lines"]]}
+    for day in sorted(mondays)[:: max(len(mondays) // 6, 1)]:
+        occupancy = stack.call("GET", f"{API}/staff/occupancy?structure_id={STRUCTURE}&date={day}",
+                               token=manager).json
+        midi = next(s for s in occupancy["slots"] if s["code"] == "MIDI")
+        assert (midi["accepted"], midi["waitlisted"], midi["pending"]) == (3, 3, 0), day
+        board = stack.call("GET", f"{API}/staff/board?structure_id={STRUCTURE}&period_id={PERIOD}&month={day[:7]}",
+                           token=manager).json
+        assert next(c["taken"] for d in board["days"] if d["date"] == day for c in d["slots"]
+                    if c["code"] == "MIDI") == 3, day

@@ -80,9 +80,22 @@ def committee_period(live_stack):
     try:
         yield before
     finally:
-        restore = {k: before[k] for k in SETTINGS if k in before}
-        restore["capacities"] = {s["code"]: s["capacity"] for s in before["slots"]}
-        ok(http(base, "PUT", f"/api/planning/staff/periods/{PERIOD_ID}/settings", restore, manager_token(base)))
+        restore_period(base, before)
+
+
+def restore_period(base: str, before: dict) -> None:
+    """The period's settings and capacities as they were: the capacities first, while the waiting list is
+    still left to the manager (a raised capacity then promotes nobody: a restore that promoted every
+    waiting line of the period could outlast the HTTP timeout on a loaded machine), then the settings."""
+    token = manager_token(base)
+    settings_url = f"/api/planning/staff/periods/{PERIOD_ID}/settings"
+    current = next(p for p in ok(http(base, "GET", "/api/planning/catalogue", token=token))["periods"]
+                   if p["period_id"] == PERIOD_ID)
+    held = {k: current[k] for k in SETTINGS if k in current}
+    capacities = {s["code"]: s["capacity"] for s in before["slots"]}
+    ok(http(base, "PUT", settings_url, {**held, "waitlist_mode": "manual", "capacities": capacities}, token))
+    restore = {k: before[k] for k in SETTINGS if k in before}
+    ok(http(base, "PUT", settings_url, {**restore, "capacities": capacities}, token))
 
 
 def monday_morning(base: str, family) -> dict:
@@ -308,9 +321,7 @@ def offer_period(live_stack):
     try:
         yield before
     finally:
-        restore = {k: before[k] for k in SETTINGS if k in before}
-        restore["capacities"] = {s["code"]: s["capacity"] for s in before["slots"]}
-        ok(http(base, "PUT", f"/api/planning/staff/periods/{PERIOD_ID}/settings", restore, manager_token(base)))
+        restore_period(base, before)
 
 
 def tuesday_morning(base: str, family) -> dict:
