@@ -291,3 +291,34 @@ def test_publication_racing_manager_decisions_never_exceeds_capacity(stack: Any,
                            token=manager).json
         assert next(c["taken"] for d in board["days"] if d["date"] == day for c in d["slots"]
                     if c["code"] == "MIDI") == 3, day
+
+
+def test_the_managers_promotion_says_whether_places_were_given_or_offered(stack: Any, manager: str) -> None:
+    """Issue 13: after an offer the screen said « a reçu une place »; the API now says what happened."""
+    assert settings(stack, manager, waitlist_mode="manual", offer_reply_days=2, capacities={"MIDI": 1}
+                    ).status_code == 200
+    day = take_one_date(stack, manager, "first@example.fr", "c-first")
+    family, family_id = validated_family(stack, "claire@example.fr", GRANT, "c-lea", "Léa")
+    rid = book(stack, family, "c-lea", ["MIDI"])["request_id"]
+    assert decide(stack, manager, family_id, rid, elements=[{**MONDAY_MIDI, "decision": "accepted"}]
+                  ).status_code == 200
+    assert statuses(stack, family, rid)["waitlisted"] == 1  # the first Monday is full
+    waitlist = stack.call("GET", f"{API}/staff/waitlist?structure_id={STRUCTURE}", token=manager).json["items"]
+    assert [(i["request_id"], i["mode"], i["offer_reply_days"], i["placeable"]) for i in waitlist] == [
+        (rid, "manual", 2, 0)]
+
+    first = next(r for r in stack.call("GET", f"{API}/staff/requests?structure_id={STRUCTURE}&status=all",
+                                       token=manager).json["items"] if r["request_id"] != rid)
+    assert decide(stack, manager, first["family_id"], first["request_id"],
+                  lines=[{"date": day, "slot_code": "MIDI", "decision": "refused", "reason": "Erreur."}]
+                  ).status_code == 200  # the place is freed; the period leaves it to the manager
+    promoted = stack.call("POST", f"{API}/staff/waitlist/promote", {"period_id": PERIOD}, token=manager)
+    assert promoted.status_code == 200
+    assert (promoted.json["promoted_requests"], promoted.json["offered"], promoted.json["offer_reply_days"]) == \
+        ([rid], True, 2)
+    assert promoted.json["offer_until"] == "2026-06-03T21:59:59+00:00"  # two days after 1 June, Paris night
+    assert statuses(stack, family, rid)["offered"] == 1
+
+    assert settings(stack, manager, waitlist_mode="manual", offer_reply_days=0).status_code == 200
+    nothing = stack.call("POST", f"{API}/staff/waitlist/promote", {"period_id": PERIOD}, token=manager).json
+    assert (nothing["promoted_requests"], nothing["offered"], nothing["offer_until"]) == ([], False, None)
