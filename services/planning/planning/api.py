@@ -18,7 +18,9 @@ from planning import (
     decisions,
     feeds,
     jobs,
+    lifecycle,
     offers,
+    repeats,
     reservations,
     schemas,
     staff_api,  # noqa: F401  (registers the staff routes on the same app)
@@ -129,12 +131,17 @@ def preview(req: Req) -> dict[str, Any]:
 
 @api.route("/requests", ("POST",), roles=FAMILY, status=201)
 def create_request(req: Req) -> dict[str, Any]:
+    """A new request; a repeat with the same ``Idempotency-Key`` answers the first result."""
     body = req.body(schemas.PlanBody)
-    created = reservations.create(req.principal.account_id, body.child_id, body.period_id, _selection(body),
-                                  body.first_day_slots, req.correlation_id)
-    decisions.after_request(req.principal.account_id, created["request_id"], created["period_id"],
-                            req.correlation_id)
-    return created
+    key = repeats.key_of(req)
+
+    def run() -> dict[str, Any]:
+        created = reservations.create(req.principal.account_id, body.child_id, body.period_id, _selection(body),
+                                      body.first_day_slots, req.correlation_id, key)
+        decisions.after_request(created.request, created.lines, req.correlation_id)
+        return created.view
+
+    return repeats.once(req, "create_request", run)
 
 
 @api.route("/requests", roles=FAMILY)
@@ -176,17 +183,21 @@ def _request_view(family_id: str, request_id: str) -> dict[str, Any]:
                                                and jobs.in_committee_window(ctx.data, request)),
             "outcomes": outcomes,
             "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": ctx.label(ln.slot_code),
-                       "status": ln.status, "status_label": reservations.STATUS_LABELS[ln.status],
+                       "status": ln.status, "status_label": lifecycle.label(ln.status),
                        "reason": ln.reason or ""} for ln in lines]}
 
 
 @api.route("/requests/{request_id}/lines", ("POST",), roles=FAMILY)
 def add_lines(req: Req, request_id: str) -> dict[str, Any]:
     body = req.body(schemas.AddBody)
-    added = reservations.add_lines(req.principal.account_id, request_id, _selection(body), body.first_day_slots,
-                                   req.correlation_id)
-    decisions.after_request(req.principal.account_id, request_id, added["period_id"], req.correlation_id)
-    return added
+
+    def run() -> dict[str, Any]:
+        added = reservations.add_lines(req.principal.account_id, request_id, _selection(body), body.first_day_slots,
+                                       req.correlation_id)
+        decisions.after_request(added.request, added.lines, req.correlation_id)
+        return added.view
+
+    return repeats.once(req, f"add_lines:{request_id}", run)
 
 
 @api.route("/requests/{request_id}/cancel", ("POST",), roles=FAMILY)

@@ -9,7 +9,7 @@ from calendar import monthrange
 from datetime import date
 from typing import Any
 
-from planning import answers, catalogue, committee, decisions, jobs, reservations, schemas
+from planning import answers, catalogue, committee, decisions, jobs, lifecycle, reservations, schemas
 from planning.http_app import COMMITTEE, STAFF, api, day_param, month_param, structure_param
 from planning.models import CommitteeJob, Config, ReservationLine, ReservationRequest, Validation
 from planning.reservations import PeriodContext
@@ -157,7 +157,7 @@ def _request_view(request: ReservationRequest) -> dict[str, Any]:
             "elements": decisions.element_views(ctx, request, lines),
             "outcomes": [o.model_dump() for o in decisions.outcomes_of(ctx, request, lines)],
             "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": ctx.label(ln.slot_code),
-                       "status": ln.status, "status_label": reservations.STATUS_LABELS[ln.status],
+                       "status": ln.status, "status_label": lifecycle.label(ln.status),
                        "reason": ln.reason or ""} for ln in lines]}
 
 
