@@ -15,6 +15,7 @@ from chalice.app import CloudWatchEvent
 from planning import (
     answers,
     catalogue,
+    daylists,  # noqa: F401  (registers the day lists' routes on the same app)
     decisions,
     feeds,
     jobs,
@@ -22,15 +23,15 @@ from planning import (
     offers,
     repeats,
     reservations,
+    routes_catalogue,  # noqa: F401  (registers the catalogue's back-office routes on the same app)
     schemas,
     staff_api,  # noqa: F401  (registers the staff routes on the same app)
 )
 from planning.handlers import logger
-from planning.http_app import FAMILY, STAFF, api, app, month_param
+from planning.http_app import FAMILY, api, app, month_param
 from planning.pattern import PatternElement
 from shared.auth import Role
-from shared.errors import Forbidden, InvalidInput
-from shared.events import planning as ev
+from shared.errors import Conflict
 from shared.http import Req
 
 __all__ = ["app"]
@@ -38,6 +39,13 @@ __all__ = ["app"]
 
 def _selection(body: schemas.PlanBody | schemas.AddBody) -> list[PatternElement]:
     return [PatternElement(e.weekday, e.slot_code, e.parity) for e in body.selection]
+
+
+def _open_period(period_id: str) -> None:
+    """An archived period keeps its presences but takes no new ones."""
+    if catalogue.periods().get(period_id, {}).get("archived"):
+        raise Conflict("Cette période est archivée : elle ne prend plus de nouvelles réservations.",
+                       code="period_archived", fields={"period_id": "Période archivée."})
 
 
 @api.route("/validations", roles=FAMILY)
@@ -50,40 +58,6 @@ def my_validations(req: Req) -> dict[str, Any]:
 @api.route("/catalogue", roles=tuple(Role))
 def get_catalogue(req: Req) -> dict[str, Any]:
     return {"structures": list(catalogue.structures().values()), "periods": list(catalogue.periods().values())}
-
-
-@api.route("/catalogue/structures/{structure_id}", ("PUT",), roles=(Role.ADMIN,))
-def put_structure(req: Req, structure_id: str) -> dict[str, Any]:
-    body = req.body(schemas.StructureBody)
-    catalogue.publish(ev.StructurePublished(structure_id=structure_id, **body.model_dump()), req.correlation_id)
-    return catalogue.structures()[structure_id]
-
-
-@api.route("/catalogue/periods/{period_id}", ("PUT",), roles=STAFF)
-def put_period(req: Req, period_id: str) -> dict[str, Any]:
-    body = req.body(schemas.PeriodBody)
-    if body.structure_id not in catalogue.structures():
-        raise InvalidInput("Cette structure n'existe pas.", fields={"structure_id": "Structure inconnue."})
-    existing = catalogue.periods().get(period_id)
-    if not req.principal.can_manage(body.structure_id) or \
-            (existing and not req.principal.can_manage(existing["structure_id"])):
-        raise Forbidden("Cette structure ne fait pas partie de vos structures.")
-    period = {"period_id": period_id, **body.model_dump(mode="json", exclude_none=True)}
-    promoted = decisions.save_period(period, req.correlation_id)
-    return {**period, "promoted_requests": promoted}
-
-
-@api.route("/catalogue/structures/{structure_id}/closures", ("POST",), roles=STAFF, status=201)
-def add_closure(req: Req, structure_id: str) -> dict[str, Any]:
-    body = req.body(schemas.ClosureBody)
-    structure = catalogue.structures().get(structure_id)
-    if structure is None:
-        raise InvalidInput("Cette structure n'existe pas.", fields={"structure_id": "Structure inconnue."})
-    if not req.principal.can_manage(structure_id):
-        raise Forbidden("Cette structure ne fait pas partie de vos structures.")
-    closures = [*structure["closures"], body.model_dump(mode="json")]
-    catalogue.save_closures(structure_id, sorted(closures, key=lambda c: c["start"]))
-    return catalogue.structures()[structure_id]
 
 
 @api.route("/calendar", roles=tuple(Role))
@@ -122,9 +96,13 @@ def agenda(req: Req) -> dict[str, Any]:
 
 @api.route("/requests/preview", ("POST",), roles=FAMILY)
 def preview(req: Req) -> dict[str, Any]:
-    body = req.body(schemas.PlanBody)
-    p = reservations.plan(req.principal.account_id, body.child_id, body.period_id, _selection(body),
-                          body.first_day_slots)
+    body = req.body(schemas.PreviewBody)
+    family_id = req.principal.account_id
+    if body.request_id:  # adding to a request: its child and period, whatever the body says
+        request = reservations.get_request(family_id, body.request_id)
+        body.child_id, body.period_id = request.child_id, request.period_id
+    _open_period(body.period_id)
+    p = reservations.plan(family_id, body.child_id, body.period_id, _selection(body), body.first_day_slots)
     return {"lines": [{"date": ln.date.isoformat(), "slot_code": ln.slot_code} for ln in p.lines],
             "recap": reservations.recap_view(p.ctx, p.lines), "skipped": p.skipped}
 
@@ -133,6 +111,7 @@ def preview(req: Req) -> dict[str, Any]:
 def create_request(req: Req) -> dict[str, Any]:
     """A new request; a repeat with the same ``Idempotency-Key`` answers the first result."""
     body = req.body(schemas.PlanBody)
+    _open_period(body.period_id)
     key = repeats.key_of(req)
 
     def run() -> dict[str, Any]:
