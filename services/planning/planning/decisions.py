@@ -205,11 +205,16 @@ def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what
     answer = answers.answer_of(ln.status for ln in lines)
     steps = [step for step in (also, offer_index(request, lines) if offer_days(ctx) or answer == "offered" else None)
              if step is not None]
+    left = [ln.offer_until or "" for ln in lines if ln.status == "offered"]
+    until = ReservationRequest.offer_until.set(min(left)) if left else ReservationRequest.offer_until.remove()
     if answer in ("pending", "cancelled"):  # nothing to tell; the other writes still happen
-        if steps:
+        moved = (request.offer_until or None) != (min(left) if left else None)
+        if steps or moved:
             with transaction() as tx:
                 for step in steps:
                     step(tx)
+                if moved:
+                    tx.update(request, actions=[until])
         return
     contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id
                     and v.structure_id == request.structure_id), None)
@@ -219,7 +224,8 @@ def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what
     with transaction() as tx:
         for step in steps:
             step(tx)
-        tx.update(request, actions=[ReservationRequest.history.set(_history(request, what))])
+        told = _history(request, what)
+        tx.update(request, actions=[ReservationRequest.history.set(told), until])
         if answer == "offered":
             offered = [ln for ln in lines if ln.status == "offered"]
             event: ev.PlanningEvent = ev.PlaceOffered(
@@ -237,6 +243,7 @@ def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what
                 waitlist_mode=ctx.data.get("waitlist_mode", "auto"),
                 correlation_id=correlation_id)
         tx.save(outbox.entry(Outbox, event))
+    request.history = told
 
 
 def offer_index(request: ReservationRequest, lines: list[ReservationLine]) -> Callable[[TransactWrite], None]:
@@ -326,28 +333,28 @@ def release_line(ctx: PeriodContext, line: ReservationLine, status: str, priorit
     return uow.try_commit()
 
 
-def auto_accept(request: ReservationRequest, correlation_id: str,
-                lines: list[ReservationLine] | None = None) -> None:
+def auto_accept(request: ReservationRequest, correlation_id: str, lines: list[ReservationLine] | None = None,
+                ctx: PeriodContext | None = None) -> None:
     """A period set to accept automatically takes places while they remain, the rest waits."""
-    ctx = context(request.period_id)
+    ctx = ctx or context(request.period_id)
     priority, _ = committee.score(facts(request), weights())
     pending = [ln for ln in (lines if lines is not None else request_lines(request)) if ln.status == "pending"]
     set_lines(accept_lines(ctx, pending), "waitlisted", priority, FULL)
     announce(ctx, request, "automatic", "Réponse automatique", correlation_id)
 
 
-def after_request(request: ReservationRequest, lines: list[ReservationLine], correlation_id: str) -> None:
+def after_request(request: ReservationRequest, lines: list[ReservationLine], correlation_id: str,
+                  ctx: PeriodContext) -> None:
     """The period's answer policy once a family's request (or its added lines) is written."""
-    if catalogue.periods().get(request.period_id, {}).get("decision_mode") == "auto_accept":
-        auto_accept(request, correlation_id, lines)
+    if ctx.data.get("decision_mode") == "auto_accept":
+        auto_accept(request, correlation_id, lines, ctx)
 
 
-def after_cancellation(family_id: str, request_id: str, period_id: str, lines: list[tuple[str, str]],
+def after_cancellation(request: ReservationRequest, ctx: PeriodContext, lines: list[tuple[str, str]],
                        correlation_id: str) -> None:
     """A period that confirms cancellations itself frees the places at once (the deadline was checked)."""
-    if catalogue.periods().get(period_id, {}).get("auto_confirm_cancellations"):
-        confirm_cancellations(ReservationRequest.get(*ReservationRequest.key(family_id, request_id)), set(lines),
-                              correlation_id)
+    if ctx.data.get("auto_confirm_cancellations"):
+        confirm_cancellations(request, set(lines), correlation_id, ctx)
 
 
 # --- waiting list and cancellations ----------------------------------------------------------------------
@@ -438,8 +445,8 @@ def save_period(period: dict[str, Any], correlation_id: str) -> list[str]:
 
 
 def confirm_cancellations(request: ReservationRequest, only: set[tuple[str, str]] | None,
-                          correlation_id: str) -> dict[str, Any]:
-    ctx = context(request.period_id)
+                          correlation_id: str, ctx: PeriodContext | None = None) -> dict[str, Any]:
+    ctx = ctx or context(request.period_id)
     asked = [ln for ln in request_lines(request) if ln.status == "cancel_requested"
              and (only is None or (ln.date, ln.slot_code) in only)]
     if not asked:
@@ -447,10 +454,13 @@ def confirm_cancellations(request: ReservationRequest, only: set[tuple[str, str]
     held = {id(ln) for ln in asked if lifecycle.LineState.of(ln.status, ln.was_accepted).holds_place}
     contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id), None)
 
+    before = request.history
+
     def tell(uow: UnitOfWork, confirmed: list[ReservationLine]) -> None:
         recap_data = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in confirmed])
-        uow.request(request, [ReservationRequest.history.set(
-            _history(request, f"Annulation confirmée de {len(confirmed)} présence(s)"))])
+        request.history = before
+        request.history = _history(request, f"Annulation confirmée de {len(confirmed)} présence(s)")
+        uow.request(request, [ReservationRequest.history.set(request.history)])
         uow.publish(ev.CancellationConfirmed(
             request_id=request.request_id, request_number=request.number, family_id=request.family_id,
             email=(contact.email or "") if contact else "", first_name=(contact.first_name or "") if contact else "",

@@ -107,6 +107,32 @@ class _RequestWrite:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     line_count: int = 0
     actions: list[Any] = field(default_factory=list)
+    cells: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))  # (set, add|delete)
+    rank: tuple[int, str, str] | None = None  # a line waits: (priority, structure, requested at)
+
+    def cell_actions(self) -> list[Any]:
+        actions = []
+        for (name, op), cells in self.cells.items():
+            if cells and not self.cells.get((name, "delete" if op == "add" else "add")):
+                attr = getattr(ReservationRequest, name)
+                actions.append(attr.add(cells) if op == "add" else attr.delete(cells))
+            elif cells and op == "add":  # both ways in one unit of work: DynamoDB takes one action per path
+                raise ValueError(f"{name}: cells added and removed in the same unit of work")
+        return actions
+
+
+def rank_key(priority: int, requested_at: str, request_id: str) -> str:
+    """The waiting list's order as an index key: highest priority first, then the oldest request."""
+    return f"{999_999 - max(0, min(int(priority), 999_999)):06d}#{requested_at}#{request_id}"
+
+
+def rank_actions(write: _RequestWrite) -> list[Any]:
+    """A request with a line sent to the waiting list enters the structure's ranked index (``gsi2``)."""
+    if write.rank is None:
+        return []
+    priority, structure_id, requested_at = write.rank
+    return [ReservationRequest.priority.set(priority), ReservationRequest.gsi2pk.set(f"WAITLIST#{structure_id}"),
+            ReservationRequest.gsi2sk.set(rank_key(priority, requested_at, write.key[1].removeprefix("REQUEST#")))]
 
 
 class UnitOfWork:
@@ -136,6 +162,14 @@ class UnitOfWork:
         request = self._request(line.family_id, line.request_id)
         for status, delta in m.counts.items():
             request.counts[status.value] += delta
+        cell = f"{line.date}#{line.slot_code}"
+        for status, name in ((LineStatus.CANCEL_REQUESTED, "cancel_cells"), (LineStatus.WAITLISTED, "wait_cells")):
+            if m.counts.get(status) == 1:
+                request.cells[(name, "add")].add(cell)
+            elif m.counts.get(status) == -1:
+                request.cells[(name, "delete")].add(cell)
+        if m.target.status == LineStatus.WAITLISTED and priority is not None:
+            request.rank = (priority, line.structure_id or "", line.requested_at or "")
         return m
 
     def add_line(self, line: ReservationLine, replaces: ReservationLine | None = None, count: bool = True) -> None:
@@ -219,7 +253,7 @@ class UnitOfWork:
                               condition=condition)
                 for write in self._requests.values():
                     counts = [getattr(ReservationRequest, f"count_{s}").add(n) for s, n in write.counts.items() if n]
-                    actions = [*write.actions, *counts]
+                    actions = [*write.actions, *counts, *write.cell_actions(), *rank_actions(write)]
                     if write.line_count:
                         actions.append(ReservationRequest.line_count.add(write.line_count))
                     if actions:

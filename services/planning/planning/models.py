@@ -13,7 +13,13 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 
 from planning.lifecycle import LineStatus
 from shared.ddb import gsi, table_model
@@ -89,6 +95,8 @@ class ReservationRequest(Base):
     first_date = UnicodeAttribute(null=True)  # the first and last dates asked (lists show them)
     last_date = UnicodeAttribute(null=True)
     priority = NumberAttribute(null=True)  # the waiting list's score, once a line waits
+    cancel_cells = UnicodeSetAttribute(null=True)  # "<date>#<slot>" of the lines whose cancellation is asked
+    wait_cells = UnicodeSetAttribute(null=True)  # "<date>#<slot>" of the lines on the waiting list
     history = UnicodeAttribute()  # JSON list of {"at", "what"}
     pattern = UnicodeAttribute(default="[]")  # JSON list of {"weekday", "slot_code", "parity"}
     gsi1pk = UnicodeAttribute(null=True)  # STRUCTURE#<id>: the staff's list of requests

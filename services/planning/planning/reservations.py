@@ -93,10 +93,16 @@ def closed_reason(ctx: PeriodContext, day: date) -> str | None:
 
 
 class Contexts(dict[str, PeriodContext]):
-    """Period contexts read once each (a catalogue Query per period) by loops over many requests."""
+    """Period contexts of one catalogue snapshot (one Query, on first need) for loops over many requests."""
+
+    def __init__(self, seed: dict[str, PeriodContext] | None = None) -> None:
+        super().__init__(seed or {})
+        self._snap: catalogue.Snapshot | None = None
 
     def __missing__(self, period_id: str) -> PeriodContext:
-        self[period_id] = found = context(period_id)
+        if self._snap is None:
+            self._snap = catalogue.snapshot()
+        self[period_id] = found = context(period_id, self._snap)
         return found
 
 
@@ -283,6 +289,9 @@ def plan(family_id: str, child_id: str, period_id: str, selection: list[PatternE
     and the months where the child already has lines, none for a first request)."""
     snap = catalogue.snapshot()
     ctx = context(period_id, snap)
+    if ctx.data.get("archived"):  # an archived period keeps its presences but takes no new ones
+        raise Conflict("Cette période est archivée : elle ne prend plus de nouvelles réservations.",
+                       code="period_archived", fields={"period_id": "Période archivée."})
     known, requests = family_items(family_id)
     validation = access(family_id, child_id, ctx, known)
     lines = lines_for(ctx, selection, first_day_slots)
@@ -355,6 +364,7 @@ class Created:
     request: ReservationRequest
     lines: list[ReservationLine]
     view: dict[str, Any]
+    ctx: PeriodContext
 
 
 def request_id_for(family_id: str, idempotency_key: str | None) -> str:
@@ -434,7 +444,7 @@ def create(family_id: str, child_id: str, period_id: str, selection: list[Patter
         uow.publish(event)
 
     _write_new_lines(items, p.replaced(child_id), last, count=False)
-    return Created(request, items, {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped})
+    return Created(request, items, {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}, p.ctx)
 
 
 def get_request(family_id: str, request_id: str) -> ReservationRequest:
@@ -473,7 +483,7 @@ def add_lines(family_id: str, request_id: str, selection: list[PatternElement] |
         uow.publish(event)
 
     _write_new_lines(items, p.replaced(request.child_id), last, count=True)
-    return Created(request, items, {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped})
+    return Created(request, items, {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}, p.ctx)
 
 
 def lines_at(request: ReservationRequest, cells: Iterable[tuple[str, str]]) -> list[ReservationLine]:
@@ -488,7 +498,10 @@ CHANGED = ("Ces présences viennent de changer (une réponse de la structure ?) 
 
 
 def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None, everything: bool,
-           from_day: date | None, preview: bool, correlation_id: str) -> dict[str, Any]:
+           from_day: date | None, preview: bool, correlation_id: str,
+           ) -> tuple[dict[str, Any], ReservationRequest, PeriodContext]:
+    """Ask the cancellation of some lines (each a conditional move from the state read; chosen lines are
+    read by key, never the whole request). Returns the view, the request and its period."""
     request = get_request(family_id, request_id)
     ctx = context(request.period_id)
     if lines is not None:
@@ -514,13 +527,15 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
         raise InvalidInput("Aucune présence à annuler.", fields={"lines": "Vide."})
     recap_data = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in chosen])
     if preview:
-        return {"recap": recap_data, "line_count": len(chosen)}
+        return {"recap": recap_data, "line_count": len(chosen)}, request, ctx
     validation = access_any(family_id, request)
+    before = request.history
 
     def tell(uow: UnitOfWork, asked: list[ReservationLine]) -> None:
         told = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in asked])
-        uow.request(request, [ReservationRequest.history.set(
-            _history(request, f"Annulation demandée de {len(asked)} présence(s)"))])
+        request.history = before
+        request.history = _history(request, f"Annulation demandée de {len(asked)} présence(s)")
+        uow.request(request, [ReservationRequest.history.set(request.history)])
         uow.publish(ev.CancellationRequested(
             request_id=request.request_id, request_number=request.number, family_id=family_id,
             email=validation.email or "" if validation else "",
@@ -537,7 +552,7 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
     if len(done) != len(chosen):
         recap_data = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in done])
     return {"recap": recap_data, "line_count": len(done), "period_id": request.period_id,
-            "lines": [{"date": ln.date, "slot_code": ln.slot_code} for ln in done]}
+            "lines": [{"date": ln.date, "slot_code": ln.slot_code} for ln in done]}, request, ctx
 
 
 def access_any(family_id: str, request: ReservationRequest) -> Validation | None:
@@ -558,18 +573,27 @@ def summary(request: ReservationRequest, ctx: PeriodContext | None = None) -> di
 
 
 def requests_of(family_id: str) -> list[ReservationRequest]:
-    return sorted(ReservationRequest.query(f"FAMILY#{family_id}", ReservationRequest.sk.startswith("REQUEST#")),
-                  key=lambda r: r.created_at, reverse=True)
+    return sorted(family_items(family_id)[1], key=lambda r: r.created_at, reverse=True)
+
+
+def counts_of(request: ReservationRequest) -> dict[str, int]:
+    """The lines' status counts: kept on the request; read from its lines for a request written before."""
+    if request.counted:
+        return request.counts()
+    return {k.value: n for k, n in lifecycle.count_statuses(ln.status for ln in request_lines(request)).items()}
 
 
 def history(family_id: str) -> list[dict[str, Any]]:
+    """The family's requests, newest first: one Query of its partition (validations and requests) and the
+    catalogue's; the answer comes from the counts kept on each request, not from its lines."""
+    known, requests = family_items(family_id)
+    names = {v.child_id: v.child_first_name for v in known}
+    contexts = Contexts()
     result = []
-    names = {v.child_id: v.child_first_name for v in validations(family_id)}
-    for request in requests_of(family_id):
-        counts: dict[str, int] = {}
-        for line in request_lines(request):
-            counts[line.status] = counts.get(line.status, 0) + 1
-        result.append({**summary(request), "child_first_name": names.get(request.child_id), "counts": counts,
+    for request in sorted(requests, key=lambda r: r.created_at, reverse=True):
+        counts = counts_of(request)
+        result.append({**summary(request, contexts[request.period_id]),
+                       "child_first_name": names.get(request.child_id), "counts": counts,
                        "answer": (code := answers.answer_of(counts)), "status": answers.LABELS[code]})
     return result
 
