@@ -52,8 +52,11 @@ class Principal:
         return self
 
     def can_manage(self, structure_id: str) -> bool:
-        """Admins see every structure; other staff only the ones they are scoped to."""
-        return self.role == Role.ADMIN or (self.is_staff and structure_id in self.structures)
+        """Admins see every structure, and so does a committee account scoped to none (the committee of the
+        whole association); other staff only the structures they are scoped to."""
+        if self.role == Role.ADMIN or (self.role == Role.COMMITTEE and not self.structures):
+            return True
+        return self.is_staff and structure_id in self.structures
 
 
 def issue_token(principal: Principal) -> tuple[str, int]:

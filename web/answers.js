@@ -177,7 +177,10 @@ export async function freshCatalogue() {
   return { structures: (data && data.structures) || [], periods: (data && data.periods) || [] };
 }
 
-const managesStructure = (account, id) => account.role === 'admin' || (account.structures || []).includes(id);
+// Like the API's Principal.can_manage: a committee account scoped to no structure sees them all.
+const managesStructure = (account, id) => account.role === 'admin'
+  || (account.role === 'committee' && !(account.structures || []).length)
+  || (account.structures || []).includes(id);
 
 /** The structures of a staff member as select options. */
 export const structureOptions = (account, catalogue) => catalogue.structures

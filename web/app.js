@@ -41,6 +41,8 @@ const ROUTES = {
   '/gestion/commission': { load: page('staff-committee'), access: 'staff' },
   '/gestion/liste-attente': { load: page('staff-waitlist'), access: 'staff' },
   '/gestion/places': { load: page('staff-board'), access: 'staff' },
+  '/gestion/catalogue': { load: page('staff-catalogue'), access: 'staff' },
+  '/gestion/liste-du-jour': { load: page('staff-daylist'), access: 'staff' },
 };
 // Paths with an identifier: the captured part is given to the page as ctx.params.id (named groups
 // as ctx.params.<name>).

@@ -4,7 +4,7 @@
 template into moto and checks that each event reaches exactly these queues.
 """
 
-from shared.events import accounts, enrolment, planning
+from shared.events import accounts, audit, enrolment, planning
 from shared.events.base import Event, UnknownEvent, parse, registry
 
 CONSUMERS: dict[str, tuple[type[Event], ...]] = {
@@ -17,6 +17,7 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
         accounts.EmailChanged,
         accounts.StaffInvited,
         accounts.StaffAccountCreated,
+        accounts.StaffAccountChanged,
         accounts.SignupAttemptedOnExistingAccount,
         enrolment.FamilyValidated,
         enrolment.PreEnrolmentSubmitted,
@@ -36,10 +37,16 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
         planning.StructurePublished,
         planning.SejourPublished,
         planning.RequestDecided,
+        # The audit log (decision 101): staff actions of every service, and the staff directory's names.
+        accounts.StaffAccountCreated,
+        accounts.StaffAccountChanged,
+        audit.EnrolmentStaffActed,
+        audit.PlanningStaffActed,
+        audit.AccountsStaffActed,
     ),
     # Planning consumes its own CommitteeJobRequested: a committee run is too long for an API call, so the
     # route queues it as a job and the queue's worker runs it (with the queue's retries and DLQ).
     "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked, planning.CommitteeJobRequested),
 }
 
-__all__ = ["CONSUMERS", "Event", "UnknownEvent", "accounts", "enrolment", "parse", "planning", "registry"]
+__all__ = ["CONSUMERS", "Event", "UnknownEvent", "accounts", "audit", "enrolment", "parse", "planning", "registry"]

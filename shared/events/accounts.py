@@ -73,6 +73,21 @@ class StaffAccountCreated(AccountsEvent):
     first_name: str
     role: str
     structures: list[str]
+    last_name: str = ""
+
+
+class StaffAccountChanged(AccountsEvent):
+    """An admin changed a staff account (name, role, structures) or (de)activated it: the services that
+    keep a directory of staff (notifications' recipients, enrolment's names for the audit log) follow."""
+
+    account_id: str
+    email: str
+    civility: str
+    first_name: str
+    last_name: str
+    role: str
+    structures: list[str]
+    active: bool
 
 
 class StaffInvited(AccountsEvent):

@@ -24,6 +24,7 @@ class StructurePublished(PlanningEvent):
     departement: str
     zone: str
     activities: list[Literal["periscolaire", "mercredi", "creche", "sejour"]]
+    archived: bool = False  # no longer offered to families (kept for the requests that name it)
 
 
 class SejourPublished(PlanningEvent):
@@ -37,6 +38,7 @@ class SejourPublished(PlanningEvent):
     places: int
     age_min: int
     age_max: int
+    archived: bool = False  # withdrawn from the families' list (the presences booked stay)
 
 
 class RecapRow(BaseModel):

@@ -46,6 +46,7 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "EmailChanged",
                 "StaffInvited",
                 "StaffAccountCreated",
+                "StaffAccountChanged",
                 "SignupAttemptedOnExistingAccount",
                 "FamilyValidated",
                 "PreEnrolmentSubmitted",
@@ -62,8 +63,11 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
     ),
     "enrolment": (
-        frozenset({"portail.accounts", "portail.planning"}),
-        frozenset({"AccountRegistered", "EmailChanged", "StructurePublished", "SejourPublished", "RequestDecided"}),
+        frozenset({"portail.accounts", "portail.planning", "portail.enrolment"}),
+        frozenset({"AccountRegistered", "EmailChanged", "StructurePublished", "SejourPublished", "RequestDecided",
+                   # the audit log: staff actions and the staff directory's names (decision 101)
+                   "StaffAccountCreated", "StaffAccountChanged", "EnrolmentStaffActed", "PlanningStaffActed",
+                   "AccountsStaffActed"}),
     ),
     "planning": (
         frozenset({"portail.enrolment", "portail.planning"}),

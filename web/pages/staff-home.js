@@ -18,13 +18,42 @@ const TILES = [
   { name: "Commission d'attribution", href: '/gestion/commission', roles: ['manager', 'coordinator', 'committee', 'admin'], text: 'Préparer, simuler et publier les décisions de la commission d\'attribution des places.' },
   { name: "Liste d'attente", href: '/gestion/liste-attente', roles: ['manager', 'coordinator', 'admin'], text: 'Suivre la liste d\'attente et proposer les places qui se libèrent.' },
   { name: 'Places par jour', href: '/gestion/places', roles: ['manager', 'coordinator', 'admin'], text: 'Les places prises et libres de chaque plage, jour par jour, et les réglages de chaque période.' },
-  { name: 'Catalogue', text: 'Structures, périodes, plages d\'accueil, capacités, séjours et fermetures.' },
+  { name: 'Liste du jour', href: '/gestion/liste-du-jour', roles: ['manager', 'coordinator', 'admin'], text: 'Les enfants attendus par plage, avec leur classe, leurs allergies, PAI et régime, et les personnes autorisées à venir les chercher ; impression et export CSV.' },
+  { name: 'Catalogue', href: '/gestion/catalogue', roles: ['manager', 'coordinator', 'admin'], text: 'Structures, périodes, plages d\'accueil, capacités, séjours et fermetures.' },
 ];
 
+// Structure names by id, from planning's catalogue (staff read it; ids are never shown).
+let structureNames = new Map();
+async function loadStructureNames() {
+  try {
+    const data = await api('/api/planning/catalogue');
+    structureNames = new Map((data.structures || []).map((s) => [s.structure_id, s.name]));
+  } catch {
+    structureNames = new Map();
+  }
+  return structureNames;
+}
+
 function structuresText(list, role) {
-  if (list && list.length) return list.join(', ');
+  if (list && list.length) return list.map((id) => structureNames.get(id) || id).join(', ');
   return role === 'manager' ? 'Aucune structure' : 'Toutes les structures';
 }
+
+/** Checkboxes of the catalogue's structures (the picker of a staff account's scope). */
+function structurePicker(p, chosen = []) {
+  const options = [...structureNames.entries()].sort((a, b) => a[1].localeCompare(b[1], 'fr'));
+  return h('fieldset', { class: 'field structure-picker', 'data-field': 'structures', id: `${p}-structures` },
+    h('legend', {}, 'Structures'),
+    h('p', { class: 'hint' }, 'Obligatoire pour un responsable de structure et un coordinateur. Sans structure, un membre de la commission ou un administrateur voit toutes les structures.'),
+    h('p', { class: 'field-error', id: `${p}-structures-error`, hidden: true }),
+    options.length
+      ? h('div', { class: 'checks' }, options.map(([id, name]) => h('div', { class: 'check' },
+        h('input', { type: 'checkbox', id: `${p}-structure-${id}`, name: 'structure', value: id, checked: chosen.includes(id) }),
+        h('label', { for: `${p}-structure-${id}` }, name))))
+      : h('p', {}, 'Aucune structure dans le catalogue : créez-en une dans « Catalogue ».'));
+}
+
+const pickedStructures = (form) => [...form.querySelectorAll('input[name="structure"]:checked')].map((c) => c.value);
 
 function staffList() {
   const holder = h('div', { class: 'staff-list', 'aria-live': 'polite', 'aria-busy': 'true' },
@@ -69,7 +98,7 @@ function createForm(onCreated) {
     field({ name: 'first_name', label: 'Prénom', required: true, autocomplete: 'off', idPrefix: p }),
     field({ name: 'email', label: 'Adresse e-mail', type: 'email', required: true, autocomplete: 'off', spellcheck: 'false', idPrefix: p, hint: "L'invitation à choisir un mot de passe sera envoyée à cette adresse." }),
     selectField({ name: 'role', label: 'Rôle', required: true, idPrefix: p, options: STAFF_ROLES.map((value) => ({ value, label: ROLE_LABELS[value] })) }),
-    field({ name: 'structures', label: 'Structures', idPrefix: p, autocomplete: 'off', hint: 'Identifiants des structures, séparés par une virgule (par exemple : acem-schweighouse). Obligatoire pour un responsable de structure.' }),
+    structurePicker(p),
     h('div', { class: 'form-actions' }, submit));
 
   form.addEventListener('submit', async (event) => {
@@ -81,7 +110,7 @@ function createForm(onCreated) {
     };
     const body = {
       email: get('email'), civility: get('civility'), first_name: get('first_name'), last_name: get('last_name'),
-      role: get('role'), structures: get('structures').split(',').map((s) => s.trim()).filter(Boolean),
+      role: get('role'), structures: pickedStructures(form),
     };
     const fields = {};
     if (!body.civility) fields.civility = 'Indiquez la civilité.';
@@ -90,7 +119,7 @@ function createForm(onCreated) {
     if (!body.email) fields.email = "Indiquez l'adresse e-mail.";
     else if (!EMAIL_RE.test(body.email)) fields.email = "L'adresse e-mail n'est pas valide. Format attendu : nom@exemple.fr";
     if (!body.role) fields.role = 'Choisissez un rôle.';
-    if (body.role === 'manager' && !body.structures.length) fields.structures = 'Indiquez au moins une structure pour un responsable de structure.';
+    if (['manager', 'coordinator'].includes(body.role) && !body.structures.length) fields.structures = 'Choisissez au moins une structure.';
     if (Object.keys(fields).length) {
       showErrors(form, { message: 'Veuillez corriger les erreurs signalées.', fields });
       return;
@@ -110,7 +139,8 @@ function createForm(onCreated) {
     h('h3', { id: `${p}-title` }, 'Créer un compte professionnel'), form, done);
 }
 
-export function render({ account }) {
+export async function render({ account }) {
+  await loadStructureNames();
   const admin = account.role === 'admin';
   const name = [account.first_name, account.last_name].filter(Boolean).join(' ');
   let adminSection = null;
@@ -127,7 +157,7 @@ export function render({ account }) {
       h('dt', {}, 'Rôle'), h('dd', {}, ROLE_LABELS[account.role] || account.role),
       h('dt', {}, 'Structures'), h('dd', {}, structuresText(account.structures, account.role))),
     h('h2', {}, 'Mes outils'),
-    h('ul', { class: 'tiles', 'aria-label': 'Outils de gestion' }, TILES.map((t, i) => {
+    h('ul', { class: 'tiles', 'aria-label': 'Outils de gestion' }, TILES.filter((t) => !t.roles || t.roles.includes(account.role)).map((t, i) => {
       const active = t.href && (!t.roles || t.roles.includes(account.role));
       return h('li', { class: `tile ${active ? 'tile-active' : 'tile-soon'}` },
         h('article', { 'aria-labelledby': `staff-tile-${i}` },

@@ -8,6 +8,7 @@ from chalice import Chalice
 
 from accounts import schemas, service
 from accounts.models import Outbox
+from shared import audit
 from shared.auth import STAFF_ROLES, Role
 from shared.http import Api, Req
 from shared.logs import get_logger
@@ -18,6 +19,7 @@ logger = get_logger("accounts")
 api = Api(app, logger)
 api.health("accounts")
 register_relay(app, "accounts", Outbox)
+api.after_write = audit.recorder("accounts", Outbox)
 
 ANY_ROLE = tuple(Role)
 NEUTRAL = ("Si un compte correspond à cette adresse, un e-mail vient de lui être envoyé. "

@@ -346,8 +346,8 @@ def create_staff(body: schemas.StaffCreate, correlation_id: str, password: str |
             tx.save(EmailLock(*EmailLock.key(body.email), account_id=account_id),
                     condition=EmailLock.pk.does_not_exist())
             tx.save(outbox.entry(Outbox, ev.StaffAccountCreated(
-                account_id=account_id, email=body.email, first_name=body.first_name, role=body.role,
-                structures=body.structures, correlation_id=correlation_id)))
+                account_id=account_id, email=body.email, first_name=body.first_name, last_name=body.last_name,
+                role=body.role, structures=body.structures, correlation_id=correlation_id)))
             if not password:
                 raw, token = _token_item("invite", account_id, INVITE_TTL)
                 tx.save(token)

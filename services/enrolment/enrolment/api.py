@@ -7,10 +7,22 @@ from typing import Any
 from chalice import Chalice
 from pydantic import BaseModel
 
-from enrolment import catalogue, family, requests, routes_documents, schemas, staff
+from enrolment import (
+    catalogue,
+    daysheet,
+    family,
+    requests,
+    routes_audit,
+    routes_documents,
+    routes_territory,
+    schemas,
+    staff,
+    territory,
+)
 from enrolment.completeness import requirements_view
 from enrolment.handlers import consumer, logger
 from enrolment.models import Outbox
+from shared import audit
 from shared.auth import Role
 from shared.errors import InvalidInput
 from shared.fields import Body
@@ -21,8 +33,12 @@ app = Chalice(app_name="portail-enrolment")
 api = Api(app, logger)
 api.health("enrolment")
 routes_documents.register(api)
+routes_territory.register(api)
+daysheet.register(api)
+routes_audit.register(api)
 consumer.register(app)
 register_relay(app, "enrolment", Outbox)
+api.after_write = audit.recorder("enrolment", Outbox)
 
 FAMILY = (Role.FAMILY,)
 STAFF = (Role.MANAGER, Role.COORDINATOR, Role.ADMIN)
@@ -42,8 +58,9 @@ def _file(family_id: str) -> dict[str, Any]:
 
 @api.route("/catalogue", roles=tuple(Role))
 def get_catalogue(req: Req) -> dict[str, Any]:
-    return {"structures": list(catalogue.structures().values()), "sejours": list(catalogue.sejours().values()),
-            "schools": list(catalogue.SCHOOLS), "class_levels": list(catalogue.CLASS_LEVELS)}
+    offered = [s for s in catalogue.structures().values() if not s.get("archived")]
+    return {"structures": offered, "sejours": [s for s in catalogue.sejours().values() if not s.get("archived")],
+            "schools": territory.schools(), "class_levels": list(catalogue.CLASS_LEVELS)}
 
 
 # --- the family's own file ----------------------------------------------------------------------------

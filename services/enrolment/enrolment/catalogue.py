@@ -1,5 +1,6 @@
-"""Enrolment's read model of planning's catalogue (structures and séjours), and the territory's
-schools. Planning owns the catalogue and publishes it; enrolment never reads planning's table."""
+"""Enrolment's read model of planning's catalogue (structures and séjours) and the class levels (the
+territory's schools and communes are in :mod:`enrolment.territory`). Planning owns the catalogue and
+publishes it; enrolment never reads planning's table."""
 
 from __future__ import annotations
 
@@ -12,18 +13,6 @@ from pynamodb.exceptions import PutError
 from enrolment.models import CatalogueEntry
 from shared.events import planning as ev
 
-# The schools of the reference association's territory (families may also type another school).
-SCHOOLS: tuple[dict[str, str], ...] = (
-    {"school_id": "schweighouse-elementaire", "name": "École élémentaire de Schweighouse-sur-Moder",
-     "commune": "Schweighouse-sur-Moder"},
-    {"school_id": "schweighouse-maternelle", "name": "École maternelle Les Tilleuls",
-     "commune": "Schweighouse-sur-Moder"},
-    {"school_id": "haguenau-saint-georges", "name": "École élémentaire Saint-Georges", "commune": "Haguenau"},
-    {"school_id": "haguenau-marxenhouse", "name": "École élémentaire Marxenhouse", "commune": "Haguenau"},
-    {"school_id": "bischwiller-foch", "name": "École élémentaire Foch", "commune": "Bischwiller"},
-)
-# The communes of the association's territory (residents get a priority at the placement committee).
-TERRITORY_POSTAL_CODES = frozenset({"67590", "67500", "67240", "67170", "67350"})
 CLASS_LEVELS = ("TPS", "PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2", "6e", "5e", "4e", "3e")
 
 
@@ -48,7 +37,3 @@ def structures() -> dict[str, dict[str, Any]]:
 
 def sejours() -> dict[str, dict[str, Any]]:
     return {s["sejour_id"]: s for s in entries("sejour")}
-
-
-def school_name(school_id: str) -> str | None:
-    return next((s["name"] for s in SCHOOLS if s["school_id"] == school_id), None)

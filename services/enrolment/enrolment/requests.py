@@ -36,7 +36,7 @@ def _targets(body: Any, view: FileView) -> list[tuple[str, str, str]]:
         targets = []
         for sejour_id in body.sejour_ids:
             sejour = sejours.get(sejour_id)
-            if sejour is None:
+            if sejour is None or sejour.get("archived"):
                 raise InvalidInput("Ce séjour n'est pas proposé.", fields={"sejour_ids": "Séjour inconnu."})
             age = _age_at(child.birth_date, date.fromisoformat(sejour["start"]))
             if not sejour["age_min"] <= age <= sejour["age_max"]:
@@ -51,7 +51,7 @@ def _targets(body: Any, view: FileView) -> list[tuple[str, str, str]]:
         wanted.append(("mercredi", body.wednesday_structure_id, "wednesday_structure_id"))
     for act, structure_id, field in wanted:
         structure = structures.get(structure_id)
-        if structure is None or act not in structure["activities"]:
+        if structure is None or structure.get("archived") or act not in structure["activities"]:
             raise InvalidInput("Cette structure ne propose pas cet accueil.", fields={field: "Structure invalide."})
     return wanted
 

@@ -114,6 +114,22 @@ def staff_account_created(event: ev.StaffAccountCreated) -> dict[str, Any]:
     return {"staff_structures": structures}
 
 
+@consumer.on(ev.StaffAccountChanged)
+def staff_account_changed(event: ev.StaffAccountChanged) -> dict[str, Any]:
+    """An admin re-scoped or (de)activated a staff member: their rows follow (a deactivated account is told
+    nothing more). The rows are rewritten from the event, which carries the whole account."""
+    structures = list(dict.fromkeys(event.structures)) or [ALL_STRUCTURES] if event.active else []
+    for member in StaffMember.by_account.query(StaffMember.account_key(event.account_id)):
+        if member.structure_id not in structures:
+            member.delete()
+    for structure_id in structures:
+        pk, sk = StaffMember.key(structure_id, event.account_id)
+        StaffMember(pk, sk, account_id=event.account_id, structure_id=structure_id, email=event.email,
+                    first_name=event.first_name, role=event.role, created_at=event.occurred_at,
+                    gsi1pk=StaffMember.account_key(event.account_id), gsi1sk=pk).save()
+    return {"staff_structures": structures}
+
+
 # --- accounts ---------------------------------------------------------------------------------------
 
 @consumer.on(ev.AccountRegistered)

@@ -15,20 +15,22 @@ from chalice.app import CloudWatchEvent
 from planning import (
     answers,
     catalogue,
+    daylists,  # noqa: F401  (registers the day lists' routes on the same app)
     decisions,
     feeds,
     jobs,
+    lifecycle,
     offers,
+    repeats,
     reservations,
+    routes_catalogue,  # noqa: F401  (registers the catalogue's back-office routes on the same app)
     schemas,
     staff_api,  # noqa: F401  (registers the staff routes on the same app)
 )
 from planning.handlers import logger
-from planning.http_app import FAMILY, STAFF, api, app, month_param
+from planning.http_app import FAMILY, api, app, month_param
 from planning.pattern import PatternElement
 from shared.auth import Role
-from shared.errors import Forbidden, InvalidInput
-from shared.events import planning as ev
 from shared.http import Req
 
 __all__ = ["app"]
@@ -48,40 +50,6 @@ def my_validations(req: Req) -> dict[str, Any]:
 @api.route("/catalogue", roles=tuple(Role))
 def get_catalogue(req: Req) -> dict[str, Any]:
     return {"structures": list(catalogue.structures().values()), "periods": list(catalogue.periods().values())}
-
-
-@api.route("/catalogue/structures/{structure_id}", ("PUT",), roles=(Role.ADMIN,))
-def put_structure(req: Req, structure_id: str) -> dict[str, Any]:
-    body = req.body(schemas.StructureBody)
-    catalogue.publish(ev.StructurePublished(structure_id=structure_id, **body.model_dump()), req.correlation_id)
-    return catalogue.structures()[structure_id]
-
-
-@api.route("/catalogue/periods/{period_id}", ("PUT",), roles=STAFF)
-def put_period(req: Req, period_id: str) -> dict[str, Any]:
-    body = req.body(schemas.PeriodBody)
-    if body.structure_id not in catalogue.structures():
-        raise InvalidInput("Cette structure n'existe pas.", fields={"structure_id": "Structure inconnue."})
-    existing = catalogue.periods().get(period_id)
-    if not req.principal.can_manage(body.structure_id) or \
-            (existing and not req.principal.can_manage(existing["structure_id"])):
-        raise Forbidden("Cette structure ne fait pas partie de vos structures.")
-    period = {"period_id": period_id, **body.model_dump(mode="json", exclude_none=True)}
-    promoted = decisions.save_period(period, req.correlation_id)
-    return {**period, "promoted_requests": promoted}
-
-
-@api.route("/catalogue/structures/{structure_id}/closures", ("POST",), roles=STAFF, status=201)
-def add_closure(req: Req, structure_id: str) -> dict[str, Any]:
-    body = req.body(schemas.ClosureBody)
-    structure = catalogue.structures().get(structure_id)
-    if structure is None:
-        raise InvalidInput("Cette structure n'existe pas.", fields={"structure_id": "Structure inconnue."})
-    if not req.principal.can_manage(structure_id):
-        raise Forbidden("Cette structure ne fait pas partie de vos structures.")
-    closures = [*structure["closures"], body.model_dump(mode="json")]
-    catalogue.save_closures(structure_id, sorted(closures, key=lambda c: c["start"]))
-    return catalogue.structures()[structure_id]
 
 
 @api.route("/calendar", roles=tuple(Role))
@@ -120,21 +88,29 @@ def agenda(req: Req) -> dict[str, Any]:
 
 @api.route("/requests/preview", ("POST",), roles=FAMILY)
 def preview(req: Req) -> dict[str, Any]:
-    body = req.body(schemas.PlanBody)
-    p = reservations.plan(req.principal.account_id, body.child_id, body.period_id, _selection(body),
-                          body.first_day_slots)
+    body = req.body(schemas.PreviewBody)
+    family_id = req.principal.account_id
+    if body.request_id:  # adding to a request: its child and period, whatever the body says
+        request = reservations.get_request(family_id, body.request_id)
+        body.child_id, body.period_id = request.child_id, request.period_id
+    p = reservations.plan(family_id, body.child_id, body.period_id, _selection(body), body.first_day_slots)
     return {"lines": [{"date": ln.date.isoformat(), "slot_code": ln.slot_code} for ln in p.lines],
             "recap": reservations.recap_view(p.ctx, p.lines), "skipped": p.skipped}
 
 
 @api.route("/requests", ("POST",), roles=FAMILY, status=201)
 def create_request(req: Req) -> dict[str, Any]:
+    """A new request; a repeat with the same ``Idempotency-Key`` answers the first result."""
     body = req.body(schemas.PlanBody)
-    created = reservations.create(req.principal.account_id, body.child_id, body.period_id, _selection(body),
-                                  body.first_day_slots, req.correlation_id)
-    decisions.after_request(req.principal.account_id, created["request_id"], created["period_id"],
-                            req.correlation_id)
-    return created
+    key = repeats.key_of(req)
+
+    def run() -> dict[str, Any]:
+        created = reservations.create(req.principal.account_id, body.child_id, body.period_id, _selection(body),
+                                      body.first_day_slots, req.correlation_id, key)
+        decisions.after_request(created.request, created.lines, req.correlation_id, created.ctx)
+        return created.view
+
+    return repeats.once(req, "create_request", run)
 
 
 @api.route("/requests", roles=FAMILY)
@@ -176,28 +152,32 @@ def _request_view(family_id: str, request_id: str) -> dict[str, Any]:
                                                and jobs.in_committee_window(ctx.data, request)),
             "outcomes": outcomes,
             "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": ctx.label(ln.slot_code),
-                       "status": ln.status, "status_label": reservations.STATUS_LABELS[ln.status],
+                       "status": ln.status, "status_label": lifecycle.label(ln.status),
                        "reason": ln.reason or ""} for ln in lines]}
 
 
 @api.route("/requests/{request_id}/lines", ("POST",), roles=FAMILY)
 def add_lines(req: Req, request_id: str) -> dict[str, Any]:
     body = req.body(schemas.AddBody)
-    added = reservations.add_lines(req.principal.account_id, request_id, _selection(body), body.first_day_slots,
-                                   req.correlation_id)
-    decisions.after_request(req.principal.account_id, request_id, added["period_id"], req.correlation_id)
-    return added
+
+    def run() -> dict[str, Any]:
+        added = reservations.add_lines(req.principal.account_id, request_id, _selection(body), body.first_day_slots,
+                                       req.correlation_id)
+        decisions.after_request(added.request, added.lines, req.correlation_id, added.ctx)
+        return added.view
+
+    return repeats.once(req, f"add_lines:{request_id}", run)
 
 
 @api.route("/requests/{request_id}/cancel", ("POST",), roles=FAMILY)
 def cancel(req: Req, request_id: str) -> dict[str, Any]:
     body = req.body(schemas.CancelBody)
     lines = [(ln.date.isoformat(), ln.slot_code) for ln in body.lines] if body.lines is not None else None
-    result = reservations.cancel(req.principal.account_id, request_id, lines, body.all, body.from_, body.preview,
-                                 req.correlation_id)
+    result, request, ctx = reservations.cancel(req.principal.account_id, request_id, lines, body.all, body.from_,
+                                               body.preview, req.correlation_id)
     if not body.preview:
-        decisions.after_cancellation(req.principal.account_id, request_id, result["period_id"],
-                                     [(ln["date"], ln["slot_code"]) for ln in result["lines"]], req.correlation_id)
+        decisions.after_cancellation(request, ctx, [(ln["date"], ln["slot_code"]) for ln in result["lines"]],
+                                     req.correlation_id)
     return result
 
 

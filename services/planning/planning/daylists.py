@@ -1,0 +1,82 @@
+"""« Liste du jour »: per structure, day and slot, the children expected — accepted lines, including those
+whose cancellation is asked but not yet confirmed (the child still holds the place), less confirmed
+cancellations. Planning knows who is expected; the medical and pick-up details stay in enrolment, which
+serves them for the same children (``POST /api/enrolment/staff/day-sheet``): the portal joins the two
+answers (decision 100), so no medical data is copied into planning's table or into events."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from planning import catalogue, reservations
+from planning.http_app import STAFF, api, day_param, structure_param
+from planning.models import ReservationLine
+from shared import clock
+from shared.http import Req
+
+EXPECTED = frozenset({"accepted", "cancel_requested"})
+LOOKAHEAD_DAYS = 120
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def open_periods(structure_id: str, day: date) -> list[reservations.PeriodContext]:
+    """The structure's periods open on ``day`` (not archived, in the period, not closed)."""
+    found = []
+    for period in catalogue.periods().values():
+        if period["structure_id"] != structure_id or not period["start"] <= day.isoformat() <= period["end"]:
+            continue
+        ctx = reservations.context(period["period_id"])
+        if reservations.closed_reason(ctx, day) is None:
+            found.append(ctx)
+    return found
+
+
+def next_open_day(structure_id: str, after: date) -> date | None:
+    """The first day from ``after`` on which one of the structure's periods opens (none within 4 months:
+    None)."""
+    periods = [reservations.context(p["period_id"]) for p in catalogue.periods().values()
+               if p["structure_id"] == structure_id and p["end"] >= after.isoformat()]
+    for offset in range(LOOKAHEAD_DAYS):
+        day = after + timedelta(days=offset)
+        if any(reservations.closed_reason(ctx, day) is None for ctx in periods):
+            return day
+    return None
+
+
+def day_list(structure_id: str, day: date) -> dict[str, Any]:
+    """Each slot of each period open that day (once per period, named by it) with its expected children:
+    one Query on the structure's day."""
+    lines = [ln for ln in ReservationLine.by_day.query(f"OCC#{structure_id}#{day.isoformat()}")
+             if ln.status in EXPECTED]
+    slots = []
+    for ctx in open_periods(structure_id, day):
+        for slot in ctx.data["slots"]:
+            children = sorted(
+                ({"family_id": ln.family_id, "child_id": ln.child_id,
+                  "child_first_name": json.loads(ln.labels or "{}").get("child") or "",
+                  "request_number": ln.request_number or "", "request_id": ln.request_id,
+                  "cancel_requested": ln.status == "cancel_requested"}
+                 for ln in lines if ln.period_id == ctx.period_id and ln.slot_code == slot["code"]),
+                key=lambda c: c["child_first_name"])
+            slots.append({"period_id": ctx.period_id, "period_name": ctx.data["name"], "code": slot["code"],
+                          "label": slot["label"], "start": slot["start"], "end": slot["end"],
+                          "capacity": int(slot["capacity"]), "children": children})
+    slots.sort(key=lambda s: (s["start"], s["period_name"]))
+    structure = catalogue.structures()[structure_id]
+    return {"structure_id": structure_id, "structure_name": structure["name"], "date": day.isoformat(),
+            "open": bool(slots), "slots": slots}
+
+
+@api.route("/staff/daylist", roles=STAFF)
+def get_day_list(req: Req) -> dict[str, Any]:
+    """The day list of ``date``; without a date, of the structure's next open day from today."""
+    structure_id = structure_param(req)
+    if req.query.get("date"):
+        day = day_param(req.query.get("date"))
+    else:
+        today = clock.now().astimezone(PARIS).date()
+        day = next_open_day(structure_id, today) or today
+    return day_list(structure_id, day)
