@@ -10,6 +10,7 @@ import {
   h, alertBox, statusRegion, announce, busy,
 } from '../ui.js';
 import { PLANNING, frenchDate, plural } from '../planning.js';
+import { csvButton } from '../csv.js';
 import {
   answersScreen, noStructure, freshCatalogue, structureOptions, periodsOf, tableRegion, requestPath,
   chosenStructure, structurePeriodPicker,
@@ -83,9 +84,25 @@ export async function render({ account, query, navigate }) {
     list.setAttribute('aria-busy', 'true');
     let data;
     try {
-      const params = new URLSearchParams({ structure_id: structure });
-      if (period) params.set('period_id', period);
-      data = await api(`${PLANNING}/staff/waitlist?${params}`);
+      // The API gives the ranked list a page at a time (?after=<cursor>&rank=<last rank shown>): all of it here.
+      const all = [];
+      let next = null;
+      let rank = 0;
+      for (let pageCount = 0; pageCount < 100; pageCount += 1) {
+        const params = new URLSearchParams({ structure_id: structure });
+        if (period) params.set('period_id', period);
+        if (next) {
+          params.set('after', next);
+          params.set('rank', String(rank));
+        }
+        // eslint-disable-next-line no-await-in-loop
+        const got = await api(`${PLANNING}/staff/waitlist?${params}`);
+        all.push(...((got && got.items) || []));
+        next = got && got.next;
+        rank = (got && got.next_rank) || all.length;
+        if (!next) break;
+      }
+      data = { items: all };
     } catch (error) {
       list.replaceChildren(alertBox('error', null, error.message));
       list.setAttribute('aria-busy', 'false');
@@ -116,6 +133,16 @@ export async function render({ account, query, navigate }) {
             cells.map((cell, i) => h('td', { 'data-label': COLUMNS[i + 1], class: numeric.includes(i) ? 'num' : null }, cell)));
         }), { className: 'queue cards-narrow waitlist-table' })
       : h('p', { class: 'empty' }, 'Aucune demande sur liste d\'attente.'));
+    if (items.length) {
+      list.append(h('div', { class: 'actions-inline no-print' }, csvButton('Exporter la liste d\'attente (CSV)', () => ({
+        filename: `liste-attente-${structure}${period ? `-${period}` : ''}.csv`,
+        headers: COLUMNS,
+        rows: items.map((item) => [item.rank, item.number, item.child_first_name || '', item.period_name || '',
+          item.priority ?? 0, frenchDate(item.created_at), item.waiting_lines ?? '',
+          item.first ? `du ${frenchDate(item.first)} au ${frenchDate(item.last)}` : '', item.placeable ?? '',
+          item.offered_lines ? `${item.offered_lines} jusqu'au ${frenchDate(item.offer_until)}` : '']),
+      }))));
+    }
     list.setAttribute('aria-busy', 'false');
 
     // One "Attribuer" per period whose mode is manual (proposé au responsable) with a place free now.
