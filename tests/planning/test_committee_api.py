@@ -10,6 +10,7 @@ import io
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 import boto3
@@ -322,3 +323,50 @@ def test_the_managers_promotion_says_whether_places_were_given_or_offered(stack:
     assert settings(stack, manager, waitlist_mode="manual", offer_reply_days=0).status_code == 200
     nothing = stack.call("POST", f"{API}/staff/waitlist/promote", {"period_id": PERIOD}, token=manager).json
     assert (nothing["promoted_requests"], nothing["offered"], nothing["offer_until"]) == ([], False, None)
+
+
+def test_a_page_interrupted_after_its_writes_is_delivered_again_without_losing_or_doubling(
+        stack: Any, manager: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Injected fault: the consumer dies after writing the lines and before telling the families. The
+    page comes back (SQS redelivery): nothing is lost (every family told, every line answered) and
+    nothing doubled (one e-mail each, places counted once)."""
+    from planning import jobs
+
+    assert settings(stack, manager, partial_answers=True, capacities={"MIDI": 1}).status_code == 200
+    day = take_one_date(stack, manager, "first@example.fr", "c-first")
+    tokens = {}
+    for name in ("alice", "basile"):
+        token, _ = validated_family(stack, f"{name}@example.fr", GRANT, f"c-{name}", name.title(),
+                                    resident=name == "alice")
+        tokens[name] = (token, book(stack, token, f"c-{name}", ["MIDI"])["request_id"])
+    job = simulate(stack, manager)
+    stack.drain()
+    before = {name: len(stack.mail_to(f"{name}@example.fr")) for name in tokens}
+
+    told = jobs.Publication._tell
+    calls = {"n": 0}
+
+    def dies_once(self: Any, *args: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("the consumer was stopped")
+        told(self, *args)
+
+    monkeypatch.setattr(jobs.Publication, "_tell", dies_once)
+    with pytest.raises(RuntimeError):
+        jobs.publish(jobs.get_job(PERIOD, job["job_id"]), "first delivery")
+    jobs.publish(jobs.get_job(PERIOD, job["job_id"]), "redelivered")
+    jobs.publish(jobs.get_job(PERIOD, job["job_id"]), "redelivered again")
+    stack.drain()
+
+    alice = request_view(stack, tokens["alice"][0], tokens["alice"][1])
+    assert alice["answer"] == "partially_accepted"
+    assert [ln["date"] for ln in alice["lines"] if ln["status"] == "waitlisted"] == [day]
+    assert set(statuses(stack, tokens["basile"][0], tokens["basile"][1])) == {"waitlisted"}
+    for name in tokens:
+        new = stack.mail_to(f"{name}@example.fr")[before[name]:]
+        assert len([m for m in new if "La commission d'attribution des places a étudié" in m["text"]]) == 1, name
+    board = stack.call("GET", f"{API}/staff/board?structure_id={STRUCTURE}&period_id={PERIOD}&month={day[:7]}",
+                       token=manager).json
+    assert all(c["taken"] == 1 for d in board["days"] if d["open"] and d["date"] >= day
+               and date.fromisoformat(d["date"]).weekday() == 0 for c in d["slots"] if c["code"] == "MIDI")

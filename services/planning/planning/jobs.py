@@ -88,7 +88,8 @@ TOLD_PER_TRANSACTION = 25  # a family told: history, event, row marker and the o
 
 
 def gather(period_id: str, first_names: dict[str, str | None] | None = None,
-           numbers: dict[str, str] | None = None) -> tuple[list[committee.Candidate], dict[tuple[str, str], int]]:
+           numbers: dict[str, str] | None = None, asking: set[str] | None = None,
+           ) -> tuple[list[committee.Candidate], dict[tuple[str, str], int]]:
     """The candidates (requests of the pre-enrolment window with lines pending or already on the waiting
     list) and the places left per date. A line the manager put on the waiting list is ranked with the
     others: otherwise its places would go to a lower-ranked child.
@@ -133,6 +134,8 @@ def gather(period_id: str, first_names: dict[str, str | None] | None = None,
                                                     if v.child_id == request.child_id), request.child_first_name)
         if numbers is not None:
             numbers[request.request_id] = request.number
+        if asking is not None and any(ln.status == "pending" for ln in open_lines):
+            asking.add(request.request_id)  # a request with lines still asked: its family hears the answer
         sibling = any(o.child_id != request.child_id and holds_place(o) for o in by_family[request.family_id])
         candidates.append(committee.Candidate(
             request.request_id, request.family_id, request.child_id, request.created_at.isoformat(),
@@ -163,7 +166,8 @@ def simulate(job: CommitteeJob) -> None:
     options = json.loads(job.options or "{}")
     first_names: dict[str, str | None] = {}
     numbers: dict[str, str] = {}
-    candidates, remaining = gather(job.period_id, first_names, numbers)
+    asking: set[str] = set()
+    candidates, remaining = gather(job.period_id, first_names, numbers, asking)
     places = sum(remaining.values())
     weights = decisions.weights()
     ctx = context(job.period_id)
@@ -177,7 +181,7 @@ def simulate(job: CommitteeJob) -> None:
             batch.save(CommitteeRow(*CommitteeRow.key(job.job_id, a.rank), data=json.dumps({
                 "request_id": a.request_id, "family_id": a.family_id, "child_id": a.child_id,
                 "child_first_name": first_names.get(a.request_id), "number": numbers.get(a.request_id),
-                "rank": a.rank, "score": a.score,
+                "rank": a.rank, "score": a.score, "asking": a.request_id in asking,
                 "requested_at": names[a.request_id].requested_at,
                 "parts": [{"criterion": k, "label": committee.CRITERIA_LABELS.get(k, k), "points": v}
                           for k, v in a.parts.items()],
@@ -303,8 +307,11 @@ class Publication:
         for start in range(0, len(page), self.BLOCK):
             block = page[start:start + self.BLOCK]
             planned = self._plan(block)
+            # Told: a request that had lines asked (pending) at the simulation — also when a first delivery
+            # of this page wrote them and died before telling —, or that takes a place now. A request whose
+            # waiting lines stay waiting changes nothing for the family.
+            touched |= {row["request_id"] for row in block if row.get("asking", True)}
             touched |= {p.line.request_id for p in planned if p.accept}
-            touched |= {p.line.request_id for p in planned if p.line.status == "pending"}
             self._write(block, planned)
         self._tell(page, self.requests, contacts, self.lines, touched)
 
