@@ -345,7 +345,8 @@ def french(day: str) -> str:
     return f"{day[8:10]}/{day[5:7]}/{day[:4]}"
 
 
-def test_committee_partial_answers_print_export_and_offers_fit_a_phone(page, live_stack, offer_period, tmp_path):
+def test_committee_partial_answers_print_export_and_offers_fit_a_phone(page, live_stack, offer_period, tmp_path,
+                                                                       artifacts_dir):
     base = live_stack.base_url.rstrip("/")
     period_name = offer_period["name"]
     manager = manager_token(base)
@@ -394,7 +395,7 @@ def test_committee_partial_answers_print_export_and_offers_fit_a_phone(page, liv
     for cell in [mine.get_by_role("rowheader"), *[mine.get_by_role("cell").nth(i) for i in range(4)]]:
         on_screen(cell)
     on_screen(job.get_by_role("button", name="Publier les réponses"))
-    page.screenshot(path=str(tmp_path / "commission-390.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "gestion-commission-390.png"), full_page=True)
 
     # « Exporter le classement (CSV) »: the file as a spreadsheet opens it
     with page.expect_download() as download:
@@ -453,6 +454,6 @@ def test_committee_partial_answers_print_export_and_offers_fit_a_phone(page, liv
     expect(row.get_by_role("cell").nth(8)).to_have_text(
         re.compile(r"^1 présence, réponse attendue jusqu'au \d\d/\d\d/\d{4}$"))
     fits(page)
-    page.screenshot(path=str(tmp_path / "liste-attente-390.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "gestion-liste-attente-390.png"), full_page=True)
     assert ok(http(base, "GET", f"/api/planning/requests/{flagged_request['request_id']}",
                    token=flagged.token))["answer"] == "offered"
