@@ -121,6 +121,7 @@ class PeriodBody(Body):
     auto_confirm_cancellations: bool = False
     pre_enrolment: Window | None = None
     offer_reply_days: int = Field(default=0, ge=0, le=30)  # 0: a freed place is given, not offered
+    partial_answers: bool = False  # the committee may give an element the dates that have a place
 
     _end_after_start = ends_after_start("La fin de la période doit être après son début.")
 
@@ -197,6 +198,7 @@ class SettingsBody(Body):
     auto_confirm_cancellations: bool = False
     pre_enrolment: Window | None = None
     offer_reply_days: int = Field(default=0, ge=0, le=30)  # 0: a freed place is given, not offered
+    partial_answers: bool = False  # the committee may give an element the dates that have a place
     capacities: dict[Annotated[str, Field(pattern=r"^[A-Z0-9_]{2,20}$")], Annotated[int, Field(ge=0, le=10_000)]] = \
         Field(default_factory=dict, max_length=20)
 
