@@ -106,7 +106,7 @@ def get_calendars(req: Req) -> dict[str, Any]:
 @api.route("/plannings", roles=FAMILY)
 def plannings(req: Req) -> dict[str, Any]:
     items = reservations.open_plannings(req.principal.account_id)
-    result: dict[str, Any] = {"items": items}
+    result: dict[str, Any] = {"items": items, "statuses": lifecycle.status_list()}
     if not any(i["status"] == "open" for i in items):
         result["message"] = ("Votre compte doit être validé par le responsable de la structure pour accéder au "
                              "planning de réservation. Un mail vous sera adressé dès que la validation sera effective.")

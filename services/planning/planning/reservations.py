@@ -180,17 +180,6 @@ def lines_for(ctx: PeriodContext, selection: list[PatternElement] | None,
     return expand(selection, ctx.calendar, ctx.period)
 
 
-def _months(lines: Iterable[Line]) -> list[str]:
-    return sorted({line.date.isoformat()[:7] for line in lines})
-
-
-def existing_lines(family_id: str, months: Iterable[str]) -> list[ReservationLine]:
-    found = []
-    for month in months:
-        found.extend(ReservationLine.query(f"FAMILY#{family_id}#MONTH#{month}"))
-    return found
-
-
 def _check_overlaps(requests: dict[str, ReservationRequest], child_id: str, ctx: PeriodContext, lines: list[Line],
                     month_lines: list[ReservationLine], snap: catalogue.Snapshot) -> None:
     """A child never holds two slots that overlap in time on one day, whatever the request: the new
@@ -261,7 +250,7 @@ class Plan:
     validation: Validation
     lines: list[Line]
     skipped: list[dict[str, str]]
-    month_lines: list[ReservationLine]  # the child's lines of the months other requests share, read once
+    month_lines: list[ReservationLine]  # the lines of the child's other requests in periods meeting this one
     requests: dict[str, ReservationRequest]  # the family's requests, read with its validations
 
     def held(self, child_id: str) -> set[tuple[str, str]]:
@@ -274,20 +263,20 @@ class Plan:
                 if ln.child_id == child_id and ln.status in ("cancelled", "refused")}
 
 
-def _shared_months(ctx: PeriodContext, lines: list[Line], child_id: str, requests: Iterable[ReservationRequest],
-                   snap: catalogue.Snapshot) -> list[str]:
-    """The months of these lines where the child has another request (its lines may hold the same date
-    and slot, or an overlapping one): only those are read. A first request reads none."""
+def _sharing(ctx: PeriodContext, child_id: str, requests: Iterable[ReservationRequest],
+             snap: catalogue.Snapshot) -> list[ReservationRequest]:
+    """The child's other requests whose period meets this one: their lines may hold the same date and slot
+    or an overlapping one. A first request has none, and reads no line."""
     periods = catalogue.periods(snap)
-    spans = [(p["start"], p["end"]) for r in requests if r.child_id == child_id
-             for p in [periods.get(r.period_id)] if p]
-    return [m for m in _months(lines) if any(start[:7] <= m <= end[:7] for start, end in spans)]
+    start, end = ctx.data["start"], ctx.data["end"]
+    return [r for r in requests if r.child_id == child_id and (p := periods.get(r.period_id))
+            and p["start"] <= end and start <= p["end"]]
 
 
 def plan(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
          first_day_slots: list[str] | None) -> Plan:
-    """What a request would hold: three reads in the common case (the catalogue, the family's partition,
-    and the months where the child already has lines, none for a first request)."""
+    """What a request would hold: two reads for a first request (the catalogue, the family's partition),
+    and one more per other request of the child in a period that meets this one."""
     snap = catalogue.snapshot()
     ctx = context(period_id, snap)
     if ctx.data.get("archived"):  # an archived period keeps its presences but takes no new ones
@@ -297,7 +286,7 @@ def plan(family_id: str, child_id: str, period_id: str, selection: list[PatternE
     validation = access(family_id, child_id, ctx, known)
     lines = lines_for(ctx, selection, first_day_slots)
     by_id = {r.request_id: r for r in requests}
-    month_lines = existing_lines(family_id, _shared_months(ctx, lines, child_id, requests, snap))
+    month_lines = [ln for r in _sharing(ctx, child_id, requests, snap) for ln in request_lines(r)]
     _check_overlaps(by_id, child_id, ctx, lines, month_lines, snap)
     keep, skipped = _bookable(ctx, lines, clock.now())
     keep, already = _not_held(keep, month_lines, child_id)
