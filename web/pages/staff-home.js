@@ -19,6 +19,7 @@ const TILES = [
   { name: "Liste d'attente", href: '/gestion/liste-attente', roles: ['manager', 'coordinator', 'admin'], text: 'Suivre la liste d\'attente et proposer les places qui se libèrent.' },
   { name: 'Places par jour', href: '/gestion/places', roles: ['manager', 'coordinator', 'admin'], text: 'Les places prises et libres de chaque plage, jour par jour, et les réglages de chaque période.' },
   { name: 'Liste du jour', href: '/gestion/liste-du-jour', roles: ['manager', 'coordinator', 'admin'], text: 'Les enfants attendus par plage, avec leur classe, leurs allergies, PAI et régime, et les personnes autorisées à venir les chercher ; impression et export CSV.' },
+  { name: 'Journal des actions', href: '/gestion/journal', roles: ['admin'], text: 'Qui a fait quoi et quand : validations, documents, décisions, commission, catalogue et comptes ; filtres et export CSV.' },
   { name: 'Catalogue', href: '/gestion/catalogue', roles: ['manager', 'coordinator', 'admin'], text: 'Structures, périodes, plages d\'accueil, capacités, séjours et fermetures.' },
 ];
 
