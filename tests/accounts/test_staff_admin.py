@@ -32,7 +32,7 @@ def test_admin_edits_rescopes_and_the_old_session_ends(stack: Any) -> None:
     assert stack.call("GET", api("/me"), token=again).json["structures"] == ["acem-schweighouse", "creche-les-lutins"]
     # A manager needs structures; an unknown field is refused.
     assert_error(stack.call("PUT", api(f"/staff/{account_id}"), {**edit, "structures": []}, token=admin),
-                 400, "invalid_input", "structures")
+                 400, "validation_error", "structures")
     assert_error(stack.call("PUT", api("/staff/inconnu"), edit, token=admin), 404, "not_found")
     assert_error(stack.call("PUT", api(f"/staff/{account_id}"), edit, token=again), 403, "forbidden")
 
@@ -49,7 +49,7 @@ def test_deactivation_ends_every_session_and_login(stack: Any) -> None:
     assert login(stack, "paul@asso.fr").status_code == 401
     assert_error(stack.call("POST", api(f"/staff/{account_id}/deactivate"), token=admin), 409, "conflict")
     me = stack.call("GET", api("/me"), token=admin).json["account_id"]
-    assert_error(stack.call("POST", api(f"/staff/{me}/deactivate"), token=admin), 400, "invalid_input")
+    assert_error(stack.call("POST", api(f"/staff/{me}/deactivate"), token=admin), 400, "validation_error")
     back = stack.call("POST", api(f"/staff/{account_id}/reactivate"), token=admin)
     assert back.status_code == 200 and back.json["status"] == "active"
     assert login(stack, "paul@asso.fr").status_code == 200
@@ -75,7 +75,7 @@ def test_a_coordinator_or_manager_needs_structures(stack: Any) -> None:
     admin = staff_token(stack)
     for role in ("manager", "coordinator"):
         assert_error(stack.call("POST", api("/staff"), staff_body(f"{role}@asso.fr", role=role, structures=[]),
-                                token=admin), 400, "invalid_input", "structures")
+                                token=admin), 400, "validation_error", "structures")
     committee = stack.call("POST", api("/staff"), staff_body("commission@asso.fr", role="committee", structures=[]),
                            token=admin)
     assert committee.status_code == 201

@@ -36,7 +36,8 @@ def test_staff_actions_are_recorded_with_who_when_and_what(stack: Any) -> None:
                       {"elements": [{"weekday": 0, "slot_code": "MIDI", "decision": "accepted"}]},
                       token=manager).status_code == 200
     assert stack.call("POST", "/api/planning/catalogue/structures/acem-schweighouse/closures",
-                      {"start": "2026-12-21", "end": "2026-12-21", "label": "Inventaire"}, token=admin).status_code == 201
+                      {"start": "2026-12-21", "end": "2026-12-21", "label": "Inventaire"},
+                      token=admin).status_code == 201
     assert stack.call("POST", "/api/accounts/staff", {"email": "nouveau@asso.fr", "civility": "M.",
                       "first_name": "Paul", "last_name": "Klein", "role": "committee", "structures": []},
                       token=admin).status_code == 201

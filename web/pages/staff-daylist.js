@@ -59,8 +59,8 @@ function slotSection(list, slot, rows, index) {
     h('h2', { id }, title, h('span', { class: 'daylist-count' }, ` – ${rows.length} enfant${rows.length > 1 ? 's' : ''} / ${slot.capacity} places`)),
     h('p', { class: 'hint' }, slot.period_name),
     rows.length
-      ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': title },
-        h('table', { class: 'queue daylist-table' },
+      ? h('div', { class: 'table-wrap' },
+        h('table', { class: 'queue daylist-table', 'aria-label': title },
           h('thead', {}, h('tr', {}, ['Enfant', 'Classe', 'Allergies, PAI, régime', 'Personnes autorisées à venir le chercher', 'Parents'].map((l) => h('th', { scope: 'col' }, l)))),
           h('tbody', {}, rows.map((r) => h('tr', {},
             h('th', { scope: 'row' }, r.name, r.note ? h('span', { class: 'badge' }, ` ${r.note}`) : null),

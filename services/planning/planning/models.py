@@ -34,6 +34,8 @@ class Validation(Base):
     email = UnicodeAttribute(null=True)
     first_name = UnicodeAttribute(null=True)
     child_first_name = UnicodeAttribute(null=True)
+    child_last_name = UnicodeAttribute(null=True)
+    family_name = UnicodeAttribute(null=True)
     both_parents_working = BooleanAttribute(default=False)
     resident = BooleanAttribute(default=False)
     priority_flag = BooleanAttribute(default=False)  # a situation flagged by staff

@@ -12,6 +12,7 @@ from typing import Any
 from planning import answers, catalogue, committee, decisions, jobs, reservations, schemas
 from planning.http_app import COMMITTEE, STAFF, api, day_param, month_param, structure_param
 from planning.models import CommitteeJob, Config, ReservationLine, ReservationRequest, Validation
+from planning.names import NameBook
 from planning.reservations import PeriodContext
 from shared.auth import Role
 from shared.errors import Forbidden, InvalidInput
@@ -118,13 +119,14 @@ def staff_requests(req: Req) -> dict[str, Any]:
     wanted = req.query.get("status") or "pending"
     if wanted not in LIST_STATUSES:
         raise InvalidInput("Ce statut n'existe pas.", fields={"status": " ou ".join(LIST_STATUSES)})
-    text = (req.query.get("q") or "").strip().casefold()
-    names: dict[str, dict[str, str | None]] = {}
+    text = req.query.get("q") or ""
+    book = NameBook()
     contexts = reservations.Contexts()
     items = []
     for request in _staff_requests(structure_id, req.query.get("period_id")):
-        child = _child_name(request, names)
-        if text and text not in (child or "").casefold() and text not in request.number.casefold():
+        who = book.of(request)
+        child = who.child_first_name
+        if not who.matches(text, request.number):
             continue
         counts: dict[str, int] = {}
         for line in reservations.request_lines(request):
@@ -134,7 +136,8 @@ def staff_requests(req: Req) -> dict[str, Any]:
         ctx = contexts[request.period_id]
         answer = answers.answer_of(counts)
         items.append({**reservations.summary(request, ctx), "family_id": request.family_id, "child_first_name": child,
-                      "counts": counts, "answer": answer, "answer_label": answers.LABELS[answer]})
+                      "child_name": who.child_name, "family_name": who.family_name, "counts": counts,
+                      "answer": answer, "answer_label": answers.LABELS[answer]})
     return {"items": items}
 
 
@@ -150,8 +153,10 @@ def _request_view(request: ReservationRequest) -> dict[str, Any]:
     lines = sorted(reservations.request_lines(request), key=lambda ln: (ln.date, ln.slot_code))
     score, parts = committee.score(decisions.facts(request), decisions.weights())
     answer = answers.answer_of(ln.status for ln in lines)
+    who = NameBook().of(request)
     return {**reservations.summary(request, ctx), "family_id": request.family_id,
-            "child_first_name": _child_name(request, {}), "pattern": json.loads(request.pattern or "[]"),
+            "child_first_name": who.child_first_name, "child_name": who.child_name, "family_name": who.family_name,
+            "pattern": json.loads(request.pattern or "[]"),
             "score": score, "answer": answer, "answer_label": answers.LABELS[answer],
             "parts": [{"criterion": k, "label": committee.CRITERIA_LABELS[k], "points": v} for k, v in parts.items()],
             "elements": decisions.element_views(ctx, request, lines),
@@ -180,13 +185,15 @@ def decide(req: Req, family_id: str, request_id: str) -> dict[str, Any]:
 @api.route("/staff/cancellations", roles=STAFF)
 def staff_cancellations(req: Req) -> dict[str, Any]:
     structure_id = structure_param(req)
-    names: dict[str, dict[str, str | None]] = {}
+    book = NameBook()
     items = []
     for request in _staff_requests(structure_id):
         asked = [ln for ln in reservations.request_lines(request) if ln.status == "cancel_requested"]
         if asked:
+            who = book.of(request)
             items.append({**reservations.summary(request), "family_id": request.family_id,
-                          "child_first_name": _child_name(request, names),
+                          "child_first_name": who.child_first_name, "child_name": who.child_name,
+                          "family_name": who.family_name,
                           "lines": [{"date": ln.date, "slot_code": ln.slot_code} for ln in asked]})
     return {"items": items}
 
@@ -209,7 +216,7 @@ def waitlist(req: Req) -> dict[str, Any]:
     period_id = req.query.get("period_id") or None
     if period_id:
         _period(req, period_id, structure_id)
-    names: dict[str, dict[str, str | None]] = {}
+    book = NameBook()
     contexts = reservations.Contexts()
     taken: dict[str, dict[tuple[str, str], int]] = {}
     items = []
@@ -223,8 +230,10 @@ def waitlist(req: Req) -> dict[str, Any]:
         if request.period_id not in taken:  # one Query per period
             taken[request.period_id] = decisions.places_taken(request.period_id)
         placeable = sum(1 for ln in waiting if decisions.has_place(ctx, taken[request.period_id], ln))
+        who = book.of(request)
         items.append({**reservations.summary(request, ctx), "family_id": request.family_id,
-                      "child_first_name": _child_name(request, names),
+                      "child_first_name": who.child_first_name, "child_name": who.child_name,
+                      "family_name": who.family_name,
                       "priority": max(int(ln.priority or 0) for ln in waiting + offered),
                       "waiting_lines": len(waiting), "offered_lines": len(offered),
                       "offer_until": min((ln.offer_until or "" for ln in offered), default=None),
