@@ -41,6 +41,15 @@ from tests.web.test_signup_browser import link_path, wait_for_mail
 
 pytestmark = pytest.mark.browser
 
+
+@pytest.fixture(autouse=True)
+def _patient_expectations():
+    """This journey makes three logins (Argon2) and many saves on a machine two stacks share: every
+    expectation waits up to 30 s (what the page shows, never a sleep), then the default comes back."""
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=5_000)
+
 ADMIN = "admin@demo.portail-familles.fr"
 MANAGER_PASSWORD = "Rentree-Lyon-2026"
 SAVE_TIMEOUT_MS = 30_000

@@ -13,6 +13,7 @@ import {
 export const STATUS_FILTERS = [
   { value: 'pending', label: 'En attente de réponse' },
   { value: 'waitlisted', label: "Sur liste d'attente" },
+  { value: 'offered', label: 'Place proposée (réponse de la famille attendue)' },
   { value: 'accepted', label: 'Acceptées' },
   { value: 'refused', label: 'Refusées' },
   { value: 'cancel_requested', label: 'Annulations demandées' },
@@ -28,8 +29,8 @@ function results(data, status) {
     ['N° demande', 'Enfant', 'Période', 'Date', 'Présences', 'Réponse'],
     items.map((item) => h('tr', {},
       h('th', { scope: 'row' }, h('a', { href: requestPath(item) }, `N° ${item.number}`,
-        h('span', { class: 'sr-only' }, item.child_first_name ? ` – ${item.child_first_name}` : ''))),
-      h('td', {}, item.child_first_name || ''),
+        h('span', { class: 'sr-only' }, item.child_first_name ? ` – ${item.child_name || item.child_first_name}` : ''))),
+      h('td', {}, item.child_name || item.child_first_name || ''),
       h('td', {}, item.period_name || ''),
       h('td', {}, frenchDate(item.created_at)),
       h('td', {}, outcomeCountText(item.counts) || String(item.line_count ?? '')),

@@ -66,7 +66,7 @@ export async function render({ account, query, navigate }) {
         items.map((item) => h('tr', {},
           h('th', { scope: 'row', class: 'num' }, String(item.rank)),
           h('td', {}, h('a', { href: requestPath(item) }, `N° ${item.number}`)),
-          h('td', {}, item.child_first_name || ''),
+          h('td', {}, item.child_name || item.child_first_name || ''),
           h('td', {}, item.period_name || ''),
           h('td', { class: 'num' }, String(item.priority ?? 0)),
           h('td', {}, frenchDate(item.created_at)),

@@ -70,13 +70,40 @@ def day_list(structure_id: str, day: date) -> dict[str, Any]:
             "open": bool(slots), "slots": slots}
 
 
+HOLDING = ("accepted", "offered", "cancel_requested")  # a line holding its place (as the counters count)
+
+
+def occupancy(structure_id: str, day: date) -> dict[str, Any]:
+    """Each slot of each period open that day, once per period and named by it, with its lines by status
+    and the places remaining (capacity less the lines holding a place: accepted, offered, or whose
+    cancellation is not yet confirmed — what the capacity board counts)."""
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for line in ReservationLine.by_day.query(f"OCC#{structure_id}#{day.isoformat()}"):
+        per = counts.setdefault((line.period_id or "", line.slot_code), {})
+        per[line.status] = per.get(line.status, 0) + 1
+    slots = []
+    for ctx in open_periods(structure_id, day):
+        for slot in ctx.data["slots"]:
+            per = counts.get((ctx.period_id, slot["code"]), {})
+            taken = sum(per.get(s, 0) for s in HOLDING)
+            slots.append({"code": slot["code"], "label": slot["label"], "capacity": int(slot["capacity"]),
+                          "period_id": ctx.period_id, "period_name": ctx.data["name"],
+                          "remaining": max(int(slot["capacity"]) - taken, 0),
+                          **{s: per.get(s, 0) for s in ("pending", "accepted", "offered", "waitlisted",
+                                                        "cancel_requested")}})
+    return {"date": day.isoformat(), "structure_id": structure_id, "open": bool(slots), "slots": slots}
+
+
+def requested_day(req: Req, structure_id: str) -> date:
+    """The ``date`` asked, or the structure's next open day from today (Paris)."""
+    if req.query.get("date"):
+        return day_param(req.query.get("date"))
+    today = clock.now().astimezone(PARIS).date()
+    return next_open_day(structure_id, today) or today
+
+
 @api.route("/staff/daylist", roles=STAFF)
 def get_day_list(req: Req) -> dict[str, Any]:
     """The day list of ``date``; without a date, of the structure's next open day from today."""
     structure_id = structure_param(req)
-    if req.query.get("date"):
-        day = day_param(req.query.get("date"))
-    else:
-        today = clock.now().astimezone(PARIS).date()
-        day = next_open_day(structure_id, today) or today
-    return day_list(structure_id, day)
+    return day_list(structure_id, requested_day(req, structure_id))

@@ -9,9 +9,9 @@ from calendar import monthrange
 from datetime import date
 from typing import Any
 
-from planning import answers, catalogue, committee, decisions, jobs, reservations, schemas
-from planning.http_app import COMMITTEE, STAFF, api, day_param, month_param, structure_param
-from planning.models import CommitteeJob, Config, ReservationLine, ReservationRequest, Validation
+from planning import answers, committee, daylists, decisions, jobs, reservations, schemas
+from planning.http_app import COMMITTEE, STAFF, api, month_param, structure_param
+from planning.models import CommitteeJob, Config, ReservationRequest, Validation
 from planning.names import NameBook
 from planning.reservations import PeriodContext
 from shared.auth import Role
@@ -50,23 +50,9 @@ def _child_name(request: ReservationRequest, names: dict[str, dict[str, str | No
 
 @api.route("/staff/occupancy", roles=STAFF)
 def occupancy(req: Req) -> dict[str, Any]:
+    """One day's slots per open period (the structure's next open day without a date): see daylists."""
     structure_id = structure_param(req)
-    day = day_param(req.query.get("date"))
-    counts: dict[str, dict[str, int]] = {}
-    for line in ReservationLine.by_day.query(f"OCC#{structure_id}#{day.isoformat()}"):
-        per = counts.setdefault(line.slot_code, {})
-        per[line.status] = per.get(line.status, 0) + 1
-    periods = [p for p in catalogue.periods().values() if p["structure_id"] == structure_id
-               and p["start"] <= day.isoformat() <= p["end"]]
-    slots = []
-    for period in periods:
-        for slot in period["slots"]:
-            per = counts.get(slot["code"], {})
-            slots.append({"code": slot["code"], "label": slot["label"], "capacity": slot["capacity"],
-                          "period_name": period["name"],
-                          **{s: per.get(s, 0) for s in ("pending", "accepted", "offered", "waitlisted",
-                                                        "cancel_requested")}})
-    return {"date": day.isoformat(), "structure_id": structure_id, "slots": slots}
+    return daylists.occupancy(structure_id, daylists.requested_day(req, structure_id))
 
 
 @api.route("/staff/board", roles=STAFF)
