@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,11 @@ from shared.errors import ApiError, InvalidInput, from_validation_error
 M = TypeVar("M", bound=BaseModel)
 CORRELATION_HEADER = "x-correlation-id"
 MAX_BODY_BYTES = 256 * 1024
+# Our bodies nest four levels at most; deeper JSON is refused before it reaches pydantic (or recursion).
+MAX_BODY_DEPTH = 32
+# Every id in a path is a slug or a generated id: bounded so no key reaches DynamoDB's size limits.
+PATH_PARAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
+MAX_QUERY_CHARS = 512
 # Bodies are parsed as JSON whatever the header says, so that a wrong header gets our French 400.
 ACCEPTED_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
 
@@ -51,12 +57,43 @@ class Req:
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise InvalidInput("Le contenu envoyé n'est pas un JSON valide.",
                                fields={"body": "JSON invalide."}) from None
+        except RecursionError:  # the C decoder recurses once per "[" or "{"
+            raise _too_deep() from None
+        if _depth(data) > MAX_BODY_DEPTH:
+            raise _too_deep()
         if not isinstance(data, dict):
             raise InvalidInput("Le contenu envoyé doit être un objet JSON.", fields={"body": "Objet attendu."})
         try:
             return model.model_validate(data)
         except ValidationError as exc:
             raise from_validation_error(exc) from None
+
+
+def _too_deep() -> InvalidInput:
+    return InvalidInput("Le contenu envoyé est trop imbriqué.",
+                        fields={"body": f"Au plus {MAX_BODY_DEPTH} niveaux d'imbrication."})
+
+
+def _depth(data: Any) -> int:
+    """How deeply ``data`` nests lists and objects, counted without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_BODY_DEPTH:
+                stack.extend((child, level + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
+def check_params(path_params: dict[str, Any], query: dict[str, str]) -> None:
+    """Ids in the path and query values are bounded before any use: a French 400 naming the parameter."""
+    fields = {name: "Identifiant invalide : 128 caractères au plus (lettres, chiffres, « - », « _ », « . »)."
+              for name, value in path_params.items() if not PATH_PARAM.fullmatch(str(value))}
+    fields.update({name[:64]: f"{MAX_QUERY_CHARS} caractères au plus."
+                   for name, value in query.items() if len(name) + len(value) > MAX_QUERY_CHARS})
+    if fields:
+        raise InvalidInput(f"Paramètre invalide : {', '.join(fields)}.", fields=fields)
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -112,8 +149,9 @@ class Api:
                     principal = None
                     if roles is not None:
                         principal = principal_from_context(request.context).require(*roles)
-                    req = Req(request.raw_body, dict(request.query_params or {}), headers, correlation_id,
-                              principal)
+                    query = dict(request.query_params or {})
+                    check_params(params, query)
+                    req = Req(request.raw_body, query, headers, correlation_id, principal)
                     result = view(req, **params)
                     if self.after_write is not None and principal is not None and request.method != "GET":
                         self._record(request.method, path, principal, params, request.raw_body, result,

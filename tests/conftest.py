@@ -37,11 +37,12 @@ from moto import mock_aws
 from werkzeug.test import Client
 
 from infra import bootstrap
-from infra.local import mailbox, workers
+from infra.local import dynamodb, mailbox, workers
 from infra.local.apps import load_apps
 from infra.local.gateway import Gateway
 from shared import clock
 
+dynamodb.install()  # moto's DynamoDB atomic and O(items touched), as under `make run`
 APPS = load_apps()
 
 

@@ -44,10 +44,11 @@ class LocalStack:
     def start(self) -> list[Any]:
         configure_environment(self.moto_port, self.http_port, self.prefix)
         from infra import bootstrap
-        from infra.local import demo, workers
+        from infra.local import demo, dynamodb, workers
         from infra.local.apps import load_apps
         from infra.local.gateway import Gateway
 
+        dynamodb.install()
         self.moto = ThreadedMotoServer(ip_address=HOST, port=self.moto_port, verbose=False)
         self.moto.start()
         bootstrap.deploy(self.prefix, endpoint_url=os.environ["AWS_ENDPOINT_URL"],

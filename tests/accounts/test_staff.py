@@ -74,7 +74,8 @@ def test_admin_invites_a_manager_who_chooses_a_password_and_logs_in(stack: Any) 
 def test_admin_lists_staff_accounts(stack: Any) -> None:
     admin = staff_token(stack)
     stack.call("POST", api("/staff"), staff_body(), token=admin)
-    stack.call("POST", api("/staff"), staff_body("paul@asso.fr", role="coordinator", structures=["sejours"]), token=admin)
+    stack.call("POST", api("/staff"), staff_body("paul@asso.fr", role="coordinator", structures=["sejours"]),
+               token=admin)
     confirmed_family(stack, "famille@example.fr")
 
     listed = stack.call("GET", api("/staff"), token=admin)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.web.contract import Recorder
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -41,9 +43,11 @@ def browser():
 def page(browser):
     """A fresh browser context (own sessionStorage) per test, French locale, desktop size.
 
-    Uncaught JavaScript errors in the portal fail the test.
+    Uncaught JavaScript errors in the portal fail the test, and so does any JSON body the portal sent
+    that its API route's own pydantic model refuses (tests/web/contract.py).
     """
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    calls = Recorder().attach(context)
     context.set_default_timeout(10_000)
     page = context.new_page()
     js_errors = []
@@ -51,6 +55,8 @@ def page(browser):
     yield page
     context.close()
     assert not js_errors, f"JavaScript errors in the portal: {js_errors}"
+    broken = calls.violations()
+    assert not broken, "bodies the portal sent that their route's model refuses:\n" + "\n".join(broken)
 
 
 @pytest.fixture(scope="session")

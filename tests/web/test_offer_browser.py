@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -25,6 +27,19 @@ THURSDAY = 3  # no other browser test books Thursday mornings
 JUNE = "2027-06-01"
 REPLY_TIMEOUT_MS = 60_000
 SETTINGS = ("decision_mode", "waitlist_mode", "auto_confirm_cancellations", "pre_enrolment", "offer_reply_days")
+
+
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+def french_moment(iso: str) -> str:
+    """« mardi 1 décembre 2026 à 23:59 »: the deadline as the page writes it, in the structures' time,
+    computed from the API's value so the test holds whatever today's date is."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(ZoneInfo("Europe/Paris"))
+    return (f"{WEEKDAYS[moment.weekday()]} {moment.day} {MONTHS[moment.month - 1]} {moment.year} "
+            f"à {moment:%H:%M}")
 
 
 def manager_token(base: str) -> str:
@@ -67,6 +82,8 @@ def test_the_waiting_family_accepts_the_place_offered(page, live_stack, artifact
         freed = ok(http(base, "POST", f"/api/planning/requests/{taken['request_id']}/cancel", {"from": JUNE},
                         first.token))
         assert freed["line_count"] >= 4, freed
+        offered = ok(http(base, "GET", f"/api/planning/requests/{waiting['request_id']}", token=second.token))
+        assert offered["offer_until"], offered
 
         # The manager's settings form says how long families have to answer
         log_in(page, base, MANAGER, DEMO_PASSWORD, staff=True)
@@ -80,7 +97,7 @@ def test_the_waiting_family_accepts_the_place_offered(page, live_stack, artifact
         answer = page.get_by_role("region", name="Réponse à ma demande")
         expect(answer).to_contain_text("Réponse : Place proposée")
         offer = answer.get_by_role("group", name="Une place vous est proposée")
-        expect(offer).to_contain_text(re.compile(r"réservées? jusqu'au \w+ \d+ \w+ \d{4} à 23:59"))
+        expect(offer).to_contain_text(f"jusqu'au {french_moment(offered['offer_until'])}")
         outcomes = answer.get_by_role("table", name="Réponse par jour et plage")
         expect(outcomes.get_by_role("columnheader", name="Places proposées")).to_be_visible()
         cells = outcomes.get_by_role("row", name=re.compile("^Jeudi – PERISCOLAIRE MATIN")).get_by_role("cell")

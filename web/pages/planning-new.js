@@ -43,11 +43,17 @@ function stepUrl(draft, step) {
 const hasSelection = (draft, period) => (isSejour(period)
   ? (draft.first_day_slots || []).length > 0 : (draft.selection || []).length > 0);
 
-/** The body of /requests/preview, /requests and /requests/{id}/lines. */
+/** The selection of the draft: the body of /requests/{id}/lines (the request fixes the child and the
+ * period), which /requests/preview and /requests complete with the child and the period. */
+function selectionBody(draft, period) {
+  return isSejour(period) ? { first_day_slots: draft.first_day_slots || [] } : { selection: draft.selection || [] };
+}
+
+/** The body of /requests/preview and /requests; with the draft's request, preview answers what adding
+ * to it would add (the lines it already holds are named among the dates left out). */
 function requestBody(draft, period) {
-  const body = { child_id: draft.child_id, period_id: draft.period_id };
-  if (isSejour(period)) body.first_day_slots = draft.first_day_slots || [];
-  else body.selection = draft.selection || [];
+  const body = { child_id: draft.child_id, period_id: draft.period_id, ...selectionBody(draft, period) };
+  if (draft.request_id) body.request_id = draft.request_id;
   return body;
 }
 
@@ -217,7 +223,7 @@ function entryMode(ctx, draft, period, request, navigate, root) {
     feedback.replaceChildren(alertBox('info', null,
       h('p', {}, `Votre sélection : ${plural(recap.total_lines, 'présence', 'présences')} sur ${plural(recap.total_days, 'jour', 'jours')}`,
         recap.first ? `, du ${frenchDate(recap.first)} au ${frenchDate(recap.last)}` : '', '.'),
-      skipped.length ? h('p', {}, `${plural(skipped.length, 'date passée ou hors délai ne sera pas retenue', 'dates passées ou hors délai ne seront pas retenues')} (voir le récapitulatif).`) : null));
+      skipped.length ? h('p', {}, `${plural(skipped.length, 'date déjà demandée ou hors délai ne sera pas retenue', 'dates déjà demandées ou hors délai ne seront pas retenues')} (voir le récapitulatif).`) : null));
   }
 
   function drawSelection() {
@@ -483,19 +489,26 @@ function recapTable(recap, period) {
           recap.first ? `, du ${frenchDate(recap.first)} au ${frenchDate(recap.last)}` : '')))));
 }
 
-/** The dates the API leaves out (past the booking deadline): a count, the list on demand. */
+/** The dates the API leaves out, by reason (past the booking deadline; already requested, with the
+ * request's number): a count per reason, every date named. */
 function skippedList(skipped, period) {
   if (!skipped || !skipped.length) return null;
-  const dates = skipped.map((s) => s.date).sort();
+  const groups = [
+    ['already_requested', 'déjà demandée : elle n\'est pas demandée une deuxième fois', 'déjà demandées : elles ne sont pas demandées une deuxième fois'],
+    ['deadline', 'n\'est pas retenue : le délai de réservation est dépassé', 'ne sont pas retenues : le délai de réservation est dépassé'],
+  ];
+  const kindOf = (s) => (s.kind === 'already_requested' ? 'already_requested' : 'deadline');
   return h('section', { class: 'skipped', 'aria-labelledby': 'skipped-title' },
     h('h2', { id: 'skipped-title' }, 'Dates non retenues'),
-    h('p', {}, `${plural(skipped.length, 'date n\'est pas retenue', 'dates ne sont pas retenues')}`,
-      dates.length > 1 ? ` (du ${frenchDate(dates[0])} au ${frenchDate(dates[dates.length - 1])})` : ` (le ${frenchDate(dates[0])})`,
-      ' : le délai de réservation est dépassé.'),
-    h('details', { class: 'skipped-details' },
-      h('summary', {}, 'Voir le détail des dates non retenues'),
-      h('ul', {}, skipped.map((s) => h('li', {},
-        h('strong', {}, `${frenchDate(s.date)} – ${slotLabel(period, s.slot_code)}`), s.reason ? ` : ${s.reason}` : '')))));
+    groups.map(([kind, one, many]) => {
+      const items = skipped.filter((s) => kindOf(s) === kind).sort((a, b) => a.date.localeCompare(b.date));
+      if (!items.length) return null;
+      return [h('p', {}, `${items.length} ${items.length > 1 ? `dates ${many}` : `date ${one}`}`,
+        items.length > 1 ? ` (du ${frenchDate(items[0].date)} au ${frenchDate(items[items.length - 1].date)}).` : ` (le ${frenchDate(items[0].date)}).`),
+      h('ul', { class: 'skipped-dates', 'aria-label': kind === 'deadline' ? 'Dates hors délai' : 'Dates déjà demandées' },
+        items.map((s) => h('li', {},
+          h('strong', {}, `${frenchDate(s.date)} – ${slotLabel(period, s.slot_code)}`), s.reason ? ` : ${s.reason}` : '')))];
+    }));
 }
 
 function summary(ctx, draft, period, request) {
@@ -523,10 +536,9 @@ async function recapStep(ctx, draft, period, request, navigate) {
   validate.addEventListener('click', async () => {
     outcome.replaceChildren();
     try {
-      const body = requestBody(draft, period);
       const done = await busy(validate, () => (draft.request_id
-        ? post(`${PLANNING}/requests/${enc(draft.request_id)}/lines`, body)
-        : post(`${PLANNING}/requests`, body)), 'Envoi en cours…');
+        ? post(`${PLANNING}/requests/${enc(draft.request_id)}/lines`, selectionBody(draft, period))
+        : post(`${PLANNING}/requests`, requestBody(draft, period))), 'Envoi en cours…');
       sessionStorage.setItem(DONE_KEY, JSON.stringify({
         added: Boolean(draft.request_id),
         request_id: done.request_id || draft.request_id,
@@ -534,6 +546,7 @@ async function recapStep(ctx, draft, period, request, navigate) {
         created_at: done.created_at || (request && request.created_at),
         line_count: done.line_count,
         recap: done.recap || null,
+        skipped: done.skipped || [],
         period_id: period.period_id,
         first: (done.recap && done.recap.first) || recap.first,
         sejour: isSejour(period),
@@ -570,7 +583,8 @@ function confirmation(ctx) {
   }
   const period = ctx.periods.get(done.period_id)?.period || null;
   const recap = done.recap || {};
-  const count = done.line_count ?? recap.total_lines;
+  // what this act asked for (the recap's total), not the request's total after an addition
+  const count = recap.total_lines ?? done.line_count;
   const month = done.first ? monthOf(done.first) : null;
   return h('div', { class: 'planning-done' },
     alertBox('success', done.added ? 'Les présences sont ajoutées à votre demande.' : 'Votre demande de réservation est enregistrée.',
@@ -580,13 +594,14 @@ function confirmation(ctx) {
         : null,
       h('p', {}, 'Un mail récapitulatif vous a été adressé.')),
     recap.rows && recap.rows.length ? recapTable(recap, period) : null,
-    skippedList(recap.skipped, period),
+    skippedList(done.skipped || recap.skipped, period),
     done.sejour
       ? [h('p', {}, 'Votre demande reste en attente jusqu\'à la validation du coordinateur séjours.'),
         h('p', {}, 'Votre demande est complète. Le coordinateur séjours reviendra vers vous.')]
       : [h('p', {}, 'Ma demande de pré-inscription est complète. En période de pré-inscription périscolaire, reportez-vous à votre lettre d\'information pour connaître la date du retour de la commission d\'attribution des places.'),
         h('p', {}, 'En dehors de cette période, le responsable de la structure vous informera de la suite donnée à votre demande.')],
-    h('p', {}, 'Pour une demande concernant un deuxième établissement (le mercredi, par exemple), faites une deuxième demande avec « Ajouter ».'),
+    done.sejour ? null
+      : h('p', {}, 'Pour une demande concernant un deuxième établissement (le mercredi, par exemple), faites une deuxième demande avec « Ajouter ».'),
     h('div', { class: 'actions' },
       h('a', { href: month ? `/mon-compte/planning?mois=${month}` : '/mon-compte/planning', class: 'btn btn-primary' }, 'Voir mon planning'),
       h('a', { href: BASE, class: 'btn btn-secondary' }, 'Ajouter une autre demande')));

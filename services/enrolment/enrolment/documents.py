@@ -310,7 +310,7 @@ def review(view: family_file.FileView, document_id: str, decision: str, reason: 
         with transaction() as tx:
             tx.update(document, actions=[Document.status.set(decision),
                                          Document.reason.set(reason) if reason else Document.reason.remove()],
-                      condition=Document.status != "uploading")
+                      condition=Document.status == document.status)
             tx.save(outbox.entry(Outbox, event))
     except TransactWriteError as exc:
         if exc.cause_response_code == "TransactionCanceledException":

@@ -87,6 +87,10 @@ def _pending_changes(view: FileView, scope: str, child_id: str | None, old: dict
     diffs = changes.diff(scope, old, new)
     if not diffs:
         return []
+    # Who reviews: for a child, the structures where that child is validated (never the staff of a
+    # sibling's requests); for the family's sections, every structure where the family is validated.
+    reviewers = (sorted({s for r in view.requests.values() if r.status == "validated" and r.child_id == child_id
+                         for s in r.validated_structures}) if scope == "child" else view.validated_structures)
     now = clock.now()
     existing = {(c.scope, c.child_id, c.field): c for c in view.changes.values() if c.status == "pending"}
     created = []
@@ -98,12 +102,12 @@ def _pending_changes(view: FileView, scope: str, child_id: str | None, old: dict
                             change_id=change_id, scope=scope, child_id=child_id, field=path, label=label,
                             old=json.dumps(old_value, default=str), new=json.dumps(new_value, default=str),
                             status="pending", created_at=now, gsi1pk=PENDING_CHANGES,
-                            gsi1sk=f"{now.isoformat()}#{change_id}", structure_ids=view.validated_structures)
+                            gsi1sk=f"{now.isoformat()}#{change_id}", structure_ids=reviewers)
             tx.save(change)
             created.append(change)
         tx.save(outbox.entry(Outbox, ev.ChangeSubmitted(
             family_id=view.family.family_id, family_name=view.family.last_name,
-            structure_ids=view.validated_structures, fields=[label for _, label, _, _ in diffs],
+            structure_ids=reviewers, fields=[label for _, label, _, _ in diffs],
             correlation_id=correlation_id)))
     return created
 
@@ -169,19 +173,22 @@ def delete_child(family_id: str, child_id: str) -> None:
     view.children[child_id].delete()
 
 
-def apply_change(view: FileView, change: Change) -> None:
-    """Apply an approved change to its section (the family's current value stays until then)."""
+def apply_change(tx: Any, view: FileView, change: Change) -> None:
+    """Add to ``tx`` the write applying an approved change to its section, conditional on the section
+    as read (two approvals of one section in parallel: the second gets a 409, nothing is lost)."""
     value = json.loads(change.new) if change.new is not None else None
     if change.scope == "child":
         child = view.children[change.child_id]
         data = changes.put(json.loads(child.data), change.field, value)
-        child.update(actions=[Child.data.set(schemas.ChildData.model_validate(data).model_dump_json())])
+        tx.update(child, actions=[Child.data.set(schemas.ChildData.model_validate(data).model_dump_json())],
+                  condition=Child.data == child.data)
         return
     attribute = FamilyFile.profile if change.scope == "profile" else FamilyFile.household
     model = schemas.Profile if change.scope == "profile" else schemas.Household
-    current = json.loads(getattr(view.family, change.scope) or "{}")
-    data = changes.put(current, change.field, value)
-    view.family.update(actions=[attribute.set(model.model_validate(data).model_dump_json())])
+    seen = getattr(view.family, change.scope)
+    data = changes.put(json.loads(seen or "{}"), change.field, value)
+    tx.update(view.family, actions=[attribute.set(model.model_validate(data).model_dump_json())],
+              condition=(attribute == seen) if seen else attribute.does_not_exist())
 
 
 # --- views ------------------------------------------------------------------------------------------

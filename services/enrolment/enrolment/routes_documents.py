@@ -74,13 +74,16 @@ def register(api: Api) -> None:
     @api.route("/staff/families/{family_id}/documents/{document_id}/download", roles=STAFF)
     def staff_download_document(req: Req, family_id: str, document_id: str) -> dict[str, Any]:
         view = staff.family_for(req.principal, family_id)  # 404 unknown family, 403 out of scope
+        staff.document_in_scope(req.principal, view, document_id)  # 403 a child outside their requests
         return {"url": documents.download_url(view.family.family_id, document_id)}
 
     @api.route("/staff/families/{family_id}/documents/{document_id}/review", ("POST",), roles=STAFF)
     def staff_review_document(req: Req, family_id: str, document_id: str) -> dict[str, Any]:
         body = req.body(schemas.ReviewBody)
         view = staff.family_for(req.principal, family_id)
+        staff.document_in_scope(req.principal, view, document_id)
         document = documents.review(view, document_id, body.decision, body.reason, req.correlation_id)
         if body.decision == "rejected":
-            staff.recheck_validations(view.family.family_id, req.correlation_id)
+            # Only the reviewer's own requests: a rejection in one structure never revokes another's.
+            staff.recheck_validations(view.family.family_id, req.correlation_id, req.principal)
         return documents.document_view(document)

@@ -16,14 +16,15 @@ ClassLevel = Literal["TPS", "PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2", 
 
 def _school_year(value: str) -> str:
     parts = value.split("-")
-    if len(parts) != 2 or not all(p.isdigit() and len(p) == 4 for p in parts) or int(parts[1]) != int(parts[0]) + 1:
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) == 4 for p in parts) \
+            or int(parts[1]) != int(parts[0]) + 1:
         raise ValueError("Indiquez l'année scolaire sous la forme 2026-2027.")
     return value
 
 
 def _time(value: str) -> str:
     hours, _, minutes = value.partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and len(hours) == 2 and len(minutes) == 2
+    if not (value.isascii() and hours.isdigit() and minutes.isdigit() and len(hours) == 2 and len(minutes) == 2
             and int(hours) < 24 and int(minutes) < 60):
         raise ValueError("Indiquez une heure au format HH:MM (par exemple 08:30).")
     return value

@@ -1,17 +1,23 @@
 """Staff work on family files: the queue of requests of their structures, validation, sending a file
 back, reviewing pending changes, and revoking a validation when something mandatory goes missing.
 
-A staff member only sees families with a (non-draft) request in one of their structures; admins see all.
+Scope is per request and child, not per family (see :class:`Scope`): a staff member reaches a family
+with a transmitted request in one of their structures, and within it only the children of those
+requests, their documents, the family-level documents, and the changes addressed to their structures;
+admins see all. Every state change is a conditional write on the state it leaves; a loser gets a 409.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
 
 from enrolment import catalogue, documents, family, requests, territory
 from enrolment.completeness import as_fields, missing_documents
 from enrolment.family import PENDING_CHANGES, FileView
-from enrolment.models import Change, FamilyFile, Outbox, PreEnrolment
+from enrolment.models import Change, Document, Outbox, PreEnrolment
 from shared import clock, outbox
 from shared.auth import Principal, Role
 from shared.ddb import transaction
@@ -28,11 +34,65 @@ def scope(principal: Principal) -> list[str]:
     return list(principal.structures)
 
 
-def ensure_scope(principal: Principal, view: FileView) -> None:
+# Kinds whose funding uses the allocataire number (CAF/MSA contracts of the after-school care and the
+# nursery); the séjours' coordinator does not need it (the quotient document is enough for its prices).
+ALLOCATAIRE_KINDS = frozenset({"periscolaire", "creche"})
+CHANGED_MEANWHILE = "Ce dossier vient d'être modifié par quelqu'un d'autre : rechargez-le puis recommencez."
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What of one family file a staff member may see and act on: the transmitted requests of their
+    structures, the children of those requests, and whether the allocataire number concerns them."""
+
+    requests: tuple[PreEnrolment, ...]
+    child_ids: frozenset[str]
+    allocataire: bool
+    everything: bool = False
+
+    def has_child(self, child_id: str | None) -> bool:
+        return child_id is None or self.everything or child_id in self.child_ids
+
+    def has_document(self, document: Document) -> bool:
+        """A child's document with the child; a family-level document with any request in scope."""
+        return self.has_child(document.child_id)
+
+    def has_change(self, principal: Principal, change: Change) -> bool:
+        if self.everything:
+            return True
+        if not any(principal.can_manage(s) for s in change.structure_ids or []):
+            return False
+        if change.scope == "child":
+            return change.child_id in self.child_ids
+        if change.scope == "household" and change.field.split(".")[0] == "allocataire":
+            return self.allocataire
+        return True
+
+
+def scope_of(principal: Principal, view: FileView) -> Scope:
+    mine = tuple(r for r in view.requests.values()
+                 if r.status in VISIBLE and any(principal.can_manage(s) for s in r.structure_ids))
+    return Scope(requests=mine, child_ids=frozenset(r.child_id for r in mine),
+                 allocataire=principal.role == Role.ADMIN or any(r.kind in ALLOCATAIRE_KINDS for r in mine),
+                 everything=principal.role == Role.ADMIN)
+
+
+def ensure_scope(principal: Principal, view: FileView) -> Scope:
     """Forbidden unless one of the family's transmitted requests concerns the caller's structures."""
-    if not any(r.status in VISIBLE and any(principal.can_manage(s) for s in r.structure_ids)
-               for r in view.requests.values()):
+    found = scope_of(principal, view)
+    if not found.requests:
         raise Forbidden("Cette famille n'a pas de demande dans vos structures.")
+    return found
+
+
+def document_in_scope(principal: Principal, view: FileView, document_id: str) -> Document:
+    """The document if the caller may see it: 404 unknown, 403 a child outside their requests."""
+    document = view.documents.get(document_id)
+    if document is None or document.status == "uploading":
+        raise NotFound("Ce document n'existe pas dans ce dossier.", fields={"document_id": "Document inconnu."})
+    if not ensure_scope(principal, view).has_document(document):
+        raise Forbidden("Ce document concerne un enfant sans demande dans vos structures.")
+    return document
 
 
 def queue(principal: Principal, status: str | None, structure_id: str | None) -> list[dict[str, Any]]:
@@ -83,43 +143,62 @@ def _activity(request: PreEnrolment, structure_id: str) -> str:
 
 
 def validate(principal: Principal, family_id: str, request_id: str, correlation_id: str) -> FileView:
-    """Validate the request for the caller's structures; each becomes a ``FamilyValidated`` event."""
+    """Validate the request for the caller's structures; each becomes a ``FamilyValidated`` event.
+
+    A request revoked after a rejected document is validated again once it is complete (issue 13): the
+    family does not have to submit it anew. The write is conditional on the status and the validated
+    structures it read, so of two parallel validations one wins and the other gets a 409.
+    """
     view = family_for(principal, family_id)
     request = _request_in_scope(principal, view, request_id)
-    if request.status not in ("submitted", "validated"):
+    if request.status not in ("submitted", "validated", "revoked"):
         raise Conflict("Seule une demande transmise par la famille peut être validée.",
                        fields={"request_id": "Demande non transmise."})
+    already = list(request.validated_structures or []) if request.status == "validated" else []
+    mine = [s for s in request.structure_ids if principal.can_manage(s) and s not in already]
+    if not mine:
+        raise Conflict("Cette demande est déjà validée pour vos structures.",
+                       fields={"request_id": "Déjà validée."})
     lacking = requests.missing(view, request) + missing_documents(
         request.kind, request.child_id, view.document_states(), clock.now().date(), accepted_only=True)
     if lacking:
         raise ApiError("Le dossier n'est pas complet : chaque information obligatoire doit être renseignée et "
                        "chaque document obligatoire accepté.", code="incomplete", fields=as_fields(lacking),
                        status=409)
-    mine = [s for s in request.structure_ids if principal.can_manage(s)]
-    done = sorted(set(request.validated_structures or []) | set(mine))
+    done = sorted(set(already) | set(mine))
     complete = set(done) == set(request.structure_ids)
     now = clock.now()
     structures = catalogue.structures()
     child = view.child(request.child_id)
     profile = view.profile
     facts = priority_facts(view)
-    actions = [PreEnrolment.validated_structures.set(done)]
+    actions = [PreEnrolment.validated_structures.set(done), PreEnrolment.status.set("validated" if complete
+                                                                                       else request.status)]
+    if request.status == "revoked" and not complete:
+        actions = [PreEnrolment.validated_structures.set(done), PreEnrolment.status.set("submitted")]
     if complete:
-        actions += [PreEnrolment.status.set("validated"), PreEnrolment.validated_at.set(now),
+        actions += [PreEnrolment.validated_at.set(now), PreEnrolment.staff_message.remove(),
                     PreEnrolment.gsi1sk.set(f"validated#{now.isoformat()}")]
         if request.gsi2pk:
             actions.append(PreEnrolment.gsi2sk.set(f"validated#{now.isoformat()}"))
-    with transaction() as tx:
-        tx.update(request, actions=actions, condition=PreEnrolment.status == request.status)
-        for structure_id in mine:
-            tx.save(outbox.entry(Outbox, ev.FamilyValidated(
-                family_id=family_id, child_id=request.child_id, structure_id=structure_id,
-                activity=_activity(request, structure_id), email=view.family.email,
-                first_name=profile.first_name if profile else view.family.first_name,
-                child_first_name=child.first_name, child_last_name=child.last_name,
-                family_name=profile.last_name if profile else view.family.last_name,
-                structure_name=structures.get(structure_id, {}).get("name", structure_id),
-                correlation_id=correlation_id, **facts)))
+    seen = list(request.validated_structures or [])
+    unchanged = (PreEnrolment.status == request.status) & (
+        PreEnrolment.validated_structures == seen if seen
+        else (PreEnrolment.validated_structures.does_not_exist() | (PreEnrolment.validated_structures == [])))
+    try:
+        with transaction() as tx:
+            tx.update(request, actions=actions, condition=unchanged)
+            for structure_id in mine:
+                tx.save(outbox.entry(Outbox, ev.FamilyValidated(
+                    family_id=family_id, child_id=request.child_id, structure_id=structure_id,
+                    activity=_activity(request, structure_id), email=view.family.email,
+                    first_name=profile.first_name if profile else view.family.first_name,
+                    child_first_name=child.first_name, child_last_name=child.last_name,
+                    family_name=profile.last_name if profile else view.family.last_name,
+                    structure_name=structures.get(structure_id, {}).get("name", structure_id),
+                    correlation_id=correlation_id, **facts)))
+    except TransactWriteError:
+        raise Conflict(CHANGED_MEANWHILE, fields={"request_id": "Demande modifiée entre-temps."}) from None
     return family.load(family_id)
 
 
@@ -144,94 +223,134 @@ def send_back(principal: Principal, family_id: str, request_id: str, message: st
                PreEnrolment.gsi1sk.set(f"returned#{clock.now().isoformat()}")]
     if request.gsi2pk:
         actions.append(PreEnrolment.gsi2sk.set(f"returned#{clock.now().isoformat()}"))
-    with transaction() as tx:
-        tx.update(request, actions=actions, condition=PreEnrolment.status == request.status)
-        tx.save(outbox.entry(Outbox, ev.FileReturned(
-            family_id=family_id, request_id=request_id, email=view.family.email,
-            first_name=view.family.first_name, structure_name=structure, message=message,
-            correlation_id=correlation_id)))
+    try:
+        with transaction() as tx:
+            tx.update(request, actions=actions, condition=PreEnrolment.status == request.status)
+            tx.save(outbox.entry(Outbox, ev.FileReturned(
+                family_id=family_id, request_id=request_id, email=view.family.email,
+                first_name=view.family.first_name, structure_name=structure, message=message,
+                correlation_id=correlation_id)))
+    except TransactWriteError:
+        raise Conflict(CHANGED_MEANWHILE, fields={"request_id": "Demande modifiée entre-temps."}) from None
     return family.load(family_id)
 
 
 def pending_changes(principal: Principal) -> list[dict[str, Any]]:
-    items = []
-    for change in Change.pending_index.query(PENDING_CHANGES):
-        if any(principal.can_manage(s) for s in change.structure_ids or []):
-            items.append(change)
-    names = {}
+    """The pending changes the caller reviews: addressed to their structures and, for a child, about a
+    child of one of their requests (an allocataire change only to the staff whose requests use it)."""
+    candidates = [c for c in Change.pending_index.query(PENDING_CHANGES)
+                  if any(principal.can_manage(s) for s in c.structure_ids or [])]
+    views: dict[str, FileView] = {}
     result = []
-    for change in items:
-        if change.family_id not in names:
-            names[change.family_id] = FamilyFile.get(*FamilyFile.key(change.family_id)).last_name
+    for change in candidates:
+        if change.family_id not in views:
+            views[change.family_id] = family.load(change.family_id)
+        view = views[change.family_id]
+        if not scope_of(principal, view).has_change(principal, change):
+            continue
         result.append({**family.change_view(change), "family_id": change.family_id,
-                       "family_name": names[change.family_id]})
+                       "family_name": view.family.last_name})
     return result
 
 
 def review_change(principal: Principal, family_id: str, change_id: str, decision: str, reason: str,
                   correlation_id: str) -> dict[str, Any]:
+    """Approve (apply) or reject a pending change. Scope is checked before status (403 before 409); the
+    change's status and the section it applies to are written in one transaction, conditional on the
+    pending status and on the section as read: of two reviews one wins, the other gets a 409 and nothing
+    of it is applied."""
     view = family_for(principal, family_id)
     change = view.changes.get(change_id)
     if change is None:
         raise NotFound("Cette modification n'existe pas.")
+    if not scope_of(principal, view).has_change(principal, change):
+        raise Forbidden("Cette modification ne concerne pas vos structures.")
     if change.status != "pending":
         raise Conflict("Cette modification a déjà été traitée.", fields={"change_id": "Déjà traitée."})
-    if not any(principal.can_manage(s) for s in change.structure_ids or []):
-        raise Forbidden("Cette modification ne concerne pas vos structures.")
-    if decision == "approved":
-        family.apply_change(view, change)
-    with transaction() as tx:
-        tx.update(change, actions=[Change.status.set(decision), Change.reason.set(reason or None),
-                                   Change.gsi1pk.remove(), Change.gsi1sk.remove()],
-                  condition=Change.status == "pending")
-        tx.save(outbox.entry(Outbox, ev.ChangeReviewed(
-            family_id=family_id, email=view.family.email, first_name=view.family.first_name,
-            field_label=change.label, decision=decision, reason=reason, correlation_id=correlation_id)))
-    recheck_validations(family_id, correlation_id)
-    return family.change_view(Change.get(*Change.key(family_id, change_id)))
+    try:
+        with transaction() as tx:
+            if decision == "approved":
+                family.apply_change(tx, view, change)
+            tx.update(change, actions=[Change.status.set(decision), Change.reason.set(reason or None),
+                                       Change.gsi1pk.remove(), Change.gsi1sk.remove()],
+                      condition=Change.status == "pending")
+            tx.save(outbox.entry(Outbox, ev.ChangeReviewed(
+                family_id=family_id, email=view.family.email, first_name=view.family.first_name,
+                field_label=change.label, decision=decision, reason=reason, correlation_id=correlation_id)))
+    except TransactWriteError:
+        raise Conflict("Cette modification vient d'être traitée par quelqu'un d'autre : rechargez le dossier.",
+                       fields={"change_id": "Déjà traitée."}) from None
+    recheck_validations(family_id, correlation_id, principal)
+    return family.change_view(Change.get(*Change.key(family_id, change_id), consistent_read=True))
 
 
-def recheck_validations(family_id: str, correlation_id: str) -> list[str]:
-    """Revoke each validated request that now lacks something mandatory; returns their ids."""
+def recheck_validations(family_id: str, correlation_id: str, principal: Principal | None = None) -> list[str]:
+    """Revoke each validated request that now lacks something mandatory; returns their ids.
+
+    With ``principal`` (a staff review), only the requests of that person's structures are rechecked: a
+    review in one structure never revokes another structure's validation.
+    """
     view = family.load(family_id)
     revoked = []
     for request in view.requests.values():
         if request.status != "validated":
             continue
+        if principal is not None and not any(principal.can_manage(s) for s in request.structure_ids):
+            continue
         lacking = requests.missing(view, request)
         if not lacking:
             continue
         reason = "Informations manquantes : " + ", ".join(m.label for m in lacking)
-        with transaction() as tx:
-            tx.update(request, actions=[PreEnrolment.status.set("revoked"), PreEnrolment.validated_structures.set([]),
-                                        PreEnrolment.staff_message.set(reason),
-                                        PreEnrolment.gsi1sk.set(f"revoked#{clock.now().isoformat()}")],
-                      condition=PreEnrolment.status == "validated")
-            for structure_id in request.validated_structures or []:
-                tx.save(outbox.entry(Outbox, ev.FamilyValidationRevoked(
-                    family_id=family_id, child_id=request.child_id, structure_id=structure_id,
-                    activity=_activity(request, structure_id), reason=reason, correlation_id=correlation_id)))
+        actions = [PreEnrolment.status.set("revoked"), PreEnrolment.validated_structures.set([]),
+                   PreEnrolment.staff_message.set(reason),
+                   PreEnrolment.gsi1sk.set(f"revoked#{clock.now().isoformat()}")]
+        if request.gsi2pk:
+            actions.append(PreEnrolment.gsi2sk.set(f"revoked#{clock.now().isoformat()}"))
+        try:
+            with transaction() as tx:
+                tx.update(request, actions=actions, condition=PreEnrolment.status == "validated")
+                for structure_id in request.validated_structures or []:
+                    tx.save(outbox.entry(Outbox, ev.FamilyValidationRevoked(
+                        family_id=family_id, child_id=request.child_id, structure_id=structure_id,
+                        activity=_activity(request, structure_id), reason=reason, correlation_id=correlation_id)))
+        except TransactWriteError:
+            continue  # revoked (or changed) meanwhile by another review: that one told planning
         revoked.append(request.request_id)
     return revoked
 
 
+def _household_view(view: FileView, found: Scope | None) -> dict[str, Any] | None:
+    household = view.household
+    if household is None:
+        return None
+    data = household.model_dump(mode="json")
+    if found is not None and not found.allocataire:
+        data["allocataire"] = None
+    return data
+
+
 def file_view(view: FileView, principal: Principal | None = None) -> dict[str, Any]:
     """The family file as the API shows it: all of it to the family; to staff, only the transmitted
-    requests that concern their structures."""
-    shown = [r for r in view.requests.values()
-             if principal is None or (r.status in VISIBLE and any(principal.can_manage(s) for s in r.structure_ids))]
+    requests of their structures, the children of those requests and their documents, the family-level
+    documents, and the pending changes they review."""
+    found = scope_of(principal, view) if principal is not None else None
+    shown = list(found.requests) if found is not None else list(view.requests.values())
+    children = [c for c in view.children.values() if found is None or found.has_child(c.child_id)]
+    documents_shown = [d for d in view.documents.values()
+                       if d.status != "uploading" and (found is None or found.has_document(d))]
+    changes_shown = [c for c in view.changes.values() if c.status == "pending"
+                     and (found is None or principal is None or found.has_change(principal, c))]
     profile = view.profile
-    household = view.household
     return {
         "family_id": view.family.family_id,
         "email": view.family.email,
         "last_name": view.family.last_name,
         "first_name": view.family.first_name,
         "profile": profile.model_dump(mode="json") if profile else None,
-        "household": household.model_dump(mode="json") if household else None,
-        "children": [family.child_view(c) for c in sorted(view.children.values(), key=lambda c: c.created_at)],
+        "household": _household_view(view, found),
+        "children": [family.child_view(c) for c in sorted(children, key=lambda c: c.created_at)],
         "requests": [requests.view_of(r, view) for r in sorted(shown, key=lambda r: r.created_at)],
-        "documents": [documents.document_view(d) for d in view.documents.values() if d.status != "uploading"],
-        "pending_changes": [family.change_view(c) for c in view.changes.values() if c.status == "pending"],
+        "documents": [documents.document_view(d) for d in documents_shown],
+        "pending_changes": [family.change_view(c) for c in changes_shown],
         "validated": view.validated,
     }

@@ -89,7 +89,8 @@ def outcome_rows(element_views: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def explanation(answer: str, outcomes: list[dict[str, Any]], committee_window: bool = False) -> str:
     """The answer in one or two French sentences, for the family."""
     refused = [o for o in outcomes if o["refused"]]
-    motifs = "; ".join(sorted({o["reason"] for o in refused if o["reason"]}))
+    # a motif typed with its own full stop must not end in « .. » once the sentence closes
+    motifs = "; ".join(sorted({o["reason"].strip().rstrip(".").rstrip() for o in refused if o["reason"].strip()}))
     if answer == "pending":
         who = "la commission d'attribution des places" if committee_window else "le responsable de la structure"
         return f"Votre demande est en cours d'examen : {who} vous répondra par e-mail."

@@ -94,10 +94,13 @@ def agenda(req: Req) -> dict[str, Any]:
 
 @api.route("/requests/preview", ("POST",), roles=FAMILY)
 def preview(req: Req) -> dict[str, Any]:
-    body = req.body(schemas.PlanBody)
+    body = req.body(schemas.PreviewBody)
+    family_id = req.principal.account_id
+    if body.request_id:  # adding to a request: its child and period, whatever the body says
+        request = reservations.get_request(family_id, body.request_id)
+        body.child_id, body.period_id = request.child_id, request.period_id
     _open_period(body.period_id)
-    p = reservations.plan(req.principal.account_id, body.child_id, body.period_id, _selection(body),
-                          body.first_day_slots)
+    p = reservations.plan(family_id, body.child_id, body.period_id, _selection(body), body.first_day_slots)
     return {"lines": [{"date": ln.date.isoformat(), "slot_code": ln.slot_code} for ln in p.lines],
             "recap": reservations.recap_view(p.ctx, p.lines), "skipped": p.skipped}
 

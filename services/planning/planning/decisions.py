@@ -267,9 +267,12 @@ def offer_index(request: ReservationRequest, lines: list[ReservationLine]) -> Ca
 
 
 def slot_names(ctx: PeriodContext, lines: Iterable[ReservationLine]) -> list[str]:
-    """``Lundi PERISCOLAIRE MIDI``: each weekday and slot of these lines, once."""
-    return sorted({f"{answers.WEEKDAYS[date.fromisoformat(ln.date).weekday()]} {ctx.label(ln.slot_code)}"
-                   for ln in lines})
+    """``Lundi PERISCOLAIRE MIDI``: each weekday and slot of these lines, once, in the week's order (Monday
+    first) then the period's order of slots, as a contract reads."""
+    order = [s["code"] for s in ctx.data["slots"]]
+    keys = {(date.fromisoformat(ln.date).weekday(), order.index(ln.slot_code) if ln.slot_code in order else len(order),
+             ln.slot_code) for ln in lines}
+    return [f"{answers.WEEKDAYS[day]} {ctx.label(code)}" for day, _, code in sorted(keys)]
 
 
 # --- staff decisions ------------------------------------------------------------------------------------

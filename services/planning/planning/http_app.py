@@ -29,9 +29,13 @@ STAFF = (Role.MANAGER, Role.COORDINATOR, Role.ADMIN)
 COMMITTEE = (Role.MANAGER, Role.COMMITTEE, Role.ADMIN, Role.COORDINATOR)
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # a month outside cannot hold a period (and year 0 or 9999 cannot be drawn)
+
+
 def month_param(value: str | None) -> str:
-    if not value or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-        raise InvalidInput("Indiquez le mois au format AAAA-MM.", fields={"month": "Format AAAA-MM."})
+    if not value or not re.fullmatch(r"(20[0-9]{2})-(0[1-9]|1[0-2])", value):
+        raise InvalidInput(f"Indiquez le mois au format AAAA-MM, entre {FIRST_YEAR} et {LAST_YEAR}.",
+                           fields={"month": f"Format AAAA-MM, de {FIRST_YEAR}-01 à {LAST_YEAR}-12."})
     return value
 
 

@@ -205,7 +205,8 @@ def _bookable(ctx: PeriodContext, lines: list[Line], now: datetime) -> tuple[lis
         if decision:
             keep.append(line)
         else:
-            skipped.append({"date": line.date.isoformat(), "slot_code": line.slot_code, "reason": decision.reason})
+            skipped.append({"date": line.date.isoformat(), "slot_code": line.slot_code, "kind": "deadline",
+                            "reason": decision.reason})
     if not keep:
         raise ApiError("Plus aucune de ces dates ne peut être réservée : " + skipped[0]["reason"],
                        code="deadline_passed", fields={"selection": "Délai dépassé."}, status=400)
@@ -249,7 +250,23 @@ def plan(family_id: str, child_id: str, period_id: str, selection: list[PatternE
     month_lines = existing_lines(family_id, _months(lines))
     _check_overlaps(family_id, child_id, ctx, lines, month_lines)
     keep, skipped = _bookable(ctx, lines, clock.now())
-    return Plan(ctx, validation, keep, skipped, month_lines)
+    keep, already = _not_held(keep, month_lines, child_id)
+    return Plan(ctx, validation, keep, skipped + already, month_lines)
+
+
+def _not_held(lines: list[Line], month_lines: list[ReservationLine],
+              child_id: str) -> tuple[list[Line], list[dict[str, str]]]:
+    """The lines the child does not hold yet, and those it holds (named with their request's number): the
+    preview, the new request and the lines added agree on what is left out and say why."""
+    held = {(ln.date, ln.slot_code): ln.request_number for ln in month_lines
+            if ln.child_id == child_id and ln.status not in ("cancelled", "refused")}
+    fresh = [ln for ln in lines if (ln.date.isoformat(), ln.slot_code) not in held]
+    already = [{"date": ln.date.isoformat(), "slot_code": ln.slot_code, "kind": "already_requested",
+                "reason": f"déjà demandée (demande N° {held[(ln.date.isoformat(), ln.slot_code)]})"}
+               for ln in lines if (ln.date.isoformat(), ln.slot_code) in held]
+    if not fresh:
+        raise InvalidInput("Ces présences sont déjà demandées.", fields={"selection": "Déjà demandées."})
+    return fresh, already
 
 
 # --- writing -----------------------------------------------------------------------------------------------

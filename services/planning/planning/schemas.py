@@ -34,6 +34,12 @@ class PlanBody(Body):
     first_day_slots: list[str] = Field(default_factory=list, max_length=10)
 
 
+class PreviewBody(PlanBody):
+    """A preview of a new request, or (with ``request_id``) of the lines that adding would bring to it."""
+
+    request_id: str | None = Field(default=None, min_length=1, max_length=60)
+
+
 class AddBody(Body):
     selection: list[Element] = Field(default_factory=list, max_length=50)
     first_day_slots: list[str] = Field(default_factory=list, max_length=10)
@@ -58,7 +64,7 @@ class CancelBody(Body):
 
 
 Activity = Literal["periscolaire", "mercredi", "creche", "sejour"]
-HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 
 class Deadline(Body):
@@ -128,7 +134,7 @@ class PeriodBody(Body):
 class StructureBody(Body):
     name: str = Field(min_length=1, max_length=120)
     commune: str = Field(min_length=1, max_length=100)
-    departement: str = Field(pattern=r"^(\d{2}|2A|2B|97\d)$")
+    departement: str = Field(pattern=r"^([0-9]{2}|2A|2B|97[0-9])$")
     zone: Literal["A", "B", "C"]
     activities: list[Activity] = Field(min_length=1, max_length=4)
 

@@ -5,6 +5,7 @@ route checks that the structure (or the request's, the period's) is one of the s
 from __future__ import annotations
 
 import json
+import re
 from calendar import monthrange
 from datetime import date
 from typing import Any
@@ -280,7 +281,7 @@ def _job_view(job: CommitteeJob, req: Req | None = None) -> dict[str, Any]:
         "published_rows": int(job.published or 0), "created_at": job.created_at.isoformat()}
     if req is not None and job.status in ("simulated", "publishing", "published"):
         after = req.query.get("after") or "0"
-        if not after.isdigit():
+        if not re.fullmatch(r"[0-9]{1,9}", after):  # not str.isdigit: "²" is a digit int() refuses
             raise InvalidInput("Indiquez un rang.", fields={"after": "Nombre entier."})
         view["rows"] = jobs.rows(job.job_id, int(after), ROWS_PAGE)
         view["next_after"] = view["rows"][-1]["rank"] if len(view["rows"]) == ROWS_PAGE else None
