@@ -8,6 +8,7 @@ import {
   h, alertBox, statusRegion, announce, busy,
 } from '../ui.js';
 import { PLANNING, frenchDate, plural } from '../planning.js';
+import { csvButton } from '../csv.js';
 import {
   answersScreen, noStructure, freshCatalogue, structureOptions, periodsOf, tableRegion, requestPath,
   chosenStructure, structurePeriodPicker,
@@ -60,7 +61,14 @@ export async function render({ account, query, navigate }) {
     const items = ((data && data.items) || []).filter((i) => !period || i.period_id === period)
       .sort((a, b) => (a.rank || 0) - (b.rank || 0));
     const caption = `${plural(items.length, 'demande en attente de place', 'demandes en attente de place')}`;
-    list.replaceChildren(items.length
+    const exportCsv = csvButton('Exporter en CSV', () => ({
+      filename: `liste-attente-${structure}.csv`,
+      headers: ['Rang', 'N° demande', 'Enfant', 'Famille', 'Période', 'Score', 'Date de la demande', 'Présences en attente', 'Du', 'Au', 'Places libres', 'Présences proposées'],
+      rows: items.map((i) => [i.rank, i.number, i.child_name || i.child_first_name || '', i.family_name || '', i.period_name || '',
+        i.priority ?? 0, frenchDate(i.created_at), i.waiting_lines ?? '', i.first ? frenchDate(i.first) : '', i.last ? frenchDate(i.last) : '',
+        i.placeable ?? '', i.offered_lines || 0]),
+    }));
+    list.replaceChildren(items.length ? h('div', { class: 'form-actions' }, exportCsv) : '', items.length
       ? tableRegion('waitlist-caption', caption,
         ['Rang', 'N° demande', 'Enfant', 'Période', 'Score', 'Date de la demande', 'Présences en attente', 'Dates', 'Places libres', 'Place proposée'],
         items.map((item) => h('tr', {},
