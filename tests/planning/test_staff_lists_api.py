@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from tests.helpers import seed_catalogue, staff_token
 from tests.planning.support import at, validated_family
@@ -39,7 +40,7 @@ def test_queues_name_the_child_and_family_and_search_ignores_accents(stack: Any)
                          "selection": [{"weekday": 0, "slot_code": "MIDI"}]}, token=token).json
     manager = staff_token(stack, "responsable@asso.fr", "manager", [STRUCTURE])
     for text in ("lea", "LÉA", "muller", "Müll", created["number"]):
-        found = stack.call("GET", f"/api/planning/staff/requests?structure_id={STRUCTURE}&q={text}",
+        found = stack.call("GET", f"/api/planning/staff/requests?structure_id={STRUCTURE}&q={quote(text)}",
                            token=manager).json["items"]
         assert [(i["child_name"], i["family_name"]) for i in found] == [("Léa Müller", "Müller")], text
     assert stack.call("GET", f"/api/planning/staff/requests?structure_id={STRUCTURE}&q=dupont",

@@ -123,9 +123,10 @@ function structuresPanel(catalogue, reload, done) {
 
 // --- periods ---------------------------------------------------------------------------------------
 
-function slotRow(slot = {}, index = 0) {
-  const cell = (name, label, attrs = {}) => h('td', {}, h('label', { class: 'sr-only', for: `slot-${index}-${name}` }, label),
-    h('input', { id: `slot-${index}-${name}`, name: `slot-${name}`, 'data-field': `slots.${index}.${name}`, value: slot[name] ?? '', ...attrs }));
+function slotRow(prefix, slot = {}, index = 0) {
+  const id = (name) => `${prefix}-slot-${index}-${name}`;
+  const cell = (name, label, attrs = {}) => h('td', {}, h('label', { class: 'sr-only', for: id(name) }, label),
+    h('input', { id: id(name), name: `slot-${name}`, 'data-field': `slots.${index}.${name}`, value: slot[name] ?? '', ...attrs }));
   return h('tr', { class: 'slot-row' },
     cell('code', 'Code', { maxlength: 20, size: 8, autocomplete: 'off' }),
     cell('label', 'Libellé', { maxlength: 60, autocomplete: 'off' }),
@@ -138,10 +139,10 @@ function periodForm(catalogue, structures, reload, done, existing = null) {
   const p = existing ? `cat-period-${existing.period_id}` : 'cat-period';
   const e = existing || {};
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, existing ? 'Enregistrer la période' : 'Créer la période');
-  const slotBody = h('tbody', {}, (e.slots && e.slots.length ? e.slots : [{}]).map((s, i) => slotRow(s, i)));
+  const slotBody = h('tbody', {}, (e.slots && e.slots.length ? e.slots : [{}]).map((s, i) => slotRow(p, s, i)));
   const addSlot = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, 'Ajouter une plage');
   addSlot.addEventListener('click', () => {
-    slotBody.append(slotRow({}, slotBody.children.length));
+    slotBody.append(slotRow(p, {}, slotBody.children.length));
     slotBody.lastElementChild.querySelector('input').focus();
   });
   const form = h('form', { novalidate: true, class: 'catalogue-form' }, errorSummary(), requiredNote(),
