@@ -30,6 +30,7 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
         planning.RequestDecided,
         planning.PlaceOffered,
         planning.CancellationConfirmed,
+        planning.StructurePublished,  # the names e-mails give structures
     ),
     "enrolment": (
         accounts.AccountRegistered,

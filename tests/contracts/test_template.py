@@ -47,6 +47,7 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "StaffInvited",
                 "StaffAccountCreated",
                 "StaffAccountChanged",
+                "StructurePublished",
                 "SignupAttemptedOnExistingAccount",
                 "FamilyValidated",
                 "PreEnrolmentSubmitted",
