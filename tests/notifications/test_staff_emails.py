@@ -132,5 +132,5 @@ def test_the_invitation_names_structures_not_ids(stack: Any) -> None:
     assert created.status_code == 201, created.json
     stack.drain()
     (mail,) = [m for m in stack.mail_to("lucie@asso.fr") if "Votre compte professionnel" in m["subject"]]
-    assert "(cah)ACEM - SCHWEIGHOUSE, ACEM - HAGUENAU (mercredis)" in mail["text"]
+    assert "ACEM - HAGUENAU (mercredis), (cah)ACEM - SCHWEIGHOUSE" in mail["text"]
     assert SCHWEIGHOUSE not in mail["text"] and SCHWEIGHOUSE not in mail["html"]
