@@ -47,6 +47,8 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
     ),
     # Planning consumes its own CommitteeJobRequested: a committee run is too long for an API call, so the
     # route queues it as a job and the queue's worker runs it (with the queue's retries and DLQ).
+    # Accounts scopes staff only to structures that exist.
+    "accounts": (planning.StructurePublished,),
     "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked, planning.CommitteeJobRequested),
 }
 

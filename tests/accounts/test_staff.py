@@ -22,6 +22,28 @@ from tests.accounts.support import (
 )
 
 INVITATION = "Votre compte professionnel"
+STRUCTURES = ("acem-schweighouse", "acem-haguenau", "creche-les-lutins", "sejours")
+
+
+def known_structures(stack: Any, *structure_ids: str) -> None:
+    """Planning publishes these structures; accounts learns them from its queue (a staff scope must name
+    structures that exist)."""
+    import boto3
+
+    from shared.events.planning import StructurePublished
+
+    events = boto3.client("events", region_name="eu-west-3")
+    for structure_id in structure_ids:
+        event = StructurePublished(structure_id=structure_id, name=structure_id.upper(), commune="Haguenau",
+                                   departement="67", zone="B", activities=["periscolaire"])
+        events.put_events(Entries=[{"Source": event.source, "DetailType": "StructurePublished",
+                                    "Detail": event.detail_json(), "EventBusName": stack.outputs["BusName"]}])
+    stack.drain()
+
+
+@pytest.fixture(autouse=True)
+def _catalogue(stack: Any) -> None:
+    known_structures(stack, *STRUCTURES)
 CHOSEN = "Choisi-Par-Julie-7"
 
 

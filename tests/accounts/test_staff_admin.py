@@ -7,7 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from tests.accounts.support import access_token, api, assert_error, login, mails, staff_token
-from tests.accounts.test_staff import INVITATION, invitation_token, staff_body
+from tests.accounts.test_staff import (  # noqa: F401  (_catalogue: the structures accounts knows)
+    INVITATION,
+    _catalogue,
+    invitation_token,
+    known_structures,
+    staff_body,
+)
 
 
 def created(stack: Any, admin: str, **overrides: Any) -> dict[str, Any]:
@@ -69,6 +75,23 @@ def test_the_invitation_can_be_sent_again(stack: Any) -> None:
     active = staff_token(stack, "actif@asso.fr", role="committee", structures=[])
     active_id = stack.call("GET", api("/me"), token=active).json["account_id"]
     assert_error(stack.call("POST", api(f"/staff/{active_id}/invitation"), token=admin), 409, "conflict")
+
+
+def test_unknown_or_archived_structures_are_refused(stack: Any) -> None:
+    """Issue 13: a manager scoped to the typo « alef-brumat » was created without complaint."""
+    admin = staff_token(stack)
+    typo = stack.call("POST", api("/staff"), staff_body("brumath@asso.fr", structures=["alef-brumat"]), token=admin)
+    error = assert_error(typo, 400, "validation_error", "structures")
+    assert "alef-brumat" in error["message"]
+    julie = created(stack, admin, email="julie2@asso.fr")
+    edit = {"civility": "Mme", "first_name": "Julie", "last_name": "Schmitt", "role": "manager",
+            "structures": ["acem-schweighouse", "alef-brumat"]}
+    assert_error(stack.call("PUT", api(f"/staff/{julie['account_id']}"), edit, token=admin), 400,
+                 "validation_error", "structures")
+    known_structures(stack, "alef-brumath")
+    fixed = stack.call("PUT", api(f"/staff/{julie['account_id']}"), {**edit, "structures": ["alef-brumath"]},
+                       token=admin)
+    assert fixed.status_code == 200 and fixed.json["structures"] == ["alef-brumath"]
 
 
 def test_a_coordinator_or_manager_needs_structures(stack: Any) -> None:

@@ -70,6 +70,7 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                    "StaffAccountCreated", "StaffAccountChanged", "EnrolmentStaffActed", "PlanningStaffActed",
                    "AccountsStaffActed"}),
     ),
+    "accounts": (frozenset({"portail.planning"}), frozenset({"StructurePublished"})),
     "planning": (
         frozenset({"portail.enrolment", "portail.planning"}),
         frozenset({"FamilyValidated", "FamilyValidationRevoked", "CommitteeJobRequested"}),

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Chalice
 
-from accounts import schemas, service, staff_admin
+from accounts import schemas, service, staff_admin, structures
 from accounts.models import Outbox
 from shared import audit
 from shared.auth import STAFF_ROLES, Role
@@ -21,6 +21,7 @@ api.health("accounts")
 register_relay(app, "accounts", Outbox)
 api.after_write = audit.recorder("accounts", Outbox)
 staff_admin.register(api)
+structures.consumer.register(app)
 
 ANY_ROLE = tuple(Role)
 NEUTRAL = ("Si un compte correspond à cette adresse, un e-mail vient de lui être envoyé. "
@@ -99,6 +100,7 @@ def create_staff(req: Req) -> dict[str, Any]:
     service.ensure_admin_only(req.principal)
     body = req.body(schemas.StaffCreate)
     staff_admin.check_scope(body.role, body.structures)
+    structures.check(body.structures)
     account = service.create_staff(body, req.correlation_id)
     return service.public_view(account)
 

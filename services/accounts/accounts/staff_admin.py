@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pynamodb.exceptions import TransactWriteError
 
-from accounts import schemas, service
+from accounts import schemas, service, structures
 from accounts.models import Account, Outbox, Session
 from shared import outbox
 from shared.auth import STAFF_ROLES, Principal
@@ -82,6 +82,7 @@ def _write(account: Account, actions: list[Any], event: Any, message: str) -> No
 def update(principal: Principal, account_id: str, body: StaffUpdate, correlation_id: str) -> Account:
     account = _staff(account_id)
     check_scope(body.role, body.structures)
+    structures.check(body.structures)
     if account_id == principal.account_id and body.role != account.role:
         raise InvalidInput("Vous ne pouvez pas changer votre propre rôle.", fields={"role": "Votre propre compte."})
     rescoped = body.role != account.role or sorted(account.structures or []) != body.structures
