@@ -8,6 +8,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from infra.local.apps import load_apps
 from shared.audit import ACTIONS
 from tests.helpers import seed_catalogue, staff_token
@@ -83,3 +85,31 @@ def test_staff_actions_are_recorded_with_who_when_and_what(stack: Any) -> None:
     # No medical content, no free text copied into the log.
     dumped = json.dumps(everything.json, ensure_ascii=False)
     assert "Arachide" not in dumped and "Inventaire" not in dumped
+
+
+@pytest.mark.parametrize(("service", "path", "params", "body", "action", "label"), [
+    ("enrolment", "/staff/families/{family_id}/changes/{change_id}/review", {"family_id": "f1", "change_id": "c1"},
+     {"decision": "rejected", "reason": "Le numéro ne correspond pas à l'attestation"}, "change_review",
+     "Examen d'une modification"),
+    ("planning", "/staff/committee/{period_id}/jobs/{job_id}/publish", {"period_id": "p1", "job_id": "j1"}, {},
+     "committee", "Publication des réponses de la commission"),
+    ("planning", "/staff/waitlist/promote", {}, {"period_id": "p1"}, "promotion", "Places libérées attribuées"),
+    ("accounts", "/staff/{account_id}/deactivate", {"account_id": "a9"}, {}, "account",
+     "Compte professionnel désactivé"),
+])
+def test_each_staff_action_names_what_it_concerns_without_free_text(
+        service: str, path: str, params: dict[str, str], body: dict[str, Any], action: str, label: str) -> None:
+    """The change review, the committee publication, the promotion and an account change each become an
+    audit event naming the identifiers concerned; a motif typed by the staff member is never copied."""
+    from shared.audit import event_for
+    from shared.auth import Principal, Role
+
+    manager = Principal("acc-julie", Role.MANAGER, "s1", ("acem-schweighouse",))
+    event = event_for(service, "POST", path, manager, params, json.dumps(body).encode(), {}, "corr")
+    assert event is not None and event.source == f"portail.{service}"
+    assert (event.action, event.label, event.actor_id, event.actor_role) == (action, label, "acc-julie", "manager")
+    for key, value in params.items():
+        assert f"{key}={value}" in event.subject or event.family_id == value, key
+    assert "attestation" not in event.detail_json()
+    family = Principal("acc-f", Role.FAMILY, "s2")
+    assert event_for(service, "POST", path, family, params, b"{}", {}, "corr") is None

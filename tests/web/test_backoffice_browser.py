@@ -183,16 +183,16 @@ def test_an_association_sets_up_its_year_and_runs_its_first_day(page, browser, l
     page.get_by_role("link", name="Espace professionnel").first.click()
     form = page.get_by_role("region", name="Créer un compte professionnel")
     form.get_by_role("radio", name="Madame").check()
-    field(form, "Nom").fill("Martin")
-    field(form, "Prénom").fill("Camille")
+    field(form, "Nom").fill("Haddad")
+    field(form, "Prénom").fill("Nadia")
     field(form, "Adresse e-mail").fill(manager_email)
     field(form, "Rôle").select_option("manager")
     form.get_by_role("checkbox", name=structure_name).check()
     form.get_by_role("button", name="Créer le compte").click()
-    expect(page.get_by_role("status").filter(has_text="Le compte de Camille Martin est créé.")).to_be_visible(
+    expect(page.get_by_role("status").filter(has_text="Le compte de Nadia Haddad est créé.")).to_be_visible(
         timeout=SAVE_TIMEOUT_MS)
     listed = page.get_by_role("table", name=re.compile("^Comptes professionnels"))
-    expect(listed.get_by_role("row", name=re.compile("Camille Martin"))).to_contain_text(structure_name)
+    expect(listed.get_by_role("row", name=re.compile("Nadia Haddad"))).to_contain_text(structure_name)
     log_out(page)
     invitation = wait_for_mail(live_stack, manager_email, "/mot-de-passe/nouveau?")
     token = parse_qs(urlsplit(link_path(invitation["text"], "/mot-de-passe/nouveau?")).query)["token"][0]
@@ -278,7 +278,7 @@ def test_an_association_sets_up_its_year_and_runs_its_first_day(page, browser, l
         family_page.goto(f"{base}/mon-compte/planning/demandes/{booked['request_id']}")
         answer = family_page.get_by_role("region", name="Réponse à ma demande")
         expect(answer).to_contain_text("Réponse : Acceptée", timeout=SAVE_TIMEOUT_MS)
-        expect(answer).to_contain_text("Réponse de Camille Martin", timeout=SAVE_TIMEOUT_MS)
+        expect(answer).to_contain_text("Réponse de Nadia Haddad", timeout=SAVE_TIMEOUT_MS)
     finally:
         context.close()
     assert not errors, f"JavaScript errors in the family's portal: {errors}"
