@@ -253,7 +253,9 @@ def test_an_association_sets_up_its_year_and_runs_its_first_day(page, browser, l
         page.get_by_role("button", name="Imprimer").click()
         assert page.evaluate("window.__printed") >= 1  # the browser's print dialog was asked for
         page.emulate_media(media="print")
-        assert page.locator(".daylist-slot").first.evaluate("e => getComputedStyle(e).breakAfter") == "page"
+        assert page.evaluate("matchMedia('print').matches")
+        breaks = page.locator(".daylist-slot").evaluate_all("all => all.map((e) => getComputedStyle(e).breakAfter)")
+        assert len(breaks) == 3 and breaks[:-1] == ["page", "page"], breaks  # one page per slot
         expect(page.get_by_role("link", name="Catalogue")).to_be_hidden()
         page.pdf(path=str(artifacts_dir / "liste-du-jour.pdf"))
         page.emulate_media(media="screen")
