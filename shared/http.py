@@ -42,6 +42,7 @@ class Req:
     headers: dict[str, str]
     correlation_id: str
     _principal: Principal | None
+    client: str = ""  # the caller's IP address as API Gateway saw it (throttling), never logged
 
     @property
     def principal(self) -> Principal:
@@ -125,10 +126,12 @@ def _french_framework_errors(event: Any, get_response: Callable[[Any], Response]
 class Api:
     """Registers routes on a Chalice app with the shared conventions."""
 
-    def __init__(self, app: Chalice, logger: Logger) -> None:
+    def __init__(self, app: Chalice, logger: Logger, revocations: type[Any] | None = None) -> None:
+        """``revocations``: the service's ended-session model (``shared.sessions``); without it every
+        token is refused, so a service with authenticated routes cannot forget ended sessions."""
         self.app = app
         self.logger = logger
-        self.authorizer = register_authorizer(app)
+        self.authorizer = register_authorizer(app, revocations)
         app.register_middleware(_french_framework_errors, "http")
         # Called after each successful write with (method, path, principal, params, raw body, result,
         # correlation id): the audit log's recorder (shared.audit), set by the service's api module.
@@ -151,7 +154,8 @@ class Api:
                         principal = principal_from_context(request.context).require(*roles)
                     query = dict(request.query_params or {})
                     check_params(params, query)
-                    req = Req(request.raw_body, query, headers, correlation_id, principal)
+                    client = str(((request.context or {}).get("identity") or {}).get("sourceIp") or "")
+                    req = Req(request.raw_body, query, headers, correlation_id, principal, client)
                     result = view(req, **params)
                     if self.after_write is not None and principal is not None and request.method != "GET":
                         self._record(request.method, path, principal, params, request.raw_body, result,

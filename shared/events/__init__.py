@@ -35,6 +35,8 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
     "enrolment": (
         accounts.AccountRegistered,
         accounts.EmailChanged,
+        accounts.SessionEnded,
+        accounts.SessionsRevoked,
         planning.StructurePublished,
         planning.SejourPublished,
         planning.RequestDecided,
@@ -49,7 +51,10 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
     # route queues it as a job and the queue's worker runs it (with the queue's retries and DLQ).
     # Accounts scopes staff only to structures that exist.
     "accounts": (planning.StructurePublished,),
-    "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked, planning.CommitteeJobRequested),
+    # Ended sessions reach every service that accepts tokens (shared.sessions); planning also keeps the
+    # family's address for its e-mails (EmailChanged).
+    "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked, planning.CommitteeJobRequested,
+                 accounts.EmailChanged, accounts.SessionEnded, accounts.SessionsRevoked),
 }
 
 __all__ = ["CONSUMERS", "Event", "UnknownEvent", "accounts", "audit", "enrolment", "parse", "planning", "registry"]

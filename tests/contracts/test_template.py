@@ -66,14 +66,16 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "enrolment": (
         frozenset({"portail.accounts", "portail.planning", "portail.enrolment"}),
         frozenset({"AccountRegistered", "EmailChanged", "StructurePublished", "SejourPublished", "RequestDecided",
+                   "SessionEnded", "SessionsRevoked",
                    # the audit log: staff actions and the staff directory's names (decision 101)
                    "StaffAccountCreated", "StaffAccountChanged", "EnrolmentStaffActed", "PlanningStaffActed",
                    "AccountsStaffActed"}),
     ),
     "accounts": (frozenset({"portail.planning"}), frozenset({"StructurePublished"})),
     "planning": (
-        frozenset({"portail.enrolment", "portail.planning"}),
-        frozenset({"FamilyValidated", "FamilyValidationRevoked", "CommitteeJobRequested"}),
+        frozenset({"portail.accounts", "portail.enrolment", "portail.planning"}),
+        frozenset({"FamilyValidated", "FamilyValidationRevoked", "CommitteeJobRequested", "EmailChanged",
+                   "SessionEnded", "SessionsRevoked"}),
     ),
 }
 CONSUMERS = tuple(ROUTES)

@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Chalice
 
 from accounts import schemas, service, staff_admin, structures
-from accounts.models import Outbox
+from accounts.models import Outbox, Revocation
 from shared import audit
 from shared.auth import STAFF_ROLES, Role
 from shared.http import Api, Req
@@ -16,7 +16,7 @@ from shared.outbox import register_relay
 
 app = Chalice(app_name="portail-accounts")
 logger = get_logger("accounts")
-api = Api(app, logger)
+api = Api(app, logger, Revocation)
 api.health("accounts")
 register_relay(app, "accounts", Outbox)
 api.after_write = audit.recorder("accounts", Outbox)
@@ -48,7 +48,7 @@ def resend(req: Req) -> dict[str, str]:
 @api.route("/login", ("POST",))
 def login(req: Req) -> dict[str, Any]:
     body = req.body(schemas.Login)
-    result = service.login(body.email, body.password)
+    result = service.login(body.email, body.password, req.client)
     return {"access_token": result.access_token, "token_type": "Bearer", "expires_in": result.expires_in,
             "account": service.public_view(result.account)}
 

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 from pynamodb.exceptions import TransactWriteError
 
 from accounts import schemas, service, structures
-from accounts.models import Account, Outbox, Session
+from accounts.models import Account, Outbox
 from shared import outbox
 from shared.auth import STAFF_ROLES, Principal
 from shared.ddb import transaction
@@ -61,19 +61,18 @@ def _changed(account: Account, correlation_id: str, **overrides: Any) -> Any:
     return outbox.entry(Outbox, ev.StaffAccountChanged(**data, correlation_id=correlation_id))
 
 
-def end_sessions(account_id: str) -> int:
-    """End every session of the account (accounts' own routes refuse its tokens from now on)."""
-    ended = 0
-    for session in Session.query(f"ACCOUNT#{account_id}", Session.sk.startswith("SESSION#")):
-        session.delete()
-        ended += 1
-    return ended
-
-
-def _write(account: Account, actions: list[Any], event: Any, message: str) -> None:
+def _write(account: Account, actions: list[Any], event: Any, message: str, end_sessions: str | None,
+           correlation_id: str) -> None:
+    """The account's change and its event in one transaction, conditional on the status read; with
+    ``end_sessions`` (the reason), every session and e-mailed link of the account ends in the same
+    transaction, in every service (decision 71: ``SessionsRevoked``)."""
+    same = Account.status == account.status
     try:
         with transaction() as tx:
-            tx.update(account, actions=actions, condition=Account.status == account.status)
+            if end_sessions:
+                service.end_all_sessions(tx, account, end_sessions, correlation_id, actions=actions, condition=same)
+            else:
+                tx.update(account, actions=actions, condition=same)
             tx.save(event)
     except TransactWriteError:
         raise Conflict(message, fields={"account_id": "Modifié entre-temps."}) from None
@@ -89,9 +88,8 @@ def update(principal: Principal, account_id: str, body: StaffUpdate, correlation
     fields = body.model_dump()
     actions = [getattr(Account, name).set(value) for name, value in fields.items()]
     _write(account, actions, _changed(account, correlation_id, **fields),
-           "Ce compte vient d'être modifié par quelqu'un d'autre : rechargez la page.")
-    if rescoped:
-        end_sessions(account_id)
+           "Ce compte vient d'être modifié par quelqu'un d'autre : rechargez la page.",
+           "rescoped" if rescoped else None, correlation_id)
     return _staff(account_id)
 
 
@@ -105,9 +103,8 @@ def set_active(principal: Principal, account_id: str, active: bool, correlation_
                        fields={"account_id": "Déjà dans cet état."})
     status = ("active" if account.password_hash else "invited") if active else "disabled"
     _write(account, [Account.status.set(status)], _changed(account, correlation_id, active=active),
-           "Ce compte vient d'être modifié par quelqu'un d'autre : rechargez la page.")
-    if not active:
-        end_sessions(account_id)
+           "Ce compte vient d'être modifié par quelqu'un d'autre : rechargez la page.",
+           None if active else "deactivated", correlation_id)
     return _staff(account_id)
 
 
@@ -117,7 +114,7 @@ def reinvite(account_id: str, correlation_id: str) -> Account:
     if account.status != "invited":
         raise Conflict("Ce compte a déjà choisi son mot de passe : il n'a plus besoin d'invitation.",
                        fields={"account_id": "Compte déjà actif."})
-    raw, token = service._token_item("invite", account_id, service.INVITE_TTL)
+    raw, token = service._token_item("invite", account, service.INVITE_TTL)
     event = outbox.entry(Outbox, ev.StaffInvited(
         account_id=account_id, email=account.email, first_name=account.first_name, role=account.role,
         structures=list(account.structures or []), invitation_token=raw, correlation_id=correlation_id))

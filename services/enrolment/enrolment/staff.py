@@ -154,7 +154,7 @@ def validate(principal: Principal, family_id: str, request_id: str, correlation_
     if request.status not in ("submitted", "validated", "revoked"):
         raise Conflict("Seule une demande transmise par la famille peut être validée.",
                        fields={"request_id": "Demande non transmise."})
-    already = list(request.validated_structures or []) if request.status == "validated" else []
+    already = list(request.validated_structures or [])  # another structure's staff may have validated
     mine = [s for s in request.structure_ids if principal.can_manage(s) and s not in already]
     if not mine:
         raise Conflict("Cette demande est déjà validée pour vos structures.",
