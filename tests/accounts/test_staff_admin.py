@@ -52,6 +52,10 @@ def test_deactivation_ends_every_session_and_login(stack: Any) -> None:
     assert done.status_code == 200 and done.json["status"] == "disabled"
     for token in (paul, other_session):
         assert stack.call("GET", api("/me"), token=token).status_code == 401
+    # Every service refuses them once it hears of the revocation (decision 71), not after the token's hour.
+    stack.drain()
+    for path in ("/api/planning/staff/catalogue", "/api/enrolment/staff/requests"):
+        assert stack.call("GET", path, token=paul).status_code == 401, path
     assert login(stack, "paul@asso.fr").status_code == 401
     assert_error(stack.call("POST", api(f"/staff/{account_id}/deactivate"), token=admin), 409, "conflict")
     me = stack.call("GET", api("/me"), token=admin).json["account_id"]
