@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from planning import catalogue, reservations
+from planning.calendar import Calendar
 from planning.http_app import STAFF, api, day_param, structure_param
 from planning.models import ReservationLine
 from shared import clock
@@ -22,23 +23,25 @@ LOOKAHEAD_DAYS = 120
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def contexts(structure_id: str) -> list[reservations.PeriodContext]:
+    """The structure's periods with their calendar, from one read of the catalogue (one Query)."""
+    snap = catalogue.snapshot()
+    structure = catalogue.structures(snap)[structure_id]
+    closures = [(date.fromisoformat(c["start"]), date.fromisoformat(c["end"])) for c in structure["closures"]]
+    calendar = Calendar(structure["departement"], structure["zone"], closures)
+    return [reservations.PeriodContext(p, structure, calendar) for p in catalogue.periods(snap).values()
+            if p["structure_id"] == structure_id]
+
+
 def open_periods(structure_id: str, day: date) -> list[reservations.PeriodContext]:
-    """The structure's periods open on ``day`` (not archived, in the period, not closed)."""
-    found = []
-    for period in catalogue.periods().values():
-        if period["structure_id"] != structure_id or not period["start"] <= day.isoformat() <= period["end"]:
-            continue
-        ctx = reservations.context(period["period_id"])
-        if reservations.closed_reason(ctx, day) is None:
-            found.append(ctx)
-    return found
+    """The structure's periods open on ``day`` (in the period, not closed)."""
+    return [ctx for ctx in contexts(structure_id) if reservations.closed_reason(ctx, day) is None]
 
 
 def next_open_day(structure_id: str, after: date) -> date | None:
     """The first day from ``after`` on which one of the structure's periods opens (none within 4 months:
     None)."""
-    periods = [reservations.context(p["period_id"]) for p in catalogue.periods().values()
-               if p["structure_id"] == structure_id and p["end"] >= after.isoformat()]
+    periods = [ctx for ctx in contexts(structure_id) if ctx.data["end"] >= after.isoformat()]
     for offset in range(LOOKAHEAD_DAYS):
         day = after + timedelta(days=offset)
         if any(reservations.closed_reason(ctx, day) is None for ctx in periods):
