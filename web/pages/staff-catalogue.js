@@ -53,16 +53,18 @@ function table(caption, headers, rows) {
       h('tbody', {}, rows)));
 }
 
-async function submitForm(form, submitButton, work, done, message) {
+/** Save, then redraw the catalogue and only then say so (the message means the lists show it). */
+async function submitForm(form, submitButton, work, done, message, reload) {
   clearErrors(form);
   try {
     await busy(submitButton, work, 'Enregistrement…');
-    announce(done, 'success', null, message);
-    return true;
   } catch (error) {
     showErrors(form, { message: error.message, fields: error.fields });
     return false;
   }
+  await reload();
+  announce(done, 'success', null, message);
+  return true;
 }
 
 // --- structures ------------------------------------------------------------------------------------
@@ -87,8 +89,8 @@ function structureForm(catalogue, reload, done) {
       activities: ACTIVITIES.map((a) => a.value).filter((a) => form.elements.namedItem(`activity-${a}`).checked),
     };
     const id = slug(body.name, new Set(catalogue.structures.map((s) => s.structure_id)));
-    if (await submitForm(form, submit, () => put(`${PLANNING}/catalogue/structures/${enc(id)}`, body), done,
-      `La structure ${body.name} est créée.`)) reload();
+    await submitForm(form, submit, () => put(`${PLANNING}/catalogue/structures/${enc(id)}`, body), done,
+      `La structure ${body.name} est créée.`, reload);
   });
   return form;
 }
@@ -99,8 +101,8 @@ function structuresPanel(catalogue, reload, done) {
     archive.addEventListener('click', async () => {
       try {
         await busy(archive, () => post(`${PLANNING}/catalogue/structures/${enc(s.structure_id)}/archive`, { archived: !s.archived }));
+        await reload();
         announce(done, 'success', null, `${s.name} est ${s.archived ? 'réactivée' : 'archivée'}.`);
-        reload();
       } catch (error) {
         announce(done, 'error', null, error.message);
       }
@@ -184,8 +186,8 @@ function periodForm(catalogue, structures, reload, done, existing = null) {
       slots,
     };
     const id = existing ? existing.period_id : slug(body.name, new Set(catalogue.periods.map((x) => x.period_id)));
-    if (await submitForm(form, submit, () => put(`${PLANNING}/catalogue/periods/${enc(id)}`, body), done,
-      `La période ${body.name} est enregistrée.`)) reload();
+    await submitForm(form, submit, () => put(`${PLANNING}/catalogue/periods/${enc(id)}`, body), done,
+      `La période ${body.name} est enregistrée.`, reload);
   });
   return form;
 }
@@ -197,8 +199,8 @@ function periodsPanel(catalogue, structures, reload, done) {
     const act = async (btn, work, message) => {
       try {
         await busy(btn, work);
+        await reload();
         announce(done, 'success', null, message);
-        reload();
       } catch (error) {
         announce(done, 'error', null, error.message);
       }
@@ -237,8 +239,8 @@ function closuresPanel(structures, reload, done) {
     remove.addEventListener('click', async () => {
       try {
         await busy(remove, () => del(`${PLANNING}/catalogue/structures/${enc(s.structure_id)}/closures/${enc(c.start)}`));
+        await reload();
         announce(done, 'success', null, `La fermeture « ${c.label} » est supprimée.`);
-        reload();
       } catch (error) {
         announce(done, 'error', null, error.message);
       }
@@ -262,8 +264,8 @@ function closuresPanel(structures, reload, done) {
       return;
     }
     const body = { start: value(form, 'start'), end: value(form, 'end') || value(form, 'start'), label: value(form, 'label') };
-    if (await submitForm(form, submit, () => post(`${PLANNING}/catalogue/structures/${enc(structureId)}/closures`, body), done,
-      `La fermeture « ${body.label} » est ajoutée.`)) reload();
+    await submitForm(form, submit, () => post(`${PLANNING}/catalogue/structures/${enc(structureId)}/closures`, body), done,
+      `La fermeture « ${body.label} » est ajoutée.`, reload);
   });
   return panel('Fermetures',
     rows.length ? table(`Fermetures (${rows.length})`, ['Motif', 'Structure', 'Dates', 'Action'], rows)
@@ -299,8 +301,8 @@ function sejourForm(catalogue, structures, reload, done, existing = null) {
     };
     const id = existing ? existing.sejour_id
       : slug(`${body.name} ${body.start.slice(0, 4)}`, new Set([...catalogue.sejours.map((x) => x.sejour_id), ...catalogue.periods.map((x) => x.period_id)]));
-    if (await submitForm(form, submit, () => put(`${PLANNING}/catalogue/sejours/${enc(id)}`, body), done,
-      `Le séjour ${body.name} est publié : les familles le voient dans « Pré-inscriptions séjours ».`)) reload();
+    await submitForm(form, submit, () => put(`${PLANNING}/catalogue/sejours/${enc(id)}`, body), done,
+      `Le séjour ${body.name} est publié : les familles le voient dans « Pré-inscriptions séjours ».`, reload);
   });
   return form;
 }
@@ -313,8 +315,8 @@ function sejoursPanel(catalogue, structures, reload, done) {
     archive.addEventListener('click', async () => {
       try {
         await busy(archive, () => post(`${PLANNING}/catalogue/sejours/${enc(s.sejour_id)}/archive`, { archived: !s.archived }));
+        await reload();
         announce(done, 'success', null, s.archived ? `${s.name} est de nouveau proposé aux familles.` : `${s.name} n'est plus proposé aux familles.`);
-        reload();
       } catch (error) {
         announce(done, 'error', null, error.message);
       }
