@@ -103,9 +103,9 @@ def test_an_association_sets_up_its_year_and_runs_its_first_day(page, browser, l
     sejour_name = f"Séjour Vercors {tag}"
     today = date.today()
     start = today + timedelta(days=10)  # beyond the booking deadline (J-2 working days)
-    end = start + timedelta(days=150)
+    end = start + timedelta(days=35)  # five weeks: the decision stays quick on a loaded machine
     closure = first_open_day(start + timedelta(days=14), {0, 1, 3, 4}, set())
-    sejour_start = end - timedelta(days=30)
+    sejour_start = end + timedelta(days=30)
     sejour_start -= timedelta(days=sejour_start.weekday())  # a Monday
     manager_email = f"responsable-{tag.lower()}@asso-lyon.fr"
 
