@@ -49,6 +49,7 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "StaffInvited",
                 "StaffAccountCreated",
                 "StaffAccountChanged",
+                "StructurePublished",
                 "SignupAttemptedOnExistingAccount",
                 "FamilyValidated",
                 "PreEnrolmentSubmitted",
@@ -72,6 +73,7 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                    "StaffAccountCreated", "StaffAccountChanged", "EnrolmentStaffActed", "PlanningStaffActed",
                    "AccountsStaffActed"}),
     ),
+    "accounts": (frozenset({"portail.planning"}), frozenset({"StructurePublished"})),
     "planning": (
         frozenset({"portail.accounts", "portail.enrolment", "portail.planning"}),
         frozenset({"FamilyValidated", "FamilyValidationRevoked", "CommitteeJobRequested", "EmailChanged",

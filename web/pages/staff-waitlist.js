@@ -117,7 +117,7 @@ export async function render({ account, query, navigate }) {
         items.map((item) => {
           const cells = [
             h('a', { href: requestPath(item) }, `N° ${item.number}`),
-            item.child_first_name || '',
+            item.child_name || item.child_first_name || '',
             item.period_name || '',
             String(item.priority ?? 0),
             frenchDate(item.created_at),
@@ -137,7 +137,7 @@ export async function render({ account, query, navigate }) {
       list.append(h('div', { class: 'actions-inline no-print' }, csvButton('Exporter la liste d\'attente (CSV)', () => ({
         filename: `liste-attente-${structure}${period ? `-${period}` : ''}.csv`,
         headers: COLUMNS,
-        rows: items.map((item) => [item.rank, item.number, item.child_first_name || '', item.period_name || '',
+        rows: items.map((item) => [item.rank, item.number, item.child_name || item.child_first_name || '', item.period_name || '',
           item.priority ?? 0, frenchDate(item.created_at), item.waiting_lines ?? '',
           item.first ? `du ${frenchDate(item.first)} au ${frenchDate(item.last)}` : '', item.placeable ?? '',
           item.offered_lines ? `${item.offered_lines} jusqu'au ${frenchDate(item.offer_until)}` : '']),

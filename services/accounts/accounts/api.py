@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Chalice
 
-from accounts import schemas, service
+from accounts import schemas, service, staff_admin, structures
 from accounts.models import Outbox, Revocation
 from shared import audit
 from shared.auth import STAFF_ROLES, Role
@@ -20,6 +20,8 @@ api = Api(app, logger, Revocation)
 api.health("accounts")
 register_relay(app, "accounts", Outbox)
 api.after_write = audit.recorder("accounts", Outbox)
+staff_admin.register(api)
+structures.consumer.register(app)
 
 ANY_ROLE = tuple(Role)
 NEUTRAL = ("Si un compte correspond à cette adresse, un e-mail vient de lui être envoyé. "
@@ -102,7 +104,10 @@ def confirm_email(req: Req) -> dict[str, str]:
 @api.route("/staff", ("POST",), roles=tuple(STAFF_ROLES), status=201)
 def create_staff(req: Req) -> dict[str, Any]:
     service.ensure_admin_only(req.principal)
-    account = service.create_staff(req.body(schemas.StaffCreate), req.correlation_id)
+    body = req.body(schemas.StaffCreate)
+    staff_admin.check_scope(body.role, body.structures)
+    structures.check(body.structures)
+    account = service.create_staff(body, req.correlation_id)
     return service.public_view(account)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from notifications import mailer
-from notifications.models import ALL_STRUCTURES, Delivery, SentEmail, StaffMember
+from notifications.models import ALL_STRUCTURES, Delivery, SentEmail, StaffMember, StructureName
 from shared import clock, idempotency, metrics
 from shared.consumer import Consumer
 from shared.events import accounts as ev
@@ -187,7 +187,19 @@ def email_changed(event: ev.EmailChanged) -> dict[str, Any]:
 def staff_invited(event: ev.StaffInvited) -> dict[str, Any]:
     return _send(event, "staff_invitation", event.email, "Votre compte professionnel" + SUFFIX,
                  first_name=event.first_name, token=event.invitation_token,
-                 role_label=ROLE_LABELS.get(event.role, event.role), structures=event.structures)
+                 role_label=ROLE_LABELS.get(event.role, event.role), structures=StructureName.names(event.structures))
+
+
+@consumer.on(pl.StructurePublished)
+def structure_published(event: pl.StructurePublished) -> dict[str, Any]:
+    """Remember the structure's name for the e-mails that name structures (the staff invitation)."""
+    item = StructureName(*StructureName.key(event.structure_id), name=event.name, changed_at=event.occurred_at)
+    try:  # events may arrive out of order: an older name never overwrites a newer one
+        item.save(condition=StructureName.changed_at.does_not_exist() | (StructureName.changed_at <= event.occurred_at))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return {"structure_id": event.structure_id}
 
 
 # --- enrolment: to the family ----------------------------------------------------------------------

@@ -33,7 +33,7 @@ from planning.http_app import FAMILY, api, app, month_param
 from planning.pattern import PatternElement
 from shared import clock
 from shared.auth import Role
-from shared.errors import Conflict, InvalidInput
+from shared.errors import InvalidInput
 from shared.http import Req
 
 __all__ = ["app"]

@@ -44,6 +44,8 @@ class Validation(Base):
     email_at = UTCDateTimeAttribute(null=True)  # when accounts set ``email`` (EmailChanged), if it did
     first_name = UnicodeAttribute(null=True)
     child_first_name = UnicodeAttribute(null=True)
+    child_last_name = UnicodeAttribute(null=True)
+    family_name = UnicodeAttribute(null=True)
     both_parents_working = BooleanAttribute(default=False)
     resident = BooleanAttribute(default=False)
     priority_flag = BooleanAttribute(default=False)  # a situation flagged by staff
@@ -92,6 +94,8 @@ class ReservationRequest(Base):
     created_at = UTCDateTimeAttribute()
     child_id = UnicodeAttribute()
     child_first_name = UnicodeAttribute(null=True)  # for the staff's lists, without a read per family
+    child_last_name = UnicodeAttribute(null=True)
+    family_name = UnicodeAttribute(null=True)
     structure_id = UnicodeAttribute()
     period_id = UnicodeAttribute()
     activity = UnicodeAttribute()
