@@ -18,7 +18,7 @@ PUBLIC_POSTS = ["/signup", "/verify", "/verify/resend", "/login", "/password/for
 SIGNED_IN_POSTS = ["/password/change", "/email/change"]
 
 
-@pytest.mark.parametrize("path", ["/nope", "/signup/extra", "/admin", "/staff/123", "/../enrolment/family"])
+@pytest.mark.parametrize("path", ["/nope", "/signup/extra", "/admin", "/staff/123/extra", "/../enrolment/family"])
 def test_unknown_route_is_a_french_404(stack: Any, path: str) -> None:
     response = stack.call("GET", api(path))
 
