@@ -49,6 +49,7 @@ browser: $(STAMP) chromium
 bench: $(STAMP)
 	$(PY) -m benchmarks.planning_year
 	$(PY) -m benchmarks.committee_5000
+	$(PY) -m benchmarks.opening_day
 
 # Cold start and peak memory of every Lambda function, from its artifact (benchmarks/README.md).
 bench-artifacts: $(STAMP)

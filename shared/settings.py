@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 DEFAULT_PREFIX = "portail-dev"
 SERVICES = ("accounts", "enrolment", "planning", "notifications")
-CONSUMERS = ("notifications", "enrolment", "planning")
+CONSUMERS = ("notifications", "enrolment", "planning", "accounts")
 
 
 def _env(name: str, default: str) -> str:

@@ -49,6 +49,7 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "StaffInvited",
                 "StaffAccountCreated",
                 "StaffAccountChanged",
+                "StructurePublished",
                 "SignupAttemptedOnExistingAccount",
                 "FamilyValidated",
                 "PreEnrolmentSubmitted",
@@ -67,13 +68,16 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "enrolment": (
         frozenset({"portail.accounts", "portail.planning", "portail.enrolment"}),
         frozenset({"AccountRegistered", "EmailChanged", "StructurePublished", "SejourPublished", "RequestDecided",
+                   "SessionEnded", "SessionsRevoked",
                    # the audit log: staff actions and the staff directory's names (decision 101)
                    "StaffAccountCreated", "StaffAccountChanged", "EnrolmentStaffActed", "PlanningStaffActed",
                    "AccountsStaffActed"}),
     ),
+    "accounts": (frozenset({"portail.planning"}), frozenset({"StructurePublished"})),
     "planning": (
-        frozenset({"portail.enrolment", "portail.planning"}),
-        frozenset({"FamilyValidated", "FamilyValidationRevoked", "CommitteeJobRequested"}),
+        frozenset({"portail.accounts", "portail.enrolment", "portail.planning"}),
+        frozenset({"FamilyValidated", "FamilyValidationRevoked", "CommitteeJobRequested", "EmailChanged",
+                   "SessionEnded", "SessionsRevoked"}),
     ),
 }
 CONSUMERS = tuple(ROUTES)
@@ -396,7 +400,10 @@ def test_routing_contract_is_covered() -> None:
         "notifications",
         "enrolment",
     }
-    assert expected_consumers("portail.accounts", "FamilyValidationRevoked") == set()
+    # A rule matches its sources × its types: since planning hears accounts (EmailChanged, ended
+    # sessions), accounts × FamilyValidationRevoked would reach it too (accounts never publishes it).
+    assert expected_consumers("portail.accounts", "FamilyValidationRevoked") == {"planning"}
+    assert expected_consumers("portail.accounts", "PlaceOffered") == {"notifications"}
 
 
 def test_delivered_body_is_the_whole_envelope(stack: Stack) -> None:
@@ -441,7 +448,7 @@ def test_deploy_twice_is_idempotent(stack: Stack) -> None:
     assert len(alarms) == len(CONSUMERS)
     # and it still routes
     event_id = publish(stack, "portail.accounts", "EmailChanged")
-    assert receivers(stack, event_id) == {"notifications", "enrolment"}
+    assert receivers(stack, event_id) == {"notifications", "enrolment", "planning"}
 
 
 # ------------------------------------------------------------------------------ merge templates

@@ -16,7 +16,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from notifications import mailer
-from notifications.models import ALL_STRUCTURES, Delivery, SentEmail, StaffMember
+from notifications.models import ALL_STRUCTURES, Delivery, SentEmail, StaffMember, StructureName
 from shared import clock, idempotency, metrics
 from shared.consumer import Consumer
 from shared.events import accounts as ev
@@ -187,19 +187,34 @@ def email_changed(event: ev.EmailChanged) -> dict[str, Any]:
 def staff_invited(event: ev.StaffInvited) -> dict[str, Any]:
     return _send(event, "staff_invitation", event.email, "Votre compte professionnel" + SUFFIX,
                  first_name=event.first_name, token=event.invitation_token,
-                 role_label=ROLE_LABELS.get(event.role, event.role), structures=event.structures)
+                 role_label=ROLE_LABELS.get(event.role, event.role), structures=StructureName.names(event.structures))
+
+
+@consumer.on(pl.StructurePublished)
+def structure_published(event: pl.StructurePublished) -> dict[str, Any]:
+    """Remember the structure's name for the e-mails that name structures (the staff invitation)."""
+    item = StructureName(*StructureName.key(event.structure_id), name=event.name, changed_at=event.occurred_at)
+    try:  # events may arrive out of order: an older name never overwrites a newer one
+        item.save(condition=StructureName.changed_at.does_not_exist() | (StructureName.changed_at <= event.occurred_at))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return {"structure_id": event.structure_id}
 
 
 # --- enrolment: to the family ----------------------------------------------------------------------
 
 @consumer.on(en.FamilyValidated)
 def family_validated(event: en.FamilyValidated) -> dict[str, Any] | None:
+    """One e-mail per validation act (its first event), listing every structure the act validated."""
+    if not event.notify:
+        return None
     if not event.email:
         logger.warning("FamilyValidated without an address: no e-mail", extra={"event_id": event.event_id})
         return None
     return _send(event, "family_validated", event.email, "Votre dossier est validé" + SUFFIX,
                  first_name=event.first_name, child_first_name=event.child_first_name,
-                 structure_name=event.structure_name)
+                 structure_names=event.structure_names or [event.structure_name])
 
 
 @consumer.on(en.FileReturned)
@@ -229,13 +244,21 @@ def change_reviewed(event: en.ChangeReviewed) -> dict[str, Any]:
 
 @consumer.on(en.PreEnrolmentSubmitted)
 def pre_enrolment_submitted(event: en.PreEnrolmentSubmitted) -> dict[str, Any] | None:
+    """The structures' staff are told; the family gets its acknowledgement (what it asked, what comes next)."""
     subject = "Nouvelle demande de pré-inscription" + SUFFIX
-    return _send_all([
+    kind_label = KIND_LABELS.get(event.kind, event.kind)
+    results = [
         _send(event, "pre_enrolment_submitted", member.email, subject, first_name=member.first_name,
               family_name=event.family_name, child_first_name=event.child_first_name,
-              kind_label=KIND_LABELS.get(event.kind, event.kind), structure_names=event.structure_names)
+              kind_label=kind_label, structure_names=event.structure_names)
         for member in staff_of(event.structure_ids)
-    ])
+    ]
+    if event.email:
+        _send(event, "pre_enrolment_received", event.email,
+              f"Votre demande de pré-inscription {kind_label} est transmise" + SUFFIX,
+              first_name=event.first_name, child_first_name=event.child_first_name, kind_label=kind_label,
+              kind=event.kind, structure_names=event.structure_names)
+    return _send_all(results)
 
 
 @consumer.on(en.ChangeSubmitted)
