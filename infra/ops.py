@@ -19,7 +19,7 @@ import boto3
 
 from infra import stages
 
-CONSUMERS = ("notifications", "enrolment", "planning")
+CONSUMERS = ("notifications", "enrolment", "planning", "accounts")
 RELAYS = ("accounts", "enrolment", "planning")
 
 

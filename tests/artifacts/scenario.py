@@ -31,6 +31,7 @@ from shared.events.enrolment import FamilyValidated
 from shared.settings import SERVICES
 
 REGION = "eu-west-3"
+FIXTURES = Path(__file__).resolve().parents[1] / "contracts" / "fixtures"
 ACCOUNT = "123456789012"
 SECRET = "artifact-test-secret-0123456789-0123456789-abcdef"
 
@@ -318,10 +319,16 @@ def journey(world: World, zips: dict[str, artifacts.Artifact], cold: bool = Fals
                                 activity="mercredi", email=SIGNUP["email"], first_name="Claire")
     message = envelope_message("FamilyValidated", "portail.enrolment", validated.model_dump(mode="json"))
     planning_events = run(planning, "PlanningEvents", [sqs_event(message, world.exports[f"{p}-PlanningQueueArn"])])
+    # accounts' own consumer: the catalogue's structures (a real fixture of the event contract).
+    structure = json.loads((FIXTURES / "StructurePublished.json").read_text(encoding="utf-8"))
+    structure_message = envelope_message("StructurePublished", "portail.planning", structure)
+    accounts_events = run(accounts, "AccountsEvents",
+                          [sqs_event(structure_message, world.exports[f"{p}-AccountsQueueArn"])])
     for name, future in authorizers.items():
         seen[f"{name}.authorizer"], seen[f"{name}.authorizer_forged"] = future.result()
     context = authorizer_context(seen["enrolment.authorizer"])
     planning_events.result()
+    accounts_events.result()
 
     # Phase 5: the family's routes in enrolment and planning, with the authorizer's context.
     family = run(enrolment, "APIHandler", [api_event("GET", "/health"),
