@@ -12,6 +12,7 @@ import contextlib
 import functools
 import logging
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -34,6 +35,9 @@ def configure_environment(moto_port: int, http_port: int, prefix: str) -> None:
         "PORTAIL_PUBLIC_URL": f"http://{HOST}:{http_port}",
     })
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    # The local stack signs its tokens with a secret of its own, new at each start (AWS reads the
+    # stage's secret from Secrets Manager; nothing falls back to a default: shared.settings).
+    os.environ.setdefault("PORTAIL_TOKEN_SECRET", secrets.token_urlsafe(48))
 
 
 class LocalStack:

@@ -21,7 +21,7 @@ from enrolment import (
 )
 from enrolment.completeness import requirements_view
 from enrolment.handlers import consumer, logger
-from enrolment.models import Outbox
+from enrolment.models import Outbox, Revocation
 from shared import audit
 from shared.auth import Role
 from shared.errors import InvalidInput
@@ -30,7 +30,7 @@ from shared.http import Api, Req
 from shared.outbox import register_relay
 
 app = Chalice(app_name="portail-enrolment")
-api = Api(app, logger)
+api = Api(app, logger, Revocation)
 api.health("enrolment")
 routes_documents.register(api)
 routes_territory.register(api)

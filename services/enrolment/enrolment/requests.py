@@ -125,7 +125,9 @@ def submit(view: FileView, request_id: str, correlation_id: str) -> PreEnrolment
         tx.save(outbox.entry(Outbox, ev.PreEnrolmentSubmitted(
             family_id=family_id, request_id=request_id, kind=request.kind,
             child_first_name=view.child(request.child_id).first_name, family_name=view.family.last_name,
-            structure_ids=request.structure_ids, structure_names=names, correlation_id=correlation_id)))
+            structure_ids=request.structure_ids, structure_names=names, email=view.family.email,
+            first_name=view.profile.first_name if view.profile else view.family.first_name,
+            correlation_id=correlation_id)))
     request.status, request.submitted_at, request.gsi1sk = "submitted", now, f"submitted#{now.isoformat()}"
     if request.gsi2pk:
         request.gsi2sk = f"submitted#{now.isoformat()}"
