@@ -397,7 +397,7 @@ def report(levels: list[Level], timed: list[Timed], expected_lines: int, familie
 
 # --- main ---------------------------------------------------------------------------------------------------
 
-def run(families: int) -> int:
+def run(families: int, with_committee: bool = True) -> int:
     say = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
     from shared import clock
 
@@ -421,7 +421,7 @@ def run(families: int) -> int:
                 say(f"Level {clients}: {families} submissions with {clients} clients…")
                 levels.append(opening(http, sampler, stack, batch, clients, expected_lines))
                 say(f"  {dict(levels[-1].statuses)} in {levels[-1].elapsed:.0f} s, settled +{levels[-1].settle:.0f} s")
-                if clients == LEVELS[0]:
+                if clients == LEVELS[0] and with_committee:
                     say("Committee over the first level's children…")
                     timed += committee(http, sampler)
                 elif clients == LEVELS[1]:
@@ -441,6 +441,8 @@ def run(families: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", type=int, default=500, help="families per level (1 to 2000, default 500)")
+    parser.add_argument("--no-committee", action="store_true",
+                        help="skip the committee over the first level (it is long on the local stack)")
     parser.add_argument("--serve-at", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--moto-port", type=int, help=argparse.SUPPRESS)
@@ -449,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args.serve_at, args.port, args.moto_port)
     if not 1 <= args.families <= 2000:
         parser.error("--families must be between 1 and 2000")
-    return run(args.families)
+    return run(args.families, with_committee=not args.no_committee)
 
 
 if __name__ == "__main__":

@@ -163,6 +163,8 @@ class Scenario:
 
     def measure(self, service: str, who: str, action: str, floor: int, why: str, method: str, path: str,
                 body: Any = None, token: str | None = None, expect: int = 200) -> Any:
+        if token:  # the shared authorizer reads the session on every authenticated route (one BatchGetItem)
+            floor, why = floor + 1, f"session (1) + {why}"
         row = Row(service, who, action, floor, why)
         with self.counting.inside(row):
             response = self.call(method, path, body, token)
@@ -201,14 +203,14 @@ def accounts(s: Scenario) -> dict[str, Any]:
     s.measure("accounts", "family", "Confirm the e-mail address", 2,
               "read the token (GetItem), one transaction: account active, token used",
               "POST", "/api/accounts/verify", {"token": token})
-    logged = s.measure("accounts", "family", "Log in", 2,
-                       "read the account by e-mail (GetItem), write the session (PutItem)",
+    logged = s.measure("accounts", "family", "Log in", 3,
+                       "the e-mail's key item and the account (2 GetItem), the session (PutItem)",
                        "POST", "/api/accounts/login", {"email": email, "password": PASSWORD})
     family = logged["access_token"]
     s.measure("accounts", "family", "Mon compte (GET /me)", 1, "the account (GetItem)",
               "GET", "/api/accounts/me", token=family)
     s.measure("accounts", "family", "Change the password", 2,
-              "read the account, one transaction: new hash, sessions ended",
+              "the account (GetItem), one transaction: new hash, sessions ended (generation)",
               "POST", "/api/accounts/password/change",
               {"current_password": PASSWORD, "new_password": "Brioche-Chocolat-43"}, token=family)
     s.measure("accounts", "family", "Forgotten password (request a link)", 2,
@@ -237,7 +239,7 @@ def accounts(s: Scenario) -> dict[str, Any]:
                                               "last_name": "Schmitt", "role": "manager",
                                               "structures": [STRUCTURE, "acem-haguenau-mercredi"]},
               token=admin, expect=201)
-    s.measure("accounts", "admin", "List staff accounts", 1, "one Query (index of staff)",
+    s.measure("accounts", "admin", "List staff accounts", 1, "one Query (staff index)",
               "GET", "/api/accounts/staff", token=admin)
     service.create_staff(schemas.StaffCreate(email="julie@asso.fr", civility="Mme", first_name="Julie",
                                              last_name="Schmitt", role="manager",
@@ -351,13 +353,14 @@ def planning(s: Scenario, who: dict[str, Any]) -> None:
               "GET", "/api/planning/plannings", token=family)
     body = {"child_id": child_id, "period_id": PERIOD, "selection": GUIDE}
     preview = s.measure("planning", "family", "Preview the year (« Suivant »)", 2,
-                        "catalogue (one Query), the family's validations and lines (one Query)",
+                        "catalogue, the family's partition (validations and requests): 2 Queries (decision 53)",
                         "POST", "/api/planning/requests/preview", body, token=family)
     lines = len(preview["lines"])
     created = s.measure("planning", "family", f"Submit the guide's year (« Valider », {lines} lines)",
-                        3 + math.ceil(lines / 25),
-                        f"catalogue, validations and lines (2 Queries), request number (1 update), "
-                        f"lines in ceil({lines} / 25) BatchWriteItem", "POST", "/api/planning/requests", body,
+                        3 + math.ceil(lines / 100),
+                        "catalogue, the family's partition (2 Queries), request number (update), lines, request "
+                        f"and outbox in ceil({lines} / 100) transactions",
+                        "POST", "/api/planning/requests", body,
                         token=family, expect=201)
     request_id = created["request_id"]
     s.drain()
@@ -368,9 +371,9 @@ def planning(s: Scenario, who: dict[str, Any]) -> None:
     s.measure("planning", "family", "Month agenda", 1, "the family's month (one Query)",
               "GET", "/api/planning/agenda?month=2026-09", token=family)
     s.measure("planning", "family", "Add slots to the year (« Ajouter »)",
-                            3 + math.ceil(36 / 25), "catalogue, request and lines (2 Queries), lines in batches, "
-                            "request update", "POST", f"/api/planning/requests/{request_id}/lines",
-                            {"selection": [{"weekday": 4, "slot_code": "MIDI"}]}, token=family)
+              4, "catalogue and the family's partition (2 Queries), the request (GetItem), ~36 lines, "
+              "request and outbox in one transaction", "POST", f"/api/planning/requests/{request_id}/lines",
+              {"selection": [{"weekday": 4, "slot_code": "MIDI"}]}, token=family)
     s.drain()
     view = s.call("GET", f"/api/planning/requests/{request_id}", None, family).json
     first = [ln for ln in view["lines"] if ln["status"] == "pending"][-1]
@@ -384,6 +387,11 @@ def planning(s: Scenario, who: dict[str, Any]) -> None:
     s.measure("planning", "family", "Read the feed's address", 1, "one GetItem", "GET", "/api/planning/feed",
               token=family)
     name = feed.get("url", "").rsplit("/", 1)[-1]
+    for _ in range(10):  # shared.http's PATH_PARAM refuses a name starting with « _ » or « - » (reported)
+        if not name or name[0].isalnum():
+            break
+        s.call("DELETE", "/api/planning/feed", None, family)
+        name = s.call("POST", "/api/planning/feed", None, family).json.get("url", "").rsplit("/", 1)[-1]
     if name:
         s.measure("planning", "calendar app", "Fetch the iCalendar feed", 2,
                   "the feed (GetItem), its lines (one Query)", "GET", f"/api/planning/feeds/{name}")
@@ -407,8 +415,8 @@ def planning(s: Scenario, who: dict[str, Any]) -> None:
     if answer.status_code != 200:
         raise Failed(f"decide: {answer.status_code} {answer.json}")
     decided_lines = len(answer.json.get("lines", [])) or lines
-    decided.floor = 2 + math.ceil(decided_lines / 50)
-    decided.why = (f"the request's lines (one Query), period counters (one Query), "
+    decided.floor = 3 + math.ceil(decided_lines / 50)
+    decided.why = (f"session (1) + the request's lines (one Query), period counters (one Query), "
                    f"ceil({decided_lines} / 50) transactions (a line and its date's counter: 2 items each)")
     s.rows.append(decided)
     s.drain()
@@ -424,7 +432,7 @@ def planning(s: Scenario, who: dict[str, Any]) -> None:
                "offer_reply_days": 0, "capacities": {"MATIN": 30, "MIDI": 60, "SOIR": 40}}, token=manager)
     s.measure("planning", "staff", "Add a closure", 2, "read the closures (GetItem), one write (with its outbox)",
               "POST", f"/api/planning/catalogue/structures/{STRUCTURE}/closures",
-              {"start": "2027-05-14", "end": "2027-05-14", "label": "Pont de l'Ascension"}, token=manager, expect=201)
+              {"start": "2027-05-12", "end": "2027-05-12", "label": "Journée pédagogique"}, token=manager, expect=201)
     s.measure("planning", "staff", "Committee criteria", 1, "one GetItem",
               "GET", "/api/planning/staff/committee/criteria", token=manager)
     committee(s, admin, manager)

@@ -27,7 +27,7 @@ from typing import Any
 
 log = logging.getLogger("portail.demo")
 MAX_FAMILIES = 2000
-WORKERS = 4
+WORKERS = 8
 WAIT_SECONDS = 120
 FIRST_NAMES = ("Léa", "Hugo", "Emma", "Louis", "Jade", "Gabriel", "Chloé", "Arthur", "Inès", "Jules", "Manon",
                "Raphaël", "Zoé", "Adam", "Lina", "Nathan", "Camille", "Ethan", "Sarah", "Noah")
