@@ -27,7 +27,7 @@ MAX_BODY_BYTES = 256 * 1024
 # Our bodies nest four levels at most; deeper JSON is refused before it reaches pydantic (or recursion).
 MAX_BODY_DEPTH = 32
 # Every id in a path is a slug or a generated id: bounded so no key reaches DynamoDB's size limits.
-PATH_PARAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
+PATH_PARAM = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}")  # a feed secret may start with "-"
 MAX_QUERY_CHARS = 512
 # Bodies are parsed as JSON whatever the header says, so that a wrong header gets our French 400.
 ACCEPTED_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
@@ -146,8 +146,15 @@ class Api:
             def wrapped(**params: Any) -> Response:
                 request = self.app.current_request
                 headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+                # Set afresh on every invocation (a warm Lambda must not carry the last request's id),
+                # and answered in a header so the caller can quote it to support.
                 correlation_id = headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
                 self.logger.set_correlation_id(correlation_id)
+                response = answer(request, headers, correlation_id, params)
+                response.headers[CORRELATION_HEADER] = correlation_id
+                return response
+
+            def answer(request: Any, headers: dict[str, str], correlation_id: str, params: dict[str, Any]) -> Response:
                 try:
                     principal = None
                     if roles is not None:

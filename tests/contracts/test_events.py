@@ -18,7 +18,7 @@ from tests.helpers import signup_body
 FIXTURES = Path(__file__).parent / "fixtures"
 EVENTS = sorted(registry())
 CONSUMER_MODULES = {"notifications": "notifications.handlers", "enrolment": "enrolment.handlers",
-                    "planning": "planning.handlers"}
+                    "planning": "planning.handlers", "accounts": "accounts.structures"}
 
 
 # Enrolment retries an e-mail change until the family file exists (it is not lost): open it first.

@@ -175,9 +175,9 @@ def _ascii_name(name: str) -> str:
     return ascii_name
 
 
-def attachment_header(filename: str) -> str:
+def attachment_header(filename: str, disposition: str = "attachment") -> str:
     """``Content-Disposition`` for ``filename`` (ASCII fallback and the UTF-8 name, RFC 6266)."""
-    return f"attachment; filename=\"{_ascii_name(filename)}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return f"{disposition}; filename=\"{_ascii_name(filename)}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def label(document: Document, view: family_file.FileView | None = None) -> str:
@@ -284,14 +284,15 @@ def confirm(family_id: str, document_id: str) -> Document:
 
 
 def download_url(family_id: str, document_id: str) -> str:
-    """A presigned GET of 5 minutes, served as an attachment with the type the content showed."""
+    """A presigned GET of 5 minutes, shown inline (« Ouvrir » opens it in a tab rather than downloading it)
+    with the type its content showed on upload: only PDF, JPEG and PNG are ever kept."""
     document = _get(family_id, document_id)
     if document.status == "uploading":
         raise Conflict("Ce document n'a pas encore été reçu.", fields={"document_id": "Envoi non terminé."})
     return _s3().generate_presigned_url(
         "get_object",
         Params={"Bucket": _bucket(), "Key": read_key(document), "ResponseContentType": document.content_type,
-                "ResponseContentDisposition": attachment_header(document.filename)},
+                "ResponseContentDisposition": attachment_header(document.filename, "inline")},
         ExpiresIn=DOWNLOAD_SECONDS)
 
 

@@ -27,11 +27,13 @@ def _record(event: ev.FamilyValidated | ev.FamilyValidationRevoked, status: str)
                       changed_at=event.occurred_at)
     if isinstance(event, ev.FamilyValidated):
         item.email, item.first_name, item.child_first_name = event.email, event.first_name, event.child_first_name
+        item.family_name, item.child_last_name = event.family_name or None, event.child_last_name or None
         item.both_parents_working, item.resident = event.both_parents_working, event.resident
     else:
         with contextlib.suppress(Validation.DoesNotExist):
             known = Validation.get(pk, sk)
             item.email, item.first_name, item.child_first_name = known.email, known.first_name, known.child_first_name
+            item.family_name, item.child_last_name = known.family_name, known.child_last_name
             item.both_parents_working, item.resident = known.both_parents_working, known.resident
     # Events may arrive out of order: an older fact never overwrites a newer one.
     with contextlib.suppress(PutError):
