@@ -65,9 +65,13 @@ def upload(stack: Any, token: str, doc_type: str, content: bytes, *, child_id: s
 
 
 def s3_keys(family_id: str) -> list[str]:
+    """The family's objects: uploads not confirmed yet (``families/``) and checked copies (``checked/``)."""
     s3 = boto3.client("s3", region_name="eu-west-3")
-    listed = s3.list_objects_v2(Bucket=settings.load().documents_bucket, Prefix=f"families/{family_id}/")
-    return [item["Key"] for item in listed.get("Contents", [])]
+    keys = []
+    for prefix in (f"families/{family_id}/", f"checked/{family_id}/"):
+        listed = s3.list_objects_v2(Bucket=settings.load().documents_bucket, Prefix=prefix)
+        keys += [item["Key"] for item in listed.get("Contents", [])]
+    return keys
 
 
 def document_items(family_id: str) -> list[Document]:
@@ -133,7 +137,8 @@ def test_pdf_jpeg_and_png_are_received_and_listed_pending(stack: Any, family: tu
     assert docs[insurance]["label"] == "Attestation d'assurance"
     assert docs[insurance]["filename"] == "Attestation MAIF.pdf"
     assert docs[vaccines]["valid_until"] is None
-    assert sorted(s3_keys(family_id)) == sorted(f"families/{family_id}/{d}" for d in docs)
+    # What was checked is kept as a copy nobody can upload to; the uploads themselves are gone.
+    assert sorted(s3_keys(family_id)) == sorted(f"checked/{family_id}/{d}" for d in docs)
 
     # Confirming again changes nothing.
     again = stack.call("POST", f"{E}/documents/{health}/confirm", token=token)
