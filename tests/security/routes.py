@@ -54,12 +54,30 @@ def _original(view: Any) -> Any:
     return view
 
 
+def _closure(function: Any, seen: set[int] | None = None) -> dict[str, Any]:
+    """The variables ``function`` and the functions it closes over (recursively) closed over."""
+    seen = seen if seen is not None else set()
+    if id(function) in seen or not hasattr(function, "__code__"):
+        return {}
+    seen.add(id(function))
+    found: dict[str, Any] = {}
+    for name, cell in zip(function.__code__.co_freevars, function.__closure__ or (), strict=True):
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        found.setdefault(name, value)
+        if callable(value) and hasattr(value, "__code__"):
+            for inner, inner_value in _closure(value, seen).items():
+                found.setdefault(inner, inner_value)
+    return found
+
+
 def _roles(wrapped: Any) -> tuple[Role, ...] | None:
     """The ``roles`` the shared ``Api.route`` decorator closed over."""
-    names = wrapped.__code__.co_freevars
-    cells = dict(zip(names, wrapped.__closure__ or (), strict=True))
+    cells = _closure(wrapped)
     assert "roles" in cells, f"{wrapped.__name__} is not registered through shared.http.Api.route"
-    roles = cells["roles"].cell_contents
+    roles = cells["roles"]
     return None if roles is None else tuple(roles)
 
 

@@ -129,6 +129,7 @@ class World:
     changes: dict[str, str] = field(default_factory=dict)  # child -> pending change id
     jobs: dict[str, str] = field(default_factory=dict)  # child -> committee job of the child's period
     feeds: dict[str, str] = field(default_factory=dict)  # family -> feed secret (file name)
+    spare_staff_id: str = ""  # a staff account the admin routes may change (the actors' own stay intact)
     periods: dict[str, dict[str, Any]] = field(default_factory=dict)  # period id -> catalogue entry
 
     def call(self, method: str, path: str, actor: str, body: Any = None, raw: bytes | None = None) -> Any:
@@ -166,6 +167,9 @@ def build(stack: Any) -> World:
     world.tokens["anonymous"] = None
     for actor, (role, structures) in STAFF.items():
         world.tokens[actor] = staff_token(stack, f"{actor.replace('_', '')}@matrice.example.fr", role, structures)
+    world.spare_staff_id = world.ok("POST", "/api/accounts/staff", "admin", {
+        "email": "remplacante@matrice.example.fr", "civility": "Mme", "first_name": "Inès", "last_name": "Remplaçante",
+        "role": "manager", "structures": [STRUCTURE_1]}, status=201)["account_id"]
     for family in ("A", "B"):
         actor = f"family_{family.lower()}"
         token, family_id = confirmed_family(stack, EMAILS[family], first_name="Claire")
