@@ -2,7 +2,7 @@
 // intercepted here, access rules per screen, header with the account links.
 
 import {
-  currentAccount, knownAccount, homeFor, isStaff, logout, setFlash, takeFlash,
+  currentAccount, knownAccount, homeFor, isStaff, logout, setFlash, takeFlash, planningOpen,
 } from './session.js';
 import { h, alertBox, pageTitle } from './ui.js';
 
@@ -43,6 +43,7 @@ const ROUTES = {
   '/gestion/places': { load: page('staff-board'), access: 'staff' },
   '/gestion/catalogue': { load: page('staff-catalogue'), access: 'staff' },
   '/gestion/liste-du-jour': { load: page('staff-daylist'), access: 'staff' },
+  '/gestion/journal': { load: page('staff-journal'), access: 'staff' },
 };
 // Paths with an identifier: the captured part is given to the page as ctx.params.id (named groups
 // as ctx.params.<name>).
@@ -135,7 +136,7 @@ async function show({ focus = false } = {}) {
   }
   if (mine !== sequence) return;
 
-  renderAccountBar(knownAccount());
+  renderAccountBar(knownAccount(), path);
   const flash = takeFlash();
   const container = h('div', { class: 'container' },
     flash ? alertBox(flash.kind, null, flash.message) : null, content);
@@ -162,7 +163,13 @@ function errorPage(error) {
       ' ou ', h('a', { href: '/' }, "revenir à l'accueil"), '.'));
 }
 
-function renderAccountBar(account) {
+/** The header's link of the page shown (and its section) reads as the current page. */
+function current(link, active) {
+  if (active) link.setAttribute('aria-current', 'page');
+  return link;
+}
+
+function renderAccountBar(account, path = normalise(window.location.pathname)) {
   const bar = document.getElementById('account-bar');
   if (!account) {
     bar.hidden = true;
@@ -179,15 +186,26 @@ function renderAccountBar(account) {
     },
   }, 'Se déconnecter');
   const name = [account.first_name, account.last_name].filter(Boolean).join(' ');
+  const inPlanning = path.startsWith('/mon-compte/planning');
+  const home = homeFor(account);
+  const nav = h('nav', { 'aria-label': 'Mon espace', class: 'account-nav' },
+    current(h('a', { href: home, class: 'account-home' }, staff ? 'Espace professionnel' : 'Mon compte'),
+      !inPlanning && (path === home || path.startsWith(`${home}/`))));
   bar.replaceChildren(h('div', { class: 'container account-bar-inner' },
-    h('nav', { 'aria-label': 'Mon espace', class: 'account-nav' },
-      h('a', { href: homeFor(account), class: 'account-home' },
-        staff ? 'Espace professionnel' : 'Mon compte'),
-      staff ? null : h('a', { href: '/mon-compte/planning', class: 'account-home account-planning' }, 'Mon planning')),
+    nav,
     h('div', { class: 'account-tools' },
       name ? h('span', { class: 'account-name' }, name) : null,
       logoutButton)));
   bar.hidden = false;
+  // « Mon planning » appears once the family's pre-enrolment is validated (the guide's « onglet »)
+  if (!staff) {
+    planningOpen().then((open) => {
+      nav.dataset.planning = open ? 'open' : 'closed'; // settled (what the page shows can be waited on)
+      if (!open || !nav.isConnected || nav.querySelector('.account-planning')) return;
+      nav.append(current(h('a', { href: '/mon-compte/planning', class: 'account-home account-planning' }, 'Mon planning'),
+        inPlanning));
+    });
+  }
 }
 
 function onLinkClick(event) {
@@ -211,6 +229,16 @@ window.addEventListener('pf:session-expired', () => {
   const here = window.location.pathname + window.location.search;
   navigate(`${loginPathFor(window.location.pathname)}?retour=${encodeURIComponent(here)}`,
     { replace: true });
+});
+// A logout in another tab ends this tab's session too: its protected page gives way to the login.
+window.addEventListener('pf:logged-out', () => {
+  setFlash('Vous êtes déconnecté(e) du Portail Familles.');
+  const { route } = routeFor(normalise(window.location.pathname));
+  if (route.access !== 'family' && route.access !== 'staff') {
+    show();
+    return;
+  }
+  navigate(loginPathFor(window.location.pathname), { replace: true });
 });
 document.addEventListener('click', onLinkClick);
 window.addEventListener('popstate', () => show({ focus: true }));

@@ -235,3 +235,14 @@ export function staffTabs(current) {
 /** Whether a staff account handles this structure (admins: all). */
 export const manages = (account, structureId) =>
   account.role === 'admin' || (account.structures || []).includes(structureId);
+
+/** Where a missing item of the completeness check leads: its screen, and for a document the line of
+ * « Mes documents » that takes it (?manquant=<code>, which the page scrolls to and focuses). */
+export function missingHref(item) {
+  return item.code && item.code.startsWith('document_') && item.link === '/mon-compte/documents'
+    ? `${item.link}?manquant=${encodeURIComponent(item.code)}` : item.link;
+}
+
+/** The completeness code of a document line (``document_<type>`` or ``document_<type>_<child>``). */
+export const documentCode = (type, childId) => `document_${type}${childId ? `_${childId}` : ''}`;
+

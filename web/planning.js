@@ -4,7 +4,7 @@
 
 import { api } from './api.js';
 import { h, alertBox } from './ui.js';
-import { loadFamily, loadCatalogue, frenchDate, accountCrumbs } from './family-file.js';
+import { loadFamily, loadCatalogue, frenchDate, accountCrumbs, missingHref } from './family-file.js';
 
 export const PLANNING = '/api/planning';
 export const enc = encodeURIComponent;
@@ -204,6 +204,25 @@ export async function loadCalendar(periodId, month) {
   return calendarCache.get(key);
 }
 
+/** Several periods' month grids in one call (GET /calendars): Map period_id → Map date → {open, reason}. */
+export async function loadCalendars(periodIds, month) {
+  const ids = [...new Set(periodIds)].sort();
+  if (!ids.length) return new Map();
+  const data = await api(`${PLANNING}/calendars?period_ids=${ids.map(enc).join(',')}&month=${month}`);
+  return new Map(((data && data.periods) || []).map((p) => [p.period_id, new Map((p.days || []).map((d) => [d.date, d]))]));
+}
+
+/** The family's bookable (child, period) pairs whose period touches the month. */
+export function agendaPairs(ctx, month) {
+  const pairs = [];
+  for (const item of ctx.open) {
+    for (const period of item.periods || []) {
+      if (monthOf(period.start) <= month && monthOf(period.end) >= month) pairs.push({ child_id: item.child_id, period });
+    }
+  }
+  return pairs;
+}
+
 const agendaCache = new Map();
 /** The family's lines of a month (every child, every request). */
 export async function loadAgenda(month, { fresh = false } = {}) {
@@ -245,8 +264,9 @@ export async function notOpenMessage(ctx) {
   const family = ctx.family || { requests: [] };
   const waiting = ctx.items.filter((i) => i.status === 'awaiting_validation');
   const parts = [
-    h('p', { class: 'alert-title' }, ctx.message || "Votre planning de réservation n'est pas encore ouvert."),
-    h('p', {}, 'Mon compte doit être validé par le responsable de la structure pour me permettre d\'accéder au planning de réservation. Un mail automatique me sera adressé dès que la validation sera effective.'),
+    h('p', { class: 'alert-title' }, "Votre planning de réservation n'est pas encore ouvert."),
+    // the API's sentence when it gives one, else the guide's: said once
+    h('p', {}, ctx.message || 'Mon compte doit être validé par le responsable de la structure pour me permettre d\'accéder au planning de réservation. Un mail automatique me sera adressé dès que la validation sera effective.'),
   ];
   if (waiting.length) {
     parts.push(h('ul', {}, waiting.map((i) => h('li', {},
@@ -267,7 +287,7 @@ export async function notOpenMessage(ctx) {
     more.push(h('div', { class: 'alert alert-info missing' },
       h('p', { class: 'alert-title' }, `${title} : il vous reste à compléter :`),
       missing.length
-        ? h('ul', {}, missing.map((m) => h('li', {}, h('a', { href: m.link }, m.label))))
+        ? h('ul', {}, missing.map((m) => h('li', {}, h('a', { href: missingHref(m) }, m.label))))
         : h('p', {}, h('a', { href: '/mon-compte' }, 'Valider ma demande de pré-inscription'), '.'),
       h('p', { class: 'hint' }, 'En cliquant sur les informations manquantes, vous serez automatiquement redirigé(e) vers les informations à compléter. Je devrai attendre une nouvelle validation du responsable.')));
   }
@@ -426,18 +446,19 @@ export function monthCalendar({ idPrefix, month, load, onDay, onMonth, legend = 
           entries.length ? 'has-lines' : ''].filter(Boolean).join(' ');
         const count = entries.length ? `, ${plural(entries.length, 'présence', 'présences')}` : '';
         return h('td', { class: classes, title: reason || null },
-          // The whole name in one label ("lundi 2 septembre 2024 – Vacances scolaires, 2 présences"):
-          // the visible parts differ between the grid and the phone's list.
+          // The name comes from the content ("lundi 2 septembre 2024 – Vacances scolaires, 2 présences"):
+          // the parts the grid or the phone's list do not show are visually hidden, never removed, so the
+          // name is whole and holds the visible text at every width (no aria-label to drift from it).
           h('button', {
             type: 'button', class: 'day-button', 'data-date': date,
             'aria-current': date === today ? 'date' : null,
-            'aria-label': `${WEEKDAY_NAMES[weekdayOf(date)]} ${day} ${monthText}${reason ? ` – ${reason}` : ''}${count}`,
             onclick: (event) => onDay(date, event.currentTarget),
           },
           h('span', { class: 'day-weekday' }, `${WEEKDAY_NAMES[weekdayOf(date)]} `),
           h('span', { class: 'day-number' }, day),
-          h('span', { class: 'day-month' }, ` ${monthText}`),
-          reason ? h('span', { class: 'closed-reason' }, ` – ${reason}`) : null),
+          // the count ends the last part (a hidden part of its own would read "2027 , 1 présence")
+          h('span', { class: 'day-month' }, ` ${monthText}${reason ? '' : count}`),
+          reason ? h('span', { class: 'closed-reason' }, ` – ${reason}${count}`) : null),
           entries.length
             ? h('ul', { class: 'day-lines' }, entries.map((entry) => h('li', {}, entryNode(entry))))
             : null);

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from shared.events.base import Event
 
 Activity = Literal["periscolaire", "mercredi", "creche", "sejour"]
@@ -26,9 +28,16 @@ class FamilyValidated(EnrolmentEvent):
     first_name: str = ""
     child_first_name: str = ""
     structure_name: str = ""
+    # Names the staff's lists show and search (« Muller », « Léa Muller »), not only the first name.
+    family_name: str = ""
+    child_last_name: str = ""
     # Facts the placement committee's priority criteria use (computed by enrolment from the file).
     both_parents_working: bool = False
     resident: bool = False
+    # One staff validation may open several structures (school days and Wednesdays): the family gets one
+    # e-mail per act, carried by the act's first event (``notify``), naming every structure it validated.
+    notify: bool = True
+    structure_names: list[str] = Field(default_factory=list)
 
 
 class FamilyValidationRevoked(EnrolmentEvent):
@@ -51,6 +60,9 @@ class PreEnrolmentSubmitted(EnrolmentEvent):
     family_name: str
     structure_ids: list[str]
     structure_names: list[str]
+    # the family's address, for its acknowledgement (empty: no acknowledgement)
+    email: str = ""
+    first_name: str = ""
 
 
 class FileReturned(EnrolmentEvent):

@@ -45,6 +45,11 @@ def test_new_family_file_validated_by_the_manager(stack: Any, capsys: pytest.Cap
     stack.drain()
     told = stack.mail_to("responsable@asso.fr")
     assert any("Nouvelle demande de pré-inscription" in m["subject"] for m in told)
+    # the family's acknowledgement (outbox → EventBridge → SQS → notifications → SES), once
+    received = [m for m in stack.mail_to("claire.muller@example.fr") if "est transmise" in m["subject"]]
+    assert [m["subject"] for m in received] == \
+        ["Votre demande de pré-inscription périscolaire est transmise – Portail Familles"]
+    assert "(cah)ACEM - SCHWEIGHOUSE" in received[0]["text"] and "« Mon planning »" in received[0]["text"]
 
     # The manager finds the request in the queue of each structure and reads the file.
     queue = stack.call("GET", "/api/enrolment/staff/requests?status=submitted", token=manager).json["items"]
@@ -71,9 +76,9 @@ def test_new_family_file_validated_by_the_manager(stack: Any, capsys: pytest.Cap
     stack.drain()
 
     mails = [m for m in stack.mail_to("claire.muller@example.fr") if "validé" in m["subject"]]
-    assert len(mails) == 2  # one per structure
+    assert len(mails) == 1  # one e-mail per validation act (issue 9), listing what it validated
     assert "planning" in mails[0]["text"]
-    assert "(cah)ACEM - SCHWEIGHOUSE" in " ".join(m["text"] for m in mails)
+    assert "- (cah)ACEM - SCHWEIGHOUSE" in mails[0]["text"] and "- ACEM - HAGUENAU" in mails[0]["text"]
 
     # Planning's read model, fed only by events, opens both structures.
     seen = stack.call("GET", "/api/planning/validations", token=token).json["items"]

@@ -49,6 +49,9 @@ VARIANTS: list[Event] = [
       for answer, trigger, accepted in [("partially_accepted", "offer_answered", 5),
                                         ("waitlisted", "offer_expired", 0)]),
     event("PlaceOffered", event_id="variant-9", first_name="", child_first_name="", offered_count=1),
+    event("PreEnrolmentSubmitted", event_id="variant-10", email="famille.muller@example.fr", first_name="",
+          child_first_name=""),
+    event("PreEnrolmentSubmitted", event_id="variant-11", email="famille.muller@example.fr", kind="sejour"),
 ]
 
 

@@ -94,3 +94,21 @@ def test_the_contract_lists_the_week_from_monday_then_the_slots_in_the_period_or
         (date(2027, 1, 4), "MIDI"), (date(2027, 1, 11), "MIDI"))]
     assert decisions.slot_names(ctx, lines) == ["Lundi PERISCOLAIRE MIDI", "Lundi PERISCOLAIRE SOIR",
                                                 "Jeudi PERISCOLAIRE MATIN", "Jeudi PERISCOLAIRE SOIR"]
+
+
+def test_several_periods_month_grids_come_from_one_catalogue_query(stack: Any, family: tuple[str, str]) -> None:
+    from tests.planning.test_answers_api import dynamodb_calls
+
+    token, _ = family
+    both = f"{PERIOD},mercredi-2026-2027-haguenau"
+    with dynamodb_calls() as calls:
+        answer = stack.call("GET", f"{API}/calendars?period_ids={both}&month=2027-01", token=token)
+    assert answer.status_code == 200, answer.json
+    assert calls == ["Query"]  # the catalogue, once, whatever the number of periods
+    grids = {p["period_id"]: {d["date"]: d for d in p["days"]} for p in answer.json["periods"]}
+    assert grids[PERIOD]["2027-01-06"]["open"] is False  # a Wednesday: not a day of the school-days period
+    assert grids["mercredi-2026-2027-haguenau"]["2027-01-06"]["open"] is True
+    assert grids[PERIOD]["2027-01-04"]["bookable"] is True  # seen from June 2026
+    too_many = stack.call("GET", f"{API}/calendars?period_ids={','.join(['p'] * 3 + [str(i) for i in range(11)])}"
+                                 "&month=2027-01", token=token)
+    assert too_many.status_code == 400 and "period_ids" in too_many.json["error"]["fields"]

@@ -7,7 +7,7 @@ The `live_stack` fixture (whole portal + API, sent emails) comes from tests/conf
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.web.contract import Recorder
 
@@ -23,6 +23,11 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Generous waits: the tests wait on what the page shows, and a loaded machine (other stacks, other test
+# runs) makes the API and moto slow. A wait ends as soon as the page shows what is expected.
+ACTION_TIMEOUT_MS = 30_000
+EXPECT_TIMEOUT_MS = 30_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +53,7 @@ def page(browser):
     """
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     calls = Recorder().attach(context)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     js_errors = []
     page.on("pageerror", lambda error: js_errors.append(str(error)))

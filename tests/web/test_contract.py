@@ -32,3 +32,11 @@ def test_a_literal_segment_wins_over_a_parameter_and_unknown_routes_are_reported
 def test_a_body_picked_by_kind_must_fit_one_of_the_kinds():
     url = f"{BASE}/api/enrolment/requests"
     assert violation("POST", url, '{"kind": "periscolaire", "unexpected": true}')
+
+
+def test_values_out_of_bounds_are_the_routes_to_judge_not_a_contract_break():
+    url = f"{BASE}/api/accounts/signup"
+    assert violation("POST", f"{BASE}/api/accounts/password/forgot", '{"email": "pas-une-adresse"}') is None
+    assert "extra_forbidden" in violation("POST", f"{BASE}/api/accounts/password/forgot",
+                                          '{"email": "a@b.fr", "kind": "x"}')
+    assert "missing" in violation("POST", url, "{}")

@@ -439,7 +439,7 @@ def test_completeness_links_lead_to_the_screens_to_complete(page, live_stack, ar
         ("Mon profil : informations personnelles à compléter", "/mon-compte/profil"),
         ("Mon foyer : coordonnées de facturation et régime allocataire", "/mon-compte/foyer"),
         ("Hugo : informations scolaires", "/mon-compte/scolarite"),
-        ("Copie des vaccins", "/mon-compte/documents"),
+        ("Copie des vaccins", re.compile(r"^/mon-compte/documents\?manquant=document_vaccinations_[\w-]+$")),
     ]:
         expect(card.get_by_role("link", name=label)).to_have_attribute("href", href)
     page.set_viewport_size({"width": 390, "height": 844})
@@ -493,6 +493,9 @@ def test_completeness_links_lead_to_the_screens_to_complete(page, live_stack, ar
     assert path_of(page) == "/mon-compte/documents"
     expect(page.get_by_role("heading", level=2, name="Documents de Hugo Klein")).to_be_visible()
     expect(page.get_by_role("article", name="Copie des vaccins")).to_contain_text("Manquant")
+    # the link lands on the missing document itself, not the top of the page (issue 9, point 6)
+    expect(page.get_by_role("article", name="Copie des vaccins").get_by_role("heading")).to_be_focused()
+    expect(page.get_by_role("article", name="Copie des vaccins").get_by_role("heading")).to_be_in_viewport()
 
     # Mon compte tells where the request stands
     page.get_by_role("banner").get_by_role("link", name="Mon compte").click()

@@ -6,18 +6,22 @@ both, the recap e-mail lists the additions), and dates already booked re-selecte
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.test_family_file_browser import PASSWORD, http, log_in, ok
+from tests.web.test_family_file_browser import PASSWORD, complete_file, http, log_in, new_family, ok
 from tests.web.test_planning_browser import (
     bookable_period,
+    day_button,
     day_cell,
     go_to_month,
+    long_day,
     open_planning,
     pick_slots,
+    validate_request,
     validated_family,
 )
 from tests.web.test_signup_browser import wait_for_mail
@@ -136,3 +140,71 @@ def test_dates_already_booked_are_named_and_counted_alike(page, live_stack):
     expect(main.get_by_role("list", name="Dates déjà demandées").get_by_role("listitem")).to_have_count(named)
     expect(main.get_by_role("table", name="Présences demandées").get_by_role(
         "row", name=re.compile("^Total")).get_by_role("cell").first).to_have_text(recap_total)
+
+
+def school_days_and_wednesdays_family(live_stack):
+    """The guide's multi-site case: one périscolaire request for school days at Schweighouse and
+    Wednesdays at Haguenau, validated by the demo manager (both structures are hers)."""
+    base = live_stack.base_url.rstrip("/")
+    family = complete_file(live_stack, new_family(live_stack, f"Deuxsites{uuid.uuid4().hex[:4]}", "Marie"),
+                           submit=False)
+    ok(http(base, "DELETE", f"/api/enrolment/requests/{family.request_id}", token=family.token))
+    request = ok(http(base, "POST", "/api/enrolment/requests", {
+        "kind": "periscolaire", "child_id": family.child_id, "structure_id": "acem-schweighouse",
+        "wednesday_structure_id": "acem-haguenau-mercredi", "desired_start": "2027-01-04"}, family.token))
+    ok(http(base, "POST", f"/api/enrolment/requests/{request['request_id']}/submit", token=family.token))
+    validate_request(base, family, request["request_id"])
+    return family
+
+
+def test_school_days_and_wednesdays_show_open_and_booked_in_one_agenda(page, live_stack):
+    base = live_stack.base_url.rstrip("/")
+    family = school_days_and_wednesdays_family(live_stack)
+    school = bookable_period(base, family.token)
+    wednesdays = bookable_period(base, family.token, "acem-haguenau-mercredi")
+    days = open_days(base, family.token, school)
+    monday = first_open(days, 0, date.today())
+    wednesday = monday + timedelta(days=2)
+    while not open_days(base, family.token, wednesdays).get(wednesday.isoformat()):
+        monday, wednesday = monday + timedelta(days=7), wednesday + timedelta(days=7)
+
+    # Before any booking: both structures' days are open in the agenda
+    log_in(page, base, family.email, PASSWORD)
+    open_planning(page)
+    go_to_month(page, monday)
+    expect(day_button(page, monday)).to_have_accessible_name(re.compile(r"^lundi \d+ \w+ \d{4}$"))
+    expect(day_button(page, wednesday)).to_have_accessible_name(re.compile(r"^mercredi \d+ \w+ \d{4}$"))
+    expect(page.locator(".month-note")).to_contain_text(wednesdays["name"])
+
+    # Two requests, one per structure (the guide: « il faudra faire deux demandes »)
+    for period, weekday, slot in ((school, 0, "MIDI"), (wednesdays, 2, "JOURNEE")):
+        ok(http(base, "POST", "/api/planning/requests", {
+            "child_id": family.child_id, "period_id": period["period_id"],
+            "selection": [{"weekday": weekday, "slot_code": slot}]}, family.token))
+    page.reload()
+    go_to_month(page, monday)
+    expect(day_cell(page, monday)).to_contain_text("PERISCOLAIRE MIDI")
+    expect(day_cell(page, wednesday)).to_contain_text("MERCREDI JOURNEE")
+    expect(day_cell(page, wednesday)).not_to_have_class(re.compile(r"\bclosed\b"))
+    day_button(page, wednesday).click()
+    panel = page.get_by_role("dialog", name=f"Présences du {long_day(wednesday)}")
+    expect(panel).not_to_contain_text("Jour fermé")
+    expect(panel.get_by_role("button", name=re.compile("^MERCREDI JOURNEE"))).to_contain_text("En attente")
+    states = panel.get_by_role("list", name="Ouverture par enfant et période")
+    expect(states).to_contain_text(f"{wednesdays['name']} : ouvert")
+    expect(states).to_contain_text(f"{school['name']} : fermé")
+    page.keyboard.press("Escape")
+
+    # Entry mode at Haguenau: two Wednesday slots that overlap are refused in French before anything is sent
+    page.goto(f"{base}/mon-compte/planning/ajouter")
+    page.get_by_label(re.compile("^Établissement")).select_option(label="ACEM - HAGUENAU (mercredis)")
+    page.get_by_role("button", name="Ouvrir le planning").click()
+    later = wednesday + timedelta(days=7)
+    go_to_month(page, later)
+    day_button(page, later).click()
+    page.get_by_role("button", name=re.compile("^(Nouvelle présence|Modifier la sélection)")).click()
+    choice = page.get_by_role("dialog", name=re.compile(f"^Mercredi {later.day:02d} "))
+    choice.get_by_role("checkbox", name=re.compile("^MERCREDI JOURNEE ")).check()
+    choice.get_by_role("checkbox", name=re.compile("^MERCREDI MATIN ")).check()
+    choice.get_by_role("button", name=re.compile("^Valider")).click()
+    expect(choice.get_by_role("alert")).to_contain_text("se chevauchent")

@@ -132,6 +132,14 @@ def test_family_signs_up_confirms_email_and_sees_mon_compte(page, live_stack, ar
     expect(main).to_contain_text(email)
     expect(main).to_contain_text("Attention, pensez à bien vérifier vos SPAMS")
     expect(page.get_by_role("button", name="Renvoyer le lien")).to_be_visible()
+    # Within the minute after the first link, « Renvoyer le lien » sends nothing and says when it can
+    resends = []
+    page.on("request", lambda r: resends.append(r.url) if r.url.endswith("/api/accounts/verify/resend") else None)
+    page.get_by_role("button", name="Renvoyer le lien").click()
+    expect(main).to_contain_text(re.compile(
+        r"aucun nouveau lien n'est envoyé pour l'instant\. Vous pourrez en demander un nouveau à partir de "
+        r"\d\d:\d\d:\d\d\."))
+    assert resends == []
 
     # The emailed link confirms the address
     mail = wait_for_mail(live_stack, email, "/confirmer-email?token=")
@@ -150,7 +158,11 @@ def test_family_signs_up_confirms_email_and_sees_mon_compte(page, live_stack, ar
     assert urlsplit(page.url).path == "/mon-compte"
     expect(main).to_contain_text("Bonjour Marie")
     expect(page.get_by_role("navigation", name="Vous êtes ici :")).to_contain_text("Accueil")
-    expect(page.get_by_role("banner").get_by_role("link", name="Mon compte")).to_be_visible()
+    banner = page.get_by_role("banner")
+    expect(banner.get_by_role("link", name="Mon compte")).to_have_attribute("aria-current", "page")
+    # « Mon planning » appears only once the pre-enrolment is validated (the guide's « prochaine connexion »)
+    expect(banner.locator("nav[data-planning='closed']")).to_have_count(1)
+    expect(banner.get_by_role("link", name="Mon planning")).to_have_count(0)
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     tiles = page.get_by_role("list", name="Mon espace personnel").get_by_role("heading", level=2)
     expect(tiles).to_have_text(TILES)

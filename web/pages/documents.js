@@ -8,7 +8,7 @@ import {
   h, field, pageTitle, errorSummary, showErrors, clearErrors, busy, statusRegion, announce, alertBox,
 } from '../ui.js';
 import {
-  ENROLMENT, loadFamily, frenchDate, childName, accountCrumbs, KINDS,
+  ENROLMENT, loadFamily, frenchDate, childName, accountCrumbs, KINDS, documentCode,
 } from '../family-file.js';
 
 export const MAX_BYTES = 10 * 1024 * 1024;
@@ -103,8 +103,9 @@ function requiredLines(file, requirements, editions) {
   return result;
 }
 
-export function render() {
+export function render({ query } = {}) {
   const status = statusRegion();
+  const wanted = query && query.get('manquant');
   const body = h('div', { class: 'documents-body', 'aria-busy': 'true' }, h('p', { class: 'loading' }, 'Chargement de vos documents…'));
 
   async function load(focusSelector, message) {
@@ -119,6 +120,15 @@ export function render() {
     if (message) announce(status, 'success', null, message);
     const target = focusSelector && body.querySelector(focusSelector);
     if (target) target.focus();
+    else if (wanted && !focusSelector) {
+      // arrived from « Il vous reste à compléter » : the missing document's line, scrolled to and focused
+      const line = [...body.querySelectorAll('[data-code]')].find((node) => node.dataset.code === wanted);
+      const heading = line && line.querySelector('h3');
+      if (heading) {
+        heading.scrollIntoView({ block: 'center' });
+        heading.focus({ preventScroll: true });
+      }
+    }
   }
 
   function docItem(doc, line) {
@@ -216,7 +226,7 @@ export function render() {
     const state = lineStatus(mine);
     const label = childLabel ? `${line.label} (${childLabel})` : line.label;
     const form = uploadForm(line, label);
-    return h('li', { class: `card doc-line doc-line-${state}` },
+    return h('li', { class: `card doc-line doc-line-${state}`, 'data-code': documentCode(line.type, line.childId) },
       h('article', { 'aria-labelledby': line.headingId },
         h('h3', { id: line.headingId, tabindex: '-1' }, line.label),
         line.kinds.length

@@ -363,6 +363,12 @@ function entryMode(ctx, draft, period, request, navigate, root) {
       parts.push(h('p', { class: 'hint' }, 'Cette date n\'est pas retenue par votre sélection (semaine paire ou impaire, ou délai de réservation dépassé).'));
     }
     let action = null;
+    // an open day past its booking deadline: said before the family picks anything
+    if (!closed && info && info.bookable === false) {
+      parts.push(h('p', { class: 'callout callout-warning deadline-passed' }, h('strong', {}, 'Délai de réservation dépassé : '),
+        `${info.booking_closed || 'ce jour ne peut plus être réservé.'} `,
+        sejour ? '' : `Votre sélection s'appliquera aux ${WEEKDAY_NAMES[weekday]}s suivants dont le délai n'est pas dépassé.`));
+    }
     if (closed) {
       parts.push(h('p', { class: 'closed-note' }, inPeriod && info && info.reason
         ? `Jour fermé : ${info.reason}. Aucune présence ne peut être réservée ce jour-là.`
@@ -381,11 +387,20 @@ function entryMode(ctx, draft, period, request, navigate, root) {
   let startDate = today > period.start ? today : period.start;
   if (draft.start_date && draft.start_date >= period.start && draft.start_date <= period.end) startDate = draft.start_date;
   if (startDate > period.end) startDate = period.start;
+  // a reload comes back to the month shown (?mois=), as the agenda does
+  const shown = new URLSearchParams(window.location.search).get('mois');
+  const startMonth = /^\d{4}-\d{2}$/.test(shown || '') && shown >= monthOf(period.start) && shown <= monthOf(period.end)
+    ? shown : monthOf(startDate);
 
   const calendar = monthCalendar({
     idPrefix: 'entry',
     onDay: (date, opener) => openDay(date, opener),
-    month: monthOf(startDate),
+    onMonth(month) {
+      const url = new URL(window.location.href);
+      url.searchParams.set('mois', month);
+      history.replaceState(null, '', url.pathname + url.search);
+    },
+    month: startMonth,
     legend: statusLegend(['pending', 'accepted', 'cancel_requested'], [['day-line line-new', 'Nouvelle présence (à valider)'], ['day-closed-sample', 'Jour fermé']]),
     async load(month) {
       const [days, lines] = await Promise.all([
@@ -476,16 +491,17 @@ function recapTable(recap, period) {
       h('caption', { id: 'recap-caption' }, 'Présences demandées'),
       h('thead', {}, h('tr', {}, ['Jour', "Plage d'accueil", 'Nombre de dates', 'Première date', 'Dernière date']
         .map((label) => h('th', { scope: 'col' }, label)))),
+      // data-label: on a phone each row reads as a small card, its cells named (no sideways scroll)
       h('tbody', {}, rows.map((row) => h('tr', {},
         h('th', { scope: 'row' }, capitalise(String(row.weekday))),
-        h('td', {}, row.slot || slotLabel(period, row.slot_code)),
-        h('td', { class: 'num' }, String(row.count)),
-        h('td', {}, frenchDate(row.first)),
-        h('td', {}, frenchDate(row.last))))),
+        h('td', { 'data-label': "Plage d'accueil" }, row.slot || slotLabel(period, row.slot_code)),
+        h('td', { class: 'num', 'data-label': 'Nombre de dates' }, String(row.count)),
+        h('td', { 'data-label': 'Première date' }, frenchDate(row.first)),
+        h('td', { 'data-label': 'Dernière date' }, frenchDate(row.last))))),
       h('tfoot', {}, h('tr', {},
         h('th', { scope: 'row', colspan: '2' }, 'Total'),
-        h('td', { class: 'num' }, String(recap.total_lines)),
-        h('td', { colspan: '2' }, `${plural(recap.total_days, 'jour', 'jours')}`,
+        h('td', { class: 'num', 'data-label': 'Présences' }, String(recap.total_lines)),
+        h('td', { colspan: '2', 'data-label': 'Jours' }, `${plural(recap.total_days, 'jour', 'jours')}`,
           recap.first ? `, du ${frenchDate(recap.first)} au ${frenchDate(recap.last)}` : '')))));
 }
 

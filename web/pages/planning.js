@@ -7,7 +7,7 @@ import {
   h, pageTitle, alertBox, statusRegion, announce, busy,
 } from '../ui.js';
 import {
-  PLANNING, enc, loadPlanningContext, loadAgenda, loadCalendar, monthCalendar, dialog, slotCard,
+  PLANNING, enc, loadPlanningContext, loadAgenda, loadCalendar, loadCalendars, agendaPairs, monthCalendar, dialog, slotCard,
   planningCrumbs, planningTabs, notOpenMessage, statusLegend, longDay, frenchDate, todayIso, monthOf,
   isMonth, lineStatusLabel, activityLabel, bookingOpen, plural, countsText, LINE_STATUS,
 } from '../planning.js';
@@ -55,8 +55,16 @@ function agenda(ctx, root, query) {
         ` (${lineStatusLabel(line.status)})`))))
       : h('p', {}, 'Aucune présence sur cette journée.');
     const info = calendarInfo.get(date);
+    // Several children or periods (school days here, Wednesdays there): the day's state for each of them
+    const each = (info && info.each) || [];
+    const states = each.length > 1
+      ? h('ul', { class: 'day-panel-periods', 'aria-label': 'Ouverture par enfant et période' }, each.map((e) => h('li', {},
+        h('strong', {}, `${ctx.manyChildren ? `${ctx.childName(e.child_id)} – ` : ''}${e.period.name} : `),
+        e.open ? 'ouvert' : `fermé (${e.reason || 'Fermé'})`)))
+      : null;
     box.show(`Présences du ${longDay(date)}`,
       info && !info.open ? h('p', { class: 'closed-note' }, `Jour fermé : ${info.reason || 'Fermé'}.`) : null,
+      states,
       list,
       ctx.open.length
         ? h('div', { class: 'dialog-actions' },
@@ -73,9 +81,33 @@ function agenda(ctx, root, query) {
     legend: statusLegend(Object.keys(LINE_STATUS), [['day-closed-sample', 'Jour fermé']]),
     async load(month) {
       const lines = await loadAgenda(month);
-      const period = calendarPeriod(ctx, month, lines);
-      calendarInfo = period ? await loadCalendar(period.period_id, month).catch(() => new Map()) : new Map();
+      // every (child, period) the family books this month, in one call: a day is open when one of them
+      // is, and its panel says which (the guide's multi-site case)
+      const pairs = agendaPairs(ctx, month);
+      for (const line of lines) {
+        const known = ctx.periods.get(line.period_id);
+        if (known && !pairs.some((p) => p.child_id === line.child_id && p.period.period_id === line.period_id)) {
+          pairs.push({ child_id: line.child_id, period: known.period });
+        }
+      }
+      const period = pairs.length ? null : calendarPeriod(ctx, month, lines);
+      if (pairs.length) {
+        const grids = await loadCalendars(pairs.map((p) => p.period.period_id), month).catch(() => new Map());
+        calendarInfo = new Map();
+        for (const pair of pairs) {
+          for (const [date, day] of grids.get(pair.period.period_id) || new Map()) {
+            const merged = calendarInfo.get(date) || { date, open: false, reason: null, each: [] };
+            merged.each.push({ ...pair, open: day.open, reason: day.reason });
+            merged.open = merged.open || day.open;
+            merged.reason = merged.open ? null : merged.reason || day.reason;
+            calendarInfo.set(date, merged);
+          }
+        }
+      } else {
+        calendarInfo = period ? await loadCalendar(period.period_id, month).catch(() => new Map()) : new Map();
+      }
       monthLines = lines;
+      const names = pairs.length ? [...new Set(pairs.map((p) => p.period.name))] : period ? [period.name] : [];
       const byDate = new Map();
       for (const line of lines) {
         if (!byDate.has(line.date)) byDate.set(line.date, []);
@@ -89,7 +121,7 @@ function agenda(ctx, root, query) {
       }
       return {
         days: calendarInfo, lines: byDate,
-        note: period ? `Jours d'ouverture : ${period.name}.` : null,
+        note: names.length ? `Jours d'ouverture : ${names.join(' ; ')}.` : null,
       };
     },
     onMonth(month) {

@@ -10,7 +10,7 @@ import {
 } from '../ui.js';
 import {
   ENROLMENT, loadFamily, loadCatalogue, frenchDate, childName, requestPlaces, requestTitle, statusBadge,
-  accountCrumbs, KINDS, WEEKDAYS,
+  accountCrumbs, KINDS, WEEKDAYS, missingHref,
 } from '../family-file.js';
 
 const INTRO = {
@@ -55,7 +55,7 @@ function details(request, catalogue) {
 function missingList(missing) {
   return h('div', { class: 'alert alert-info missing' },
     h('p', { class: 'alert-title' }, 'Il vous reste à compléter :'),
-    h('ul', {}, missing.map((item) => h('li', {}, h('a', { href: item.link }, item.label)))),
+    h('ul', {}, missing.map((item) => h('li', {}, h('a', { href: missingHref(item) }, item.label)))),
     h('p', { class: 'hint' }, 'En cliquant sur les informations manquantes, vous serez automatiquement redirigé(e) vers les informations à compléter. Revenez ensuite sur cette page pour valider votre demande.'));
 }
 

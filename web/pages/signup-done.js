@@ -2,7 +2,9 @@
 
 import { post } from '../api.js';
 import { h, pageTitle, alertBox, announce, statusRegion, busy, field, errorSummary, showErrors, EMAIL_RE } from '../ui.js';
-import { DONE_EMAIL_KEY } from './signup.js';
+import { DONE_EMAIL_KEY, rememberLinkSent, nextLinkAllowed } from './signup.js';
+
+const clockTime = (moment) => moment.toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 /** A "Renvoyer le lien" button (or a small form when the address is unknown). */
 export function resendLink(email, { idPrefix = 'resend' } = {}) {
@@ -21,10 +23,19 @@ export function resendLink(email, { idPrefix = 'resend' } = {}) {
       showErrors(form, { message: 'Indiquez votre adresse e-mail.', fields: { email: "Indiquez une adresse e-mail valide. Format attendu : nom@exemple.fr" } });
       return;
     }
+    // Within the minute after a link was asked, nothing is sent: say so, and when to ask again.
+    const allowed = nextLinkAllowed(address);
+    if (allowed) {
+      announce(status, 'info', null, `Un lien de confirmation a été demandé il y a moins d'une minute pour cette adresse : aucun nouveau lien n'est envoyé pour l'instant. Vous pourrez en demander un nouveau à partir de ${clockTime(allowed)}.`);
+      return;
+    }
     try {
       const result = await busy(submit, () => post('/api/accounts/verify/resend', { email: address }, { auth: false }), 'Envoi en cours…');
+      rememberLinkSent(address, (result && result.retry_after_seconds) || undefined);
+      const again = nextLinkAllowed(address);
       announce(status, 'success', null, (result && result.message)
-        || 'Si un compte en attente de confirmation existe pour cette adresse, un nouveau lien vient de lui être envoyé.');
+        || 'Si un compte en attente de confirmation existe pour cette adresse, un nouveau lien vient de lui être envoyé.',
+      again ? ` Vous pourrez en demander un nouveau à partir de ${clockTime(again)}.` : '');
     } catch (error) {
       showErrors(form, { message: error.message, fields: error.fields });
     }

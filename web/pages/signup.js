@@ -13,6 +13,28 @@ const STORAGE_KEY = 'pf.signup';
 const SECRET = new Set(['password', 'password_confirm']);
 const RECAP = 'recapitulatif';
 export const DONE_EMAIL_KEY = 'pf.signup.email';
+const LINK_SENT_KEY = 'pf.signup.linkSent';
+/** The API sends at most one confirmation link per minute and address (it says so, neutrally). */
+export const RESEND_SECONDS = 60;
+
+/** Remember, in this tab, when a confirmation link was last asked for this address. */
+export function rememberLinkSent(email, seconds = RESEND_SECONDS) {
+  try {
+    const sent = JSON.parse(sessionStorage.getItem(LINK_SENT_KEY) || '{}');
+    sent[email.toLowerCase()] = Date.now() + seconds * 1000;
+    sessionStorage.setItem(LINK_SENT_KEY, JSON.stringify(sent));
+  } catch { /* not remembered: the API still holds the limit */ }
+}
+
+/** When a new link may be asked for this address (a Date), or null when it may be asked now. */
+export function nextLinkAllowed(email) {
+  try {
+    const until = JSON.parse(sessionStorage.getItem(LINK_SENT_KEY) || '{}')[email.toLowerCase()];
+    return until && until > Date.now() ? new Date(until) : null;
+  } catch {
+    return null;
+  }
+}
 
 let answers = loadAnswers();
 let serverErrors = null; // {message, fields} from the last "Créer mon compte"
@@ -269,6 +291,7 @@ function renderRecap({ navigate }) {
       const result = await busy(submit, () => post('/api/accounts/signup', payload, { auth: false }),
         'Création en cours…');
       sessionStorage.setItem(DONE_EMAIL_KEY, (result && result.email) || answers.email);
+      rememberLinkSent((result && result.email) || answers.email);
       resetAnswers();
       navigate('/inscription/compte-cree', { replace: true });
     } catch (error) {

@@ -154,7 +154,7 @@ def validate(principal: Principal, family_id: str, request_id: str, correlation_
     if request.status not in ("submitted", "validated", "revoked"):
         raise Conflict("Seule une demande transmise par la famille peut être validée.",
                        fields={"request_id": "Demande non transmise."})
-    already = list(request.validated_structures or []) if request.status == "validated" else []
+    already = list(request.validated_structures or [])  # another structure's staff may have validated
     mine = [s for s in request.structure_ids if principal.can_manage(s) and s not in already]
     if not mine:
         raise Conflict("Cette demande est déjà validée pour vos structures.",
@@ -181,6 +181,7 @@ def validate(principal: Principal, family_id: str, request_id: str, correlation_
                     PreEnrolment.gsi1sk.set(f"validated#{now.isoformat()}")]
         if request.gsi2pk:
             actions.append(PreEnrolment.gsi2sk.set(f"validated#{now.isoformat()}"))
+    names = [structures.get(s, {}).get("name", s) for s in mine]
     seen = list(request.validated_structures or [])
     unchanged = (PreEnrolment.status == request.status) & (
         PreEnrolment.validated_structures == seen if seen
@@ -188,14 +189,15 @@ def validate(principal: Principal, family_id: str, request_id: str, correlation_
     try:
         with transaction() as tx:
             tx.update(request, actions=actions, condition=unchanged)
-            for structure_id in mine:
+            for index, structure_id in enumerate(mine):
                 tx.save(outbox.entry(Outbox, ev.FamilyValidated(
                     family_id=family_id, child_id=request.child_id, structure_id=structure_id,
                     activity=_activity(request, structure_id), email=view.family.email,
                     first_name=profile.first_name if profile else view.family.first_name,
-                    child_first_name=child.first_name,
+                    child_first_name=child.first_name, child_last_name=child.last_name,
+                    family_name=profile.last_name if profile else view.family.last_name,
                     structure_name=structures.get(structure_id, {}).get("name", structure_id),
-                    correlation_id=correlation_id, **facts)))
+                    notify=index == 0, structure_names=names, correlation_id=correlation_id, **facts)))
     except TransactWriteError:
         raise Conflict(CHANGED_MEANWHILE, fields={"request_id": "Demande modifiée entre-temps."}) from None
     return family.load(family_id)

@@ -16,6 +16,7 @@ from planning import (
     answers,
     catalogue,
     daylists,  # noqa: F401  (registers the day lists' routes on the same app)
+    deadlines,
     decisions,
     feeds,
     jobs,
@@ -30,7 +31,9 @@ from planning import (
 from planning.handlers import logger
 from planning.http_app import FAMILY, api, app, month_param
 from planning.pattern import PatternElement
+from shared import clock
 from shared.auth import Role
+from shared.errors import InvalidInput
 from shared.http import Req
 
 __all__ = ["app"]
@@ -52,20 +55,50 @@ def get_catalogue(req: Req) -> dict[str, Any]:
     return {"structures": list(catalogue.structures().values()), "periods": list(catalogue.periods().values())}
 
 
-@api.route("/calendar", roles=tuple(Role))
-def get_calendar(req: Req) -> dict[str, Any]:
-    ctx = reservations.context(req.query.get("period_id") or "")
-    year, month = (int(x) for x in month_param(req.query.get("month")).split("-"))
+def _month_days(ctx: reservations.PeriodContext, year: int, month: int) -> list[dict[str, Any]]:
+    """Each day of the month's grid (whole weeks): open or closed (why), and for an open day whether its
+    booking deadline has passed (said before the family picks it)."""
     first = date(year, month, 1)
     start = first - timedelta(days=first.weekday())
     last = date(year, month, monthrange(year, month)[1])
     end = last + timedelta(days=6 - last.weekday())
     days = []
+    now, rule = clock.now(), ctx.rule("booking_deadline")
     for offset in range((end - start).days + 1):
         day = start + timedelta(days=offset)
         reason = reservations.closed_reason(ctx, day)
-        days.append({"date": day.isoformat(), "open": reason is None, "reason": reason, "in_month": day.month == month})
-    return {"period_id": ctx.data["period_id"], "month": f"{year:04d}-{month:02d}", "days": days}
+        entry = {"date": day.isoformat(), "open": reason is None, "reason": reason, "in_month": day.month == month}
+        if reason is None:
+            booking = deadlines.can_book(now, day, rule, ctx.calendar)
+            entry["bookable"] = bool(booking)
+            entry["booking_closed"] = None if booking else booking.reason
+        days.append(entry)
+    return days
+
+
+@api.route("/calendar", roles=tuple(Role))
+def get_calendar(req: Req) -> dict[str, Any]:
+    ctx = reservations.context(req.query.get("period_id") or "")
+    year, month = (int(x) for x in month_param(req.query.get("month")).split("-"))
+    return {"period_id": ctx.data["period_id"], "month": f"{year:04d}-{month:02d}",
+            "days": _month_days(ctx, year, month)}
+
+
+MAX_CALENDARS = 10
+
+
+@api.route("/calendars", roles=tuple(Role))
+def get_calendars(req: Req) -> dict[str, Any]:
+    """Several periods' open days for one month (a family booking school days at one structure and
+    Wednesdays at another sees both in one agenda): the catalogue is read once (one Query) for them all."""
+    ids = list(dict.fromkeys(i for i in (req.query.get("period_ids") or "").split(",") if i))
+    if not ids or len(ids) > MAX_CALENDARS:
+        raise InvalidInput(f"Indiquez de 1 à {MAX_CALENDARS} périodes.", fields={"period_ids": "Liste invalide."})
+    year, month = (int(x) for x in month_param(req.query.get("month")).split("-"))
+    snap = catalogue.snapshot()
+    return {"month": f"{year:04d}-{month:02d}",
+            "periods": [{"period_id": pid, "days": _month_days(reservations.context(pid, snap), year, month)}
+                        for pid in ids]}
 
 
 # --- Mon planning ------------------------------------------------------------------------------------------

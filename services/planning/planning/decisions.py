@@ -202,48 +202,61 @@ def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what
     to the family), and note it in the request's history; ``also`` adds its own writes to that transaction
     (the committee marks its row told, once; an offer is indexed for its expiry)."""
     lines = request_lines(request)
+    contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id
+                    and v.structure_id == request.structure_id), None)
+    steps = announcement(ctx, request, lines, contact, trigger, what, correlation_id)
+    if also is not None:
+        steps.insert(0, also)
+    if steps:
+        with transaction() as tx:
+            for step in steps:
+                step(tx)
+
+
+def announcement(ctx: PeriodContext, request: ReservationRequest, lines: list[ReservationLine],
+                 contact: Validation | None, trigger: str, what: str,
+                 correlation_id: str) -> list[Callable[[TransactWrite], None]]:
+    """The transaction steps that tell the family its request's answer from ``lines`` (all of them, as
+    they are now): the history entry and the event, the open offers' index and the request's earliest
+    offer deadline kept in step. Empty when there is nothing to write. Callers that already hold the
+    lines and the contact (the committee's publication, a page at a time) pack several families' steps
+    in one transaction."""
     answer = answers.answer_of(ln.status for ln in lines)
-    steps = [step for step in (also, offer_index(request, lines) if offer_days(ctx) or answer == "offered" else None)
-             if step is not None]
+    steps = [offer_index(request, lines)] if offer_days(ctx) or answer == "offered" else []
     left = [ln.offer_until or "" for ln in lines if ln.status == "offered"]
     until = ReservationRequest.offer_until.set(min(left)) if left else ReservationRequest.offer_until.remove()
     if answer in ("pending", "cancelled"):  # nothing to tell; the other writes still happen
-        moved = (request.offer_until or None) != (min(left) if left else None)
-        if steps or moved:
-            with transaction() as tx:
-                for step in steps:
-                    step(tx)
-                if moved:
-                    tx.update(request, actions=[until])
-        return
-    contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id
-                    and v.structure_id == request.structure_id), None)
+        if (request.offer_until or None) != (min(left) if left else None):
+            steps.append(lambda tx: tx.update(request, actions=[until]))
+        return steps
     who = {"email": (contact.email or "") if contact else "",
            "first_name": (contact.first_name or "") if contact else "",
            "child_first_name": (contact.child_first_name or "") if contact else ""}
-    with transaction() as tx:
-        for step in steps:
-            step(tx)
-        told = _history(request, what)
+    if answer == "offered":
+        offered = [ln for ln in lines if ln.status == "offered"]
+        event: ev.PlanningEvent = ev.PlaceOffered(
+            request_id=request.request_id, request_number=request.number, family_id=request.family_id,
+            structure_name=ctx.structure["name"], period_name=ctx.data["name"], **who,
+            offered_slots=slot_names(ctx, offered), offered_count=len(offered),
+            until=min(ln.offer_until or "" for ln in offered), correlation_id=correlation_id)
+    else:
+        event = ev.RequestDecided(
+            request_id=request.request_id, request_number=request.number, family_id=request.family_id,
+            child_id=request.child_id, structure_id=request.structure_id, structure_name=ctx.structure["name"],
+            period_name=ctx.data["name"], activity=request.activity, answer=answer, **who,
+            accepted_slots=slot_names(ctx, [ln for ln in lines if ln.status == "accepted"]),
+            outcomes=outcomes_of(ctx, request, lines), trigger=trigger, offer_reply_days=offer_days(ctx),
+            waitlist_mode=ctx.data.get("waitlist_mode", "auto"),
+            correlation_id=correlation_id)
+    told = _history(request, what)
+
+    def tell(tx: TransactWrite) -> None:
         tx.update(request, actions=[ReservationRequest.history.set(told), until])
-        if answer == "offered":
-            offered = [ln for ln in lines if ln.status == "offered"]
-            event: ev.PlanningEvent = ev.PlaceOffered(
-                request_id=request.request_id, request_number=request.number, family_id=request.family_id,
-                structure_name=ctx.structure["name"], period_name=ctx.data["name"], **who,
-                offered_slots=slot_names(ctx, offered), offered_count=len(offered),
-                until=min(ln.offer_until or "" for ln in offered), correlation_id=correlation_id)
-        else:
-            event = ev.RequestDecided(
-                request_id=request.request_id, request_number=request.number, family_id=request.family_id,
-                child_id=request.child_id, structure_id=request.structure_id, structure_name=ctx.structure["name"],
-                period_name=ctx.data["name"], activity=request.activity, answer=answer, **who,
-                accepted_slots=slot_names(ctx, [ln for ln in lines if ln.status == "accepted"]),
-                outcomes=outcomes_of(ctx, request, lines), trigger=trigger, offer_reply_days=offer_days(ctx),
-                waitlist_mode=ctx.data.get("waitlist_mode", "auto"),
-                correlation_id=correlation_id)
         tx.save(outbox.entry(Outbox, event))
-    request.history = told
+        request.history = told
+
+    steps.append(tell)
+    return steps
 
 
 def offer_index(request: ReservationRequest, lines: list[ReservationLine]) -> Callable[[TransactWrite], None]:

@@ -25,10 +25,12 @@ from planning.lifecycle import LineStatus
 from shared.ddb import gsi, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
+from shared.sessions import revocation_model
 
 Base = table_model("planning")
 Outbox = outbox_model(Base)
 ProcessedEvent = processed_model(Base)
+Revocation = revocation_model(Base)  # ended sessions (shared.sessions), read by the authorizer
 
 
 class Validation(Base):
@@ -39,8 +41,11 @@ class Validation(Base):
     status = UnicodeAttribute()  # validated, revoked
     changed_at = UTCDateTimeAttribute()
     email = UnicodeAttribute(null=True)
+    email_at = UTCDateTimeAttribute(null=True)  # when accounts set ``email`` (EmailChanged), if it did
     first_name = UnicodeAttribute(null=True)
     child_first_name = UnicodeAttribute(null=True)
+    child_last_name = UnicodeAttribute(null=True)
+    family_name = UnicodeAttribute(null=True)
     both_parents_working = BooleanAttribute(default=False)
     resident = BooleanAttribute(default=False)
     priority_flag = BooleanAttribute(default=False)  # a situation flagged by staff
@@ -48,6 +53,18 @@ class Validation(Base):
     @staticmethod
     def key(family_id: str, structure_id: str, activity: str, child_id: str) -> tuple[str, str]:
         return f"FAMILY#{family_id}", f"VALIDATION#{structure_id}#{activity}#{child_id}"
+
+
+class Contact(Base):
+    """The family's newest address from accounts (``EmailChanged``), kept even before any validation so a
+    validation that arrives later still uses it."""
+
+    email = UnicodeAttribute()
+    changed_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(family_id: str) -> tuple[str, str]:
+        return f"FAMILY#{family_id}", "CONTACT"
 
 
 class CatalogueItem(Base):
@@ -77,6 +94,8 @@ class ReservationRequest(Base):
     created_at = UTCDateTimeAttribute()
     child_id = UnicodeAttribute()
     child_first_name = UnicodeAttribute(null=True)  # for the staff's lists, without a read per family
+    child_last_name = UnicodeAttribute(null=True)
+    family_name = UnicodeAttribute(null=True)
     structure_id = UnicodeAttribute()
     period_id = UnicodeAttribute()
     activity = UnicodeAttribute()

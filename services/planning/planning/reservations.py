@@ -66,6 +66,7 @@ class PeriodContext:
 
 
 def context(period_id: str, snap: catalogue.Snapshot | None = None) -> PeriodContext:
+    """The period and its structure's calendar, from ``snap`` when the caller already read the catalogue."""
     snap = snap if snap is not None else catalogue.snapshot()
     period = catalogue.periods(snap).get(period_id)
     if period is None:
@@ -417,6 +418,7 @@ def create(family_id: str, child_id: str, period_id: str, selection: list[Patter
     request = ReservationRequest(
         *ReservationRequest.key(family_id, request_id), family_id=family_id, request_id=request_id,
         number=next_number(), created_at=now, child_id=child_id, child_first_name=p.validation.child_first_name,
+        child_last_name=p.validation.child_last_name, family_name=p.validation.family_name,
         structure_id=p.ctx.data["structure_id"],
         period_id=period_id, activity=p.ctx.data["activity"], line_count=len(p.lines), history="[]",
         counted=True, count_pending=len(p.lines), first_date=days[0], last_date=days[-1],

@@ -10,14 +10,16 @@ from calendar import monthrange
 from datetime import date
 from typing import Any
 
+from chalice import Response
 from pynamodb.expressions.condition import Condition
 
-from planning import answers, catalogue, committee, decisions, jobs, lifecycle, pages, reservations, schemas
-from planning.http_app import COMMITTEE, STAFF, api, day_param, month_param, structure_param
-from planning.models import CommitteeJob, Config, ReservationLine, ReservationRequest, Validation
+from planning import answers, catalogue, committee, daylists, decisions, jobs, lifecycle, pages, reservations, schemas
+from planning.http_app import COMMITTEE, STAFF, api, month_param, structure_param
+from planning.models import CommitteeJob, Config, ReservationRequest, Validation
+from planning.names import NameBook
 from planning.reservations import PeriodContext
 from shared.auth import Role
-from shared.errors import Forbidden, InvalidInput
+from shared.errors import Conflict, Forbidden, InvalidInput
 from shared.http import Req
 
 LIST_STATUSES = ("pending", "waitlisted", "offered", "accepted", "refused", "cancel_requested", "all")
@@ -34,36 +36,13 @@ def _period(req: Req, period_id: str, structure_id: str | None = None) -> Period
     return ctx
 
 
-def _child_name(request: ReservationRequest, names: dict[str, dict[str, str | None]]) -> str | None:
-    """The child's first name: on the request, or (older requests) from the family's validations."""
-    if request.child_first_name:
-        return request.child_first_name
-    if request.family_id not in names:
-        names[request.family_id] = {v.child_id: v.child_first_name for v in reservations.validations(request.family_id)}
-    return names[request.family_id].get(request.child_id)
-
-
 # --- occupancy and capacity ------------------------------------------------------------------------------
 
 @api.route("/staff/occupancy", roles=STAFF)
 def occupancy(req: Req) -> dict[str, Any]:
+    """One day's slots per open period (the structure's next open day without a date): see daylists."""
     structure_id = structure_param(req)
-    day = day_param(req.query.get("date"))
-    counts: dict[str, dict[str, int]] = {}
-    for line in ReservationLine.by_day.query(f"OCC#{structure_id}#{day.isoformat()}"):
-        per = counts.setdefault(line.slot_code, {})
-        per[line.status] = per.get(line.status, 0) + 1
-    periods = [p for p in catalogue.periods().values() if p["structure_id"] == structure_id
-               and p["start"] <= day.isoformat() <= p["end"]]
-    slots = []
-    for period in periods:
-        for slot in period["slots"]:
-            per = counts.get(slot["code"], {})
-            slots.append({"code": slot["code"], "label": slot["label"], "capacity": slot["capacity"],
-                          "period_name": period["name"],
-                          **{s: per.get(s, 0) for s in ("pending", "accepted", "offered", "waitlisted",
-                                                        "cancel_requested")}})
-    return {"date": day.isoformat(), "structure_id": structure_id, "slots": slots}
+    return daylists.occupancy(structure_id, daylists.requested_day(req, structure_id))
 
 
 @api.route("/staff/board", roles=STAFF)
@@ -131,7 +110,7 @@ def staff_requests(req: Req) -> dict[str, Any]:
     wanted = req.query.get("status") or "pending"
     if wanted not in LIST_STATUSES:
         raise InvalidInput("Ce statut n'existe pas.", fields={"status": " ou ".join(LIST_STATUSES)})
-    text = (req.query.get("q") or "").strip().casefold()
+    text = req.query.get("q") or ""
     condition = None
     if req.query.get("period_id"):
         condition = ReservationRequest.period_id == req.query["period_id"]
@@ -139,12 +118,13 @@ def staff_requests(req: Req) -> dict[str, Any]:
         condition = _both(condition, _with_status(wanted))
     page, after = pages.query_page(ReservationRequest, f"STRUCTURE#{structure_id}", index="gsi1", condition=condition,
                                    limit=PAGE, cursor=req.query.get("after"))
-    names: dict[str, dict[str, str | None]] = {}
+    book = NameBook()
     contexts = reservations.Contexts(snap=snap)
     items = []
     for request in page:
-        child = _child_name(request, names)
-        if text and text not in (child or "").casefold() and text not in request.number.casefold():
+        who = book.of(request)
+        child = who.child_first_name
+        if not who.matches(text, request.number):
             continue
         counts = reservations.counts_of(request)
         if wanted != "all" and not counts.get(wanted):
@@ -152,7 +132,8 @@ def staff_requests(req: Req) -> dict[str, Any]:
         ctx = contexts[request.period_id]
         answer = answers.answer_of(counts)
         items.append({**reservations.summary(request, ctx), "family_id": request.family_id, "child_first_name": child,
-                      "counts": counts, "answer": answer, "answer_label": answers.LABELS[answer]})
+                      "child_name": who.child_name, "family_name": who.family_name, "counts": counts,
+                      "answer": answer, "answer_label": answers.LABELS[answer]})
     return {"items": items, "next": after}
 
 
@@ -168,8 +149,10 @@ def _request_view(request: ReservationRequest) -> dict[str, Any]:
     lines = sorted(reservations.request_lines(request), key=lambda ln: (ln.date, ln.slot_code))
     score, parts = committee.score(decisions.facts(request), decisions.weights())
     answer = answers.answer_of(ln.status for ln in lines)
+    who = NameBook().of(request)
     return {**reservations.summary(request, ctx), "family_id": request.family_id,
-            "child_first_name": _child_name(request, {}), "pattern": json.loads(request.pattern or "[]"),
+            "child_first_name": who.child_first_name, "child_name": who.child_name, "family_name": who.family_name,
+            "pattern": json.loads(request.pattern or "[]"),
             "score": score, "answer": answer, "answer_label": answers.LABELS[answer],
             "parts": [{"criterion": k, "label": committee.CRITERIA_LABELS[k], "points": v} for k, v in parts.items()],
             "elements": decisions.element_views(ctx, request, lines),
@@ -208,7 +191,7 @@ def staff_cancellations(req: Req) -> dict[str, Any]:
     page, after = pages.query_page(ReservationRequest, f"STRUCTURE#{structure_id}", index="gsi1",
                                    condition=_with_status("cancel_requested"), limit=PAGE,
                                    cursor=req.query.get("after"))
-    names: dict[str, dict[str, str | None]] = {}
+    book = NameBook()
     contexts = reservations.Contexts(snap=snap)
     items = []
     for request in page:
@@ -218,8 +201,10 @@ def staff_cancellations(req: Req) -> dict[str, Any]:
             asked = [{"date": ln.date, "slot_code": ln.slot_code} for ln in reservations.request_lines(request)
                      if ln.status == "cancel_requested"]
         if asked:
+            who = book.of(request)
             items.append({**reservations.summary(request, contexts[request.period_id]), "family_id": request.family_id,
-                          "child_first_name": _child_name(request, names), "counts": reservations.counts_of(request),
+                          "child_first_name": who.child_first_name, "child_name": who.child_name,
+                          "family_name": who.family_name, "counts": reservations.counts_of(request),
                           "lines": asked})
     return {"items": items, "next": after}
 
@@ -252,7 +237,7 @@ def waitlist(req: Req) -> dict[str, Any]:
         condition &= ReservationRequest.period_id == period_id
     page, after = pages.query_page(ReservationRequest, f"WAITLIST#{structure_id}", index="gsi2", condition=condition,
                                    limit=PAGE, cursor=req.query.get("after"))
-    names: dict[str, dict[str, str | None]] = {}
+    book = NameBook()
     contexts = reservations.Contexts(snap=snap)
     taken: dict[str, dict[tuple[str, str], int]] = {}
     items = []
@@ -263,15 +248,18 @@ def waitlist(req: Req) -> dict[str, Any]:
         waiting = sorted(tuple(v.split("#", 1)) for v in request.wait_cells or ())
         placeable = sum(1 for day, slot in waiting if taken[request.period_id].get((day, slot), 0)
                         < decisions.capacity_of(ctx, slot))
+        who = book.of(request)
         items.append({**reservations.summary(request, ctx), "family_id": request.family_id,
-                      "child_first_name": _child_name(request, names), "rank": n,
+                      "child_first_name": who.child_first_name, "child_name": who.child_name,
+                      "family_name": who.family_name, "rank": n,
                       "priority": int(request.priority or 0),
                       "waiting_lines": int(request.count_waitlisted or 0),
                       "offered_lines": int(request.count_offered or 0),
                       "offer_until": request.offer_until if request.count_offered else None,
                       "first": waiting[0][0] if waiting else request.first_date,
                       "last": waiting[-1][0] if waiting else request.last_date,
-                      "placeable": placeable, "mode": ctx.data.get("waitlist_mode", "auto")})
+                      "placeable": placeable, "mode": ctx.data.get("waitlist_mode", "auto"),
+                      "offer_reply_days": decisions.offer_days(ctx)})
     return {"items": items, "next": after, "next_rank": int(rank) + len(items)}
 
 
@@ -280,8 +268,11 @@ def promote_waitlist(req: Req) -> dict[str, Any]:
     """The manager gives the period's free places to its waiting list, in order."""
     body = req.body(schemas.PeriodRef)
     ctx = _period(req, body.period_id)
+    until = decisions.offer_deadline(ctx)
     promoted = decisions.promote_waiting(ctx, req.correlation_id)
-    return {"promoted_requests": promoted}
+    # Said as it happened: with a reply delay the places are offered (held until ``offer_until``), not given.
+    return {"promoted_requests": promoted, "offered": until is not None, "offer_until": until,
+            "offer_reply_days": decisions.offer_days(ctx)}
 
 
 @api.route("/staff/families/{family_id}/flag", ("POST",), roles=STAFF)
@@ -347,6 +338,20 @@ def start_committee(req: Req, period_id: str) -> dict[str, Any]:
 def committee_job(req: Req, period_id: str, job_id: str) -> dict[str, Any]:
     _period(req, period_id)
     return _job_view(jobs.get_job(period_id, job_id), req)
+
+
+@api.route("/staff/committee/{period_id}/jobs/{job_id}/export", roles=COMMITTEE)
+def export_committee(req: Req, period_id: str, job_id: str) -> Response:
+    """The simulation's ranking as a CSV file (« Exporter le classement »)."""
+    _period(req, period_id)
+    job = jobs.get_job(period_id, job_id)
+    if job.status not in ("simulated", "publishing", "published"):
+        raise Conflict("Cette simulation n'est pas terminée.", fields={"job_id": job.status})
+    name = f"classement-commission-{period_id}-{job.created_at:%Y-%m-%d-%H%M}.csv"
+    return Response(body=jobs.ranking_csv(job), status_code=200,
+                    headers={"Content-Type": "text/csv; charset=utf-8",
+                             "Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
 
 
 @api.route("/staff/committee/{period_id}/jobs/{job_id}/publish", ("POST",), roles=COMMITTEE, status=202)
