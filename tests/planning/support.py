@@ -40,3 +40,10 @@ def at(moment: datetime) -> None:
     """Move the shared clock to ``moment`` (UTC)."""
     clock.reset()
     clock.travel(moment.astimezone(UTC) - clock.now())
+
+
+def authorizer(operation: str, params: Any) -> bool:
+    """The shared authorizer's session check (one BatchGetItem of ``AUTH#`` keys on every authenticated
+    request, shared/sessions.py): the cost of authentication, not of the action."""
+    return operation == "BatchGetItem" and all(
+        key["pk"]["S"].startswith("AUTH#") for table in params["RequestItems"].values() for key in table["Keys"])
