@@ -89,7 +89,8 @@ def test_cancelling_one_line_updates_that_line_only(stack: Any, manager: str) ->
 
 
 def test_lists_cost_one_query_a_page_whatever_their_size(stack: Any, manager: str) -> None:
-    families = [validated_family(stack, f"famille{n}@example.fr", GRANT, f"c-{n}", f"Enfant{n}") for n in range(3)]
+    families = [validated_family(stack, f"famille{n}@example.fr", GRANT, f"c-{n}", f"Enfant{n}", f"Nom{n}")
+                for n in range(3)]
     made = [(family_id, _book(stack, token, f"c-{n}", (0, 1)).json["request_id"])
             for n, (token, family_id) in enumerate(families)]
     for family_id, request_id in made:  # one place a date: the first accepted, the others wait
