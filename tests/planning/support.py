@@ -13,7 +13,7 @@ from tests.helpers import confirmed_family
 
 
 def validated_family(stack: Any, email: str, grants: list[tuple[str, str]], child_id: str = "child-1",
-                     child_first_name: str = "Léa", **facts: bool) -> tuple[str, str]:
+                     child_first_name: str = "Léa", family_name: str = "", **facts: bool) -> tuple[str, str]:
     """A confirmed family that enrolment validated for each (structure, activity): the events go
     through the bus to planning's queue, as in production. Returns (token, family_id)."""
     token, family_id = confirmed_family(stack, email)
@@ -21,7 +21,8 @@ def validated_family(stack: Any, email: str, grants: list[tuple[str, str]], chil
     for structure_id, activity in grants:
         event = FamilyValidated(family_id=family_id, child_id=child_id, structure_id=structure_id,
                                 activity=activity, email=email, first_name="Claire",
-                                child_first_name=child_first_name, structure_name=structure_id, **facts)
+                                child_first_name=child_first_name, structure_name=structure_id,
+                                family_name=family_name, child_last_name=family_name, **facts)
         events.put_events(Entries=[{"Source": event.source, "DetailType": "FamilyValidated",
                                     "Detail": event.detail_json(), "EventBusName": stack.outputs["BusName"]}])
     stack.drain()
@@ -40,3 +41,10 @@ def at(moment: datetime) -> None:
     """Move the shared clock to ``moment`` (UTC)."""
     clock.reset()
     clock.travel(moment.astimezone(UTC) - clock.now())
+
+
+def authorizer(operation: str, params: Any) -> bool:
+    """The shared authorizer's session check (one BatchGetItem of ``AUTH#`` keys on every authenticated
+    request, shared/sessions.py): the cost of authentication, not of the action."""
+    return operation == "BatchGetItem" and all(
+        key["pk"]["S"].startswith("AUTH#") for table in params["RequestItems"].values() for key in table["Keys"])

@@ -15,7 +15,7 @@ import botocore.client
 import pytest
 
 from tests.helpers import seed_catalogue, staff_token
-from tests.planning.support import at, validated_family
+from tests.planning.support import at, authorizer, validated_family
 
 API = "/api/planning"
 PERIOD = "periscolaire-2026-2027-schweighouse"
@@ -30,7 +30,7 @@ def calls() -> Iterator[list[tuple[str, str]]]:
     original = botocore.client.BaseClient._make_api_call
 
     def counting(client: Any, operation: str, params: Any) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
+        if client.meta.service_model.service_name == "dynamodb" and not authorizer(operation, params):
             seen.append((operation, params.get("IndexName", "table")))
         return original(client, operation, params)
 
@@ -89,7 +89,8 @@ def test_cancelling_one_line_updates_that_line_only(stack: Any, manager: str) ->
 
 
 def test_lists_cost_one_query_a_page_whatever_their_size(stack: Any, manager: str) -> None:
-    families = [validated_family(stack, f"famille{n}@example.fr", GRANT, f"c-{n}", f"Enfant{n}") for n in range(3)]
+    families = [validated_family(stack, f"famille{n}@example.fr", GRANT, f"c-{n}", f"Enfant{n}", f"Nom{n}")
+                for n in range(3)]
     made = [(family_id, _book(stack, token, f"c-{n}", (0, 1)).json["request_id"])
             for n, (token, family_id) in enumerate(families)]
     for family_id, request_id in made:  # one place a date: the first accepted, the others wait
@@ -104,13 +105,13 @@ def test_lists_cost_one_query_a_page_whatever_their_size(stack: Any, manager: st
     with calls() as seen:
         queue = stack.call("GET", f"{API}/staff/requests?structure_id={STRUCTURE}&status=pending", token=manager)
     assert len(queue.json["items"]) == 3 and all(i["counts"]["pending"] > 30 for i in queue.json["items"])
-    assert seen == [("Query", "gsi1"), ("Query", "table")], seen  # the page, then the catalogue
+    assert seen == [("Query", "table"), ("Query", "gsi1")], seen  # the catalogue, then the page
 
     with calls() as seen:
         asked = stack.call("GET", f"{API}/staff/cancellations?structure_id={STRUCTURE}", token=manager)
     assert [(i["request_id"], i["lines"]) for i in asked.json["items"]] == \
         [(made[0][1], [{"date": "2026-09-07", "slot_code": "MIDI"}])]
-    assert seen == [("Query", "gsi1"), ("Query", "table")], seen
+    assert seen == [("Query", "table"), ("Query", "gsi1")], seen
     confirmed = stack.call("POST", f"{API}/staff/requests/{made[0][0]}/{made[0][1]}/cancellations/confirm", {},
                            token=manager)
     assert confirmed.status_code == 200 and confirmed.json["freed"] == 1
@@ -120,7 +121,7 @@ def test_lists_cost_one_query_a_page_whatever_their_size(stack: Any, manager: st
     items = waiting.json["items"]
     assert [(i["request_id"], i["rank"]) for i in items] == [(made[1][1], 1), (made[2][1], 2)]
     assert items[0]["placeable"] == items[1]["placeable"] == 1  # 7 September, given back (promotion is manual)
-    assert seen == [("Query", "gsi2"), ("Query", "table"), ("Query", "table")], seen  # page, catalogue, counters
+    assert seen == [("Query", "table"), ("Query", "gsi2"), ("Query", "table")], seen  # catalogue, page, counters
 
     with calls() as seen:
         mine = stack.call("GET", f"{API}/requests", token=token)

@@ -195,7 +195,7 @@ def test_bad_input_is_refused_in_french(stack: Any, family: tuple[str, str], pat
 def test_bad_month_and_date_queries(stack: Any, family: tuple[str, str]) -> None:
     token, _ = family
     assert stack.call("GET", "/api/planning/agenda?month=2026-13", token=token).json["error"]["fields"] == {
-        "month": "Format AAAA-MM."}
+        "month": "Format AAAA-MM, de 2000-01 à 2099-12."}
     assert stack.call("GET", f"/api/planning/calendar?period_id={PERI}&month=sept", token=token).status_code == 400
 
 

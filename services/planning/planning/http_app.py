@@ -46,10 +46,11 @@ def day_param(value: str | None, field: str = "date") -> date:
         raise InvalidInput("Indiquez la date au format AAAA-MM-JJ.", fields={field: "Format AAAA-MM-JJ."}) from None
 
 
-def structure_param(req: Req) -> str:
-    """The ``structure_id`` query parameter: a known structure the staff member manages."""
+def structure_param(req: Req, snap: catalogue.Snapshot | None = None) -> str:
+    """The ``structure_id`` query parameter: a known structure the staff member manages (``snap``: the
+    catalogue already read by the route)."""
     structure_id = req.query.get("structure_id") or ""
-    if structure_id not in catalogue.structures():
+    if structure_id not in catalogue.structures(snap):
         raise InvalidInput("Choisissez une structure.", fields={"structure_id": "Structure inconnue."})
     if not req.principal.can_manage(structure_id):
         raise Forbidden("Cette structure ne fait pas partie de vos structures.")

@@ -96,9 +96,9 @@ def closed_reason(ctx: PeriodContext, day: date) -> str | None:
 class Contexts(dict[str, PeriodContext]):
     """Period contexts of one catalogue snapshot (one Query, on first need) for loops over many requests."""
 
-    def __init__(self, seed: dict[str, PeriodContext] | None = None) -> None:
+    def __init__(self, seed: dict[str, PeriodContext] | None = None, snap: catalogue.Snapshot | None = None) -> None:
         super().__init__(seed or {})
-        self._snap: catalogue.Snapshot | None = None
+        self._snap = snap
 
     def __missing__(self, period_id: str) -> PeriodContext:
         if self._snap is None:

@@ -13,7 +13,7 @@ from typing import Any
 from chalice import Response
 from pynamodb.expressions.condition import Condition
 
-from planning import answers, committee, daylists, decisions, jobs, lifecycle, pages, reservations, schemas
+from planning import answers, catalogue, committee, daylists, decisions, jobs, lifecycle, pages, reservations, schemas
 from planning.http_app import COMMITTEE, STAFF, api, month_param, structure_param
 from planning.models import CommitteeJob, Config, ReservationRequest, Validation
 from planning.names import NameBook
@@ -105,7 +105,8 @@ def _with_status(status: str) -> Condition:
 def staff_requests(req: Req) -> dict[str, Any]:
     """The structure's requests with their answer, a page at a time (``?after=``, one Query); filters: a line
     status, a period, a child or number (the last on the page read)."""
-    structure_id = structure_param(req)
+    snap = catalogue.snapshot()
+    structure_id = structure_param(req, snap)
     wanted = req.query.get("status") or "pending"
     if wanted not in LIST_STATUSES:
         raise InvalidInput("Ce statut n'existe pas.", fields={"status": " ou ".join(LIST_STATUSES)})
@@ -118,7 +119,7 @@ def staff_requests(req: Req) -> dict[str, Any]:
     page, after = pages.query_page(ReservationRequest, f"STRUCTURE#{structure_id}", index="gsi1", condition=condition,
                                    limit=PAGE, cursor=req.query.get("after"))
     book = NameBook()
-    contexts = reservations.Contexts()
+    contexts = reservations.Contexts(snap=snap)
     items = []
     for request in page:
         who = book.of(request)
@@ -185,12 +186,13 @@ def _cells(values: set[str] | None) -> list[dict[str, str]]:
 def staff_cancellations(req: Req) -> dict[str, Any]:
     """The requests with cancellations to confirm, a page at a time (one Query): the dates asked are kept
     on the request by the transitions that ask or confirm them."""
-    structure_id = structure_param(req)
+    snap = catalogue.snapshot()
+    structure_id = structure_param(req, snap)
     page, after = pages.query_page(ReservationRequest, f"STRUCTURE#{structure_id}", index="gsi1",
                                    condition=_with_status("cancel_requested"), limit=PAGE,
                                    cursor=req.query.get("after"))
     book = NameBook()
-    contexts = reservations.Contexts()
+    contexts = reservations.Contexts(snap=snap)
     items = []
     for request in page:
         if request.counted:
@@ -222,7 +224,8 @@ def waitlist(req: Req) -> dict[str, Any]:
     """The waiting requests in their order (score, then request date) from the structure's ranked index,
     a page at a time (one Query, ``?after=`` and ``?rank=`` the last rank shown), with what could be placed
     right now (one Query of each period's counters) and the places offered that wait for the family."""
-    structure_id = structure_param(req)
+    snap = catalogue.snapshot()
+    structure_id = structure_param(req, snap)
     period_id = req.query.get("period_id") or None
     if period_id:
         _period(req, period_id, structure_id)
@@ -235,7 +238,7 @@ def waitlist(req: Req) -> dict[str, Any]:
     page, after = pages.query_page(ReservationRequest, f"WAITLIST#{structure_id}", index="gsi2", condition=condition,
                                    limit=PAGE, cursor=req.query.get("after"))
     book = NameBook()
-    contexts = reservations.Contexts()
+    contexts = reservations.Contexts(snap=snap)
     taken: dict[str, dict[tuple[str, str], int]] = {}
     items = []
     for n, request in enumerate(page, start=int(rank) + 1):
