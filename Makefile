@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SERVICES := accounts enrolment planning notifications
 
-.PHONY: run test install chromium lint unit browser package bench clean
+.PHONY: run test install chromium lint unit browser package bench bench-artifacts deploy deploy-check checkov redrive replay clean
 
 # Fall back to python3 when there is no python3.11 binary (the interpreter must still be 3.11+).
 ifeq ($(shell command -v $(PYTHON) 2>/dev/null),)
@@ -34,7 +34,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/cfn-lint infra/template.yaml
+	$(VENV)/bin/cfn-lint infra/template.yaml infra/web.yaml
 
 test: $(STAMP) chromium lint
 	$(PY) -m pytest -n 2 --dist loadfile -q
@@ -49,10 +49,39 @@ browser: $(STAMP) chromium
 bench: $(STAMP)
 	$(PY) -m benchmarks.planning_year
 	$(PY) -m benchmarks.committee_5000
+	$(PY) -m benchmarks.opening_day
 
-# Packages each service for AWS (SAM templates merged with infra/merge/<service>.yaml) into out/.
+# Cold start and peak memory of every Lambda function, from its artifact (benchmarks/README.md).
+bench-artifacts: $(STAMP)
+	$(PY) -m benchmarks.cold_start
+
+# Packages each service for AWS Lambda python3.12 (manylinux wheels, hardened SAM template) into out/.
 package: $(STAMP)
-	@for s in $(SERVICES); do PATH=$(CURDIR)/$(VENV)/bin:$$PATH infra/package.sh $$s prod out/$$s || exit 1; done
+	$(PY) -m infra.artifacts --stage $(or $(STAGE),prod) --out out
+
+# Deploys a stage (infra/stages.yaml): shared stack, four services, the portal on S3 + CloudFront.
+STAGE ?= prod
+deploy: $(STAMP) checkov
+	PATH=$(CURDIR)/.cache/checkov/bin:$$PATH $(PY) -m infra.deploy --stage $(STAGE)
+
+# Builds, lints (cfn-lint, checkov) and prints the exact AWS calls `make deploy` would make; calls none.
+deploy-check: $(STAMP) checkov
+	PATH=$(CURDIR)/.cache/checkov/bin:$$PATH $(PY) -m infra.deploy --stage $(STAGE) --check
+
+# checkov in a virtualenv of its own (its dependencies' pins differ from the project's).
+CHECKOV_VERSION := 3.3.30
+checkov: .cache/checkov/bin/checkov
+.cache/checkov/bin/checkov:
+	$(PYTHON) -m venv .cache/checkov
+	.cache/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+
+# Moves a consumer's dead-letter messages back to its queue: make redrive QUEUE=notifications STAGE=prod
+redrive: $(STAMP)
+	$(PY) -m infra.ops redrive $(QUEUE) --stage $(STAGE)
+
+# Publishes a service's pending outbox entries now: make replay SERVICE=planning STAGE=prod
+replay: $(STAMP)
+	$(PY) -m infra.ops replay $(SERVICE) --stage $(STAGE)
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .cache

@@ -186,9 +186,20 @@ def build(children: int = DEFAULT_CHILDREN, seed: int = SEED) -> Inputs:
 
 # --- what the job does after allocating (jobs.simulate, without DynamoDB) ---------------------------------
 
+def _element_row(a: committee.Allocation, key: ElementKey, dates: tuple[str, ...]) -> dict[str, Any]:
+    """``jobs.element_row`` without the period's context (the labels come from LABELS)."""
+    outcome = a.outcomes[key]
+    full = a.full_dates.get(key, ())
+    return {"weekday": key[0], "slot_code": key[1], "slot": LABELS.get(key[1], key[1]), "parity": key[2],
+            "outcome": str(outcome), "dates": len(dates),
+            "accepted_dates": list(a.accepted_dates.get(key, ())) if outcome == "partial" else [],
+            "full_dates": list(full), "reason": committee.full_reason(full)}
+
+
 def simulation_rows(allocations: list[committee.Allocation], first_names: dict[str, str],
-                    weights: dict[str, int]) -> tuple[list[str], dict[str, Any]]:
-    """Each CommitteeRow's ``data`` and the job's summary, built exactly as ``jobs.simulate`` does."""
+                    weights: dict[str, int], inputs: Inputs) -> tuple[list[str], dict[str, Any]]:
+    """Each CommitteeRow's ``data`` and the job's summary, built as ``jobs.simulate`` does."""
+    elements = {c.request_id: c.elements for c in inputs.candidates}
     rows = []
     for a in allocations:
         rows.append(json.dumps({
@@ -197,8 +208,7 @@ def simulation_rows(allocations: list[committee.Allocation], first_names: dict[s
             "parts": [{"criterion": k, "label": committee.CRITERIA_LABELS.get(k, k), "points": v}
                       for k, v in a.parts.items()],
             "answer": committee.answer(a.outcomes.values()),
-            "elements": [{"weekday": k[0], "slot_code": k[1], "slot": LABELS.get(k[1], k[1]), "parity": k[2],
-                          "outcome": o} for k, o in sorted(a.outcomes.items())]}))
+            "elements": [_element_row(a, k, elements[a.request_id][k]) for k in sorted(a.outcomes)]}))
     summary = {"children": len(allocations), "weights": weights,
                "answers": {k: sum(1 for a in allocations if committee.answer(a.outcomes.values()) == k)
                            for k in ("accepted", "partially_accepted", "waitlisted")}}
@@ -241,25 +251,34 @@ def measure(call: Callable[[], T], repeat: int) -> tuple[Measure, T]:
     return Measure(times, peak - base), result
 
 
-def allocate(inputs: Inputs, weights: dict[str, int], siblings: bool
+def allocate(inputs: Inputs, weights: dict[str, int], siblings: bool, partial: bool = False
              ) -> Callable[[], tuple[list[committee.Allocation], dict[tuple[str, str], int]]]:
     def call() -> tuple[list[committee.Allocation], dict[tuple[str, str], int]]:
         remaining = dict(inputs.remaining)  # allocate updates it in place; the copy is a few ms, counted
-        return committee.allocate(inputs.candidates, remaining, weights, siblings), remaining
+        return committee.allocate(inputs.candidates, remaining, weights, siblings, partial), remaining
     return call
+
+
+def given(inputs: Inputs, allocations: list[committee.Allocation]) -> Counter[tuple[str, str]]:
+    """Places taken per (date, slot): whole elements' dates and partial elements' dates given."""
+    by_id = {c.request_id: c for c in inputs.candidates}
+    taken: Counter[tuple[str, str]] = Counter()
+    for a in allocations:
+        for key in a.outcomes:
+            for day in a.dates_given(key, by_id[a.request_id].elements[key]):
+                taken[(day, key[1])] += 1
+    return taken
+
+
+WASTE_GOAL = 0.01  # issue 12: at most 1 % of the places left free on a date × slot where a line waits
 
 
 # --- invariants ------------------------------------------------------------------------------------------
 
 def invariants(inputs: Inputs, allocations: list[committee.Allocation], remaining: dict[tuple[str, str], int],
-               siblings: bool) -> dict[str, bool]:
+               siblings: bool, partial: bool = False) -> dict[str, bool]:
     by_id = {c.request_id: c for c in inputs.candidates}
-    taken: Counter[tuple[str, str]] = Counter()
-    for a in allocations:
-        for key, outcome in a.outcomes.items():
-            if outcome == "accepted":
-                for day in by_id[a.request_id].elements[key]:
-                    taken[(day, key[1])] += 1
+    taken = given(inputs, allocations)
     checks = {
         "no (date, slot) over capacity (remaining never negative)": min(remaining.values()) >= 0
         and all(taken[cell] <= places for cell, places in inputs.remaining.items())
@@ -271,15 +290,23 @@ def invariants(inputs: Inputs, allocations: list[committee.Allocation], remainin
         "ranks are 1..n in the order served": [a.rank for a in allocations] == list(range(1, len(allocations) + 1)),
     }
     if siblings:
-        outcomes: dict[tuple[str, ElementKey], set[str]] = defaultdict(set)
+        # One place per sibling on each date that sibling asks: a date is given to all who ask it or none.
+        dates: dict[tuple[str, ElementKey, str], set[bool]] = defaultdict(set)
         for a in allocations:
-            for key, outcome in a.outcomes.items():
-                outcomes[(a.family_id, key)].add(outcome)
+            for key in a.outcomes:
+                mine = by_id[a.request_id].elements[key]
+                took = set(a.dates_given(key, mine))
+                for day in mine:
+                    dates[(a.family_id, key, day)].add(day in took)
         served = [a.family_id for a in allocations]
-        together = all(len(values) == 1 for values in outcomes.values())
+        together = all(len(values) == 1 for values in dates.values())
         contiguous = len({f for f, _ in _runs(served)}) == len(_runs(served))
-        checks["siblings kept together: identical outcome for every shared element"] = together
+        checks["siblings kept together: identical outcome on every date they share"] = together
         checks["siblings kept together: served one after the other"] = contiguous
+    if partial:
+        waste = committee.free_where_waiting(remaining, allocations, inputs.candidates)
+        checks[f"places free where a line waits at most {WASTE_GOAL:.0%} of the places"] = \
+            waste <= WASTE_GOAL * sum(inputs.remaining.values())
     return checks
 
 
@@ -294,7 +321,10 @@ def after(inputs: Inputs, allocations: list[committee.Allocation], remaining: di
     for a in allocations:
         group = a.family_id if siblings else a.request_id
         for key, outcome in sorted(a.outcomes.items()):
-            lines[outcome] += len(by_id[a.request_id].elements[key])
+            dates = by_id[a.request_id].elements[key]
+            took = len(a.dates_given(key, dates))
+            lines["accepted"] += took
+            lines["waitlisted"] += len(dates) - took
             groups.add((group, key))
             if outcome == "waitlisted":
                 refused.add(key[:2])
@@ -302,7 +332,8 @@ def after(inputs: Inputs, allocations: list[committee.Allocation], remaining: di
                 overtaken += 1
     return {"accepted lines": lines["accepted"], "waitlisted lines": lines["waitlisted"],
             "element checks": len(groups), "full cells": sum(1 for v in remaining.values() if v == 0),
-            "places left": sum(remaining.values()), "overtaken": overtaken}
+            "places left": sum(remaining.values()), "overtaken": overtaken,
+            "free where waiting": committee.free_where_waiting(remaining, allocations, inputs.candidates)}
 
 
 def split_siblings(allocations: list[committee.Allocation]) -> tuple[int, int]:
@@ -341,16 +372,25 @@ def outcome_counts(allocations: list[committee.Allocation]) -> tuple[Counter[str
     return answers, elements
 
 
+CONFIGS = ((False, False), (True, False), (False, True), (True, True))  # (keep_siblings_together, partial)
+
+
+def _label(siblings: bool, partial: bool) -> str:
+    return f"keep_siblings_together={siblings}, partial={partial}"
+
+
 def run(children: int, repeat: int, seed: int) -> int:
     weights = dict(committee.DEFAULT_WEIGHTS)
     started = time.perf_counter()
     inputs = build(children, seed)  # untraced: tracemalloc would make it ten times slower
     built = time.perf_counter() - started
 
-    apart, (apart_allocations, apart_remaining) = measure(allocate(inputs, weights, False), repeat)
-    together, (together_allocations, together_remaining) = measure(allocate(inputs, weights, True), repeat)
-    rows_measure, (rows, summary) = measure(lambda: simulation_rows(together_allocations, inputs.first_names, weights),
-                                            repeat)
+    measured = {}
+    for siblings, partial in CONFIGS:
+        measured[(siblings, partial)] = measure(allocate(inputs, weights, siblings, partial), repeat)
+    together_allocations = measured[(True, True)][1][0]
+    rows_measure, (rows, summary) = measure(
+        lambda: simulation_rows(together_allocations, inputs.first_names, weights, inputs), repeat)
 
     candidates = inputs.candidates
     family_sizes = Counter(Counter(c.family_id for c in candidates).values())
@@ -359,6 +399,7 @@ def run(children: int, repeat: int, seed: int) -> int:
     parities = Counter(k[2] for c in candidates for k in c.elements)
     sizes = [len(r.encode()) for r in rows]
     places = list(inputs.remaining.values())
+    total = sum(places)
     days = {d for d, _ in inputs.remaining}
 
     out = [
@@ -379,54 +420,56 @@ def run(children: int, repeat: int, seed: int) -> int:
         f"| element-dates (lines) | {element_dates:,} |",
         f"| (date, slot) cells | {len(inputs.remaining):,} ({len(days)} open days) |",
         f"| places left per cell before the committee | {min(places):,} to {max(places):,} "
-        f"(total {sum(places):,}) |",
+        f"(total {total:,}) |",
         f"| inputs built in (not counted) | {ms(built)} |",
         "",
         f"Measured (time: best and median of {repeat} untraced runs; memory: tracemalloc peak of one traced run)",
         "",
         "| step | best | median | peak memory |",
         "|---|---:|---:|---:|",
-        f"| `committee.allocate`, keep_siblings_together=False | {ms(apart.best)} | {ms(apart.median)} "
-        f"| {mib(apart.peak)} |",
-        f"| `committee.allocate`, keep_siblings_together=True | {ms(together.best)} | {ms(together.median)} "
-        f"| {mib(together.peak)} |",
+    ]
+    for (siblings, partial), (m, _) in measured.items():
+        out.append(f"| `committee.allocate`, {_label(siblings, partial)} | {ms(m.best)} | {ms(m.median)} "
+                   f"| {mib(m.peak)} |")
+    out += [
         f"| simulation rows (JSON per child + summary, no DynamoDB) | {ms(rows_measure.best)} "
         f"| {ms(rows_measure.median)} | {mib(rows_measure.peak)} |",
         "",
         "Outcomes",
         "",
-        "| keep_siblings_together | accepted | partially accepted | waitlisted | elements accepted "
-        "| elements waitlisted |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| keep_siblings_together | partial | accepted | partially accepted | waitlisted | elements accepted "
+        "| elements partial | elements waitlisted |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, allocations in (("False", apart_allocations), ("True", together_allocations)):
+    for (siblings, partial), (_, (allocations, _)) in measured.items():
         answers, elements = outcome_counts(allocations)
-        out.append(f"| {label} | {answers['accepted']:,} | {answers['partially_accepted']:,} | "
-                   f"{answers['waitlisted']:,} | {elements['accepted']:,} | {elements['waitlisted']:,} |")
+        out.append(f"| {siblings} | {partial} | {answers['accepted']:,} | {answers['partially_accepted']:,} | "
+                   f"{answers['waitlisted']:,} | {elements['accepted']:,} | {elements['partial']:,} | "
+                   f"{elements['waitlisted']:,} |")
     out += [
         "",
-        "After the committee (lines: element-dates; the publication writes an element's accepted lines 50 per "
-        "TransactWriteItems and its waitlisted lines 100 per TransactWriteItems)",
+        "After the committee (lines: element-dates)",
         "",
-        "| keep_siblings_together | element checks | lines accepted | lines waitlisted | full cells | places left "
+        "| keep_siblings_together | partial | element checks | lines accepted | lines waitlisted | full cells "
+        "| places left | places left where a line waits (share of the places) "
         "| elements accepted after a higher-ranked refusal on the same weekday × slot |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, allocations, remaining, siblings in (
-            ("False", apart_allocations, apart_remaining, False),
-            ("True", together_allocations, together_remaining, True)):
+    for (siblings, partial), (_, (allocations, remaining)) in measured.items():
         left = after(inputs, allocations, remaining, siblings)
-        out.append(f"| {label} | {left['element checks']:,} | {left['accepted lines']:,} | "
+        out.append(f"| {siblings} | {partial} | {left['element checks']:,} | {left['accepted lines']:,} | "
                    f"{left['waitlisted lines']:,} | {left['full cells']:,} | {left['places left']:,} | "
+                   f"{left['free where waiting']:,} ({left['free where waiting'] / total:.2%}) | "
                    f"{left['overtaken']:,} |")
+    apart_allocations = measured[(False, False)][1][0]
     shared = split_siblings(apart_allocations)
     out += [
         "",
         f"Elements shared by siblings: {shared[0]:,}; with keep_siblings_together=False, {shared[1]:,} of them "
-        f"get different outcomes for the siblings (True: {split_siblings(together_allocations)[1]:,}).",
+        f"get different outcomes for the siblings (True: {split_siblings(measured[(True, False)][1][0])[1]:,}).",
         "",
-        f"Simulation rows: {len(rows):,} ({mib(sum(sizes))} of JSON, largest {max(sizes):,} bytes, "
-        f"DynamoDB's item limit is 400 KB); BatchWriteItem calls to write them: "
+        f"Simulation rows (keep_siblings_together=True, partial=True): {len(rows):,} ({mib(sum(sizes))} of JSON, "
+        f"largest {max(sizes):,} bytes, DynamoDB's item limit is 400 KB); BatchWriteItem calls to write them: "
         f"ceil({len(rows):,} / {BATCH_WRITE_MAX}) = {math.ceil(len(rows) / BATCH_WRITE_MAX):,} (not made); "
         f"summary {json.dumps(summary['answers'])}",
         f"Process max RSS: {mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)}",
@@ -435,12 +478,10 @@ def run(children: int, repeat: int, seed: int) -> int:
         "",
     ]
     ok = True
-    for label, allocations, remaining, siblings in (
-            ("keep_siblings_together=False", apart_allocations, apart_remaining, False),
-            ("keep_siblings_together=True", together_allocations, together_remaining, True)):
-        for check, passed in invariants(inputs, allocations, remaining, siblings).items():
+    for (siblings, partial), (_, (allocations, remaining)) in measured.items():
+        for check, passed in invariants(inputs, allocations, remaining, siblings, partial).items():
             ok = ok and passed
-            out.append(f"- {label}: {check}: {'ok' if passed else 'FAILED'}")
+            out.append(f"- {_label(siblings, partial)}: {check}: {'ok' if passed else 'FAILED'}")
     print("\n".join(out), flush=True)
     return 0 if ok else 1
 

@@ -32,7 +32,7 @@ TEMPLATE_PATH: Path = Path(__file__).resolve().parent / "template.yaml"
 REGION = "eu-west-3"
 
 TABLES = ("accounts", "enrolment", "planning", "notifications")
-CONSUMERS = ("notifications", "enrolment", "planning")
+CONSUMERS = ("notifications", "enrolment", "planning", "accounts")
 TTL_ATTRIBUTE = "ttl"
 _DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"}
 _TIMEOUT_SECONDS = 120.0

@@ -1,9 +1,10 @@
 """Access tokens, roles and the Chalice authorizer every service registers.
 
 Accounts issues short-lived signed tokens (JWT, HS256); every service verifies them itself, without
-calling accounts. A token names the account, its role, the structures it is scoped to and its session,
-so accounts can end a session (logout, password change) for its own routes; other services accept a
-token until it expires (at most ``TOKEN_TTL``).
+calling accounts. A token names the account, its role, the structures it is scoped to, its session and
+the account's session generation; the authorizer also refuses a token whose session was ended
+(logout) or revoked (reset, password or e-mail change, deactivation), from the service's own read model
+of those facts (:mod:`shared.sessions`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Principal:
     role: Role
     session_id: str
     structures: tuple[str, ...] = field(default_factory=tuple)
+    generation: int = 0  # the account's session generation when the token was issued
 
     @property
     def is_staff(self) -> bool:
@@ -68,6 +70,7 @@ def issue_token(principal: Principal) -> tuple[str, int]:
         "role": principal.role.value,
         "sid": principal.session_id,
         "str": list(principal.structures),
+        "gen": principal.generation,
         "iat": int(issued.timestamp()),
         "exp": int((issued + TOKEN_TTL).timestamp()),
     }
@@ -93,8 +96,9 @@ def verify_token(token: str) -> Principal:
             role=Role(claims["role"]),
             session_id=str(claims["sid"]),
             structures=tuple(claims.get("str") or ()),
+            generation=int(claims.get("gen") or 0),
         )
-    except (jwt.PyJWTError, ValueError, KeyError) as exc:
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
         raise Unauthenticated() from exc
 
 
@@ -104,17 +108,25 @@ def bearer(header: str | None) -> str:
     return header[7:].strip()
 
 
-def register_authorizer(app: Chalice) -> Any:
+def register_authorizer(app: Chalice, revocations: type[Any] | None = None) -> Any:
     """Register the token authorizer on ``app`` and return it for ``@app.route(..., authorizer=...)``.
+
+    ``revocations`` is the service's ended-session model (:func:`shared.sessions.revocation_model`): a
+    token whose session ended or was revoked is refused like an expired one. API Gateway must not cache
+    the answer (``ttl_seconds=0``), or a revoked token would pass for the cache's lifetime.
 
     A refused token gives API Gateway's ACCESS_DENIED, which the gateway response configured for every
     service (and the local gateway) turns into our French 401.
     """
+    from shared import sessions
 
-    @app.authorizer(name=AUTHORIZER_NAME)
+    @app.authorizer(name=AUTHORIZER_NAME, ttl_seconds=0)
     def portail_auth(auth_request: Any) -> AuthResponse:
         try:
             principal = verify_token(bearer(auth_request.token))
+            if revocations is None or sessions.is_ended(revocations, principal.account_id, principal.session_id,
+                                                        principal.generation):
+                raise Unauthenticated()
         except Unauthenticated:
             return AuthResponse(routes=[], principal_id="anonymous")
         return AuthResponse(
@@ -124,6 +136,7 @@ def register_authorizer(app: Chalice) -> Any:
                 "role": principal.role.value,
                 "sid": principal.session_id,
                 "structures": ",".join(principal.structures),
+                "gen": str(principal.generation),
             },
         )
 
@@ -139,6 +152,7 @@ def principal_from_context(context: dict[str, Any]) -> Principal:
             role=Role(auth["role"]),
             session_id=auth.get("sid", ""),
             structures=tuple(s for s in auth.get("structures", "").split(",") if s),
+            generation=int(auth.get("gen") or 0),
         )
     except (KeyError, ValueError) as exc:
         raise Unauthenticated() from exc

@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 _offset = timedelta(0)
+_frozen: datetime | None = None
 
 
 def now() -> datetime:
-    """The current time in UTC, shifted by :func:`travel` in tests."""
-    return datetime.now(UTC) + _offset
+    """The current time in UTC, shifted by :func:`travel` in tests (stopped by :func:`freeze`)."""
+    return (_frozen or datetime.now(UTC)) + _offset
+
+
+def freeze() -> None:
+    """Stop the clock where it is until :func:`reset` (tests only: time then moves by travel alone)."""
+    global _frozen
+    _frozen = datetime.now(UTC)
 
 
 def travel(delta: timedelta) -> None:
@@ -19,5 +26,6 @@ def travel(delta: timedelta) -> None:
 
 
 def reset() -> None:
-    global _offset
+    global _offset, _frozen
     _offset = timedelta(0)
+    _frozen = None

@@ -31,8 +31,12 @@ class Consumer:
             return fn
         return decorator
 
-    def handle_envelope(self, body: str | dict[str, Any]) -> bool:
-        """Handle one EventBridge envelope (the SQS message body); True when an action ran."""
+    def handle_envelope(self, body: str | dict[str, Any], remaining_ms: int | None = None) -> bool:
+        """Handle one EventBridge envelope (the SQS message body); True when an action ran.
+
+        ``remaining_ms`` (what the Lambda may still run) sizes the claim: see :mod:`shared.idempotency`.
+        """
+        self.logger.set_correlation_id(None)  # a warm container must not log the previous event's id
         envelope = json.loads(body) if isinstance(body, str) else body
         detail_type = envelope.get("detail-type", "")
         try:
@@ -45,7 +49,8 @@ class Consumer:
             self.logger.warning("event ignored: no handler", extra={"detail_type": detail_type})
             return False
         self.logger.set_correlation_id(event.correlation_id)
-        ran = idempotency.run_once(self.processed, event.event_id, detail_type, lambda: handler(event))
+        ran = idempotency.run_once(self.processed, event.event_id, detail_type, lambda: handler(event),
+                                   lease=idempotency.lease_for(remaining_ms))
         self.logger.info("event handled" if ran else "event already handled",
                          extra={"detail_type": detail_type, "event_id": event.event_id})
         return ran
@@ -56,5 +61,7 @@ class Consumer:
 
         @app.on_sqs_message(queue=queue, batch_size=1, name=f"{self.name}_events")
         def on_events(event: Any) -> None:
+            context = getattr(event, "context", None)
+            remaining = context.get_remaining_time_in_millis() if context is not None else None
             for record in event:
-                self.handle_envelope(record.body)
+                self.handle_envelope(record.body, remaining)

@@ -6,6 +6,7 @@ attribute; item types are PynamoDB models sharing the table, told apart by their
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -16,6 +17,49 @@ from pynamodb.transactions import TransactWrite
 
 from shared import settings
 
+# Connections kept for the life of the process (a Lambda container, the local stack), one per endpoint.
+_CONNECTIONS: dict[tuple[str, str | None], Connection] = {}
+_CONNECTIONS_LOCK = threading.Lock()
+MAX_POOL_CONNECTIONS = 64  # the local stack serves many requests at once through this one client
+
+
+def connection() -> Connection:
+    """The process's one DynamoDB connection (its botocore client is created once and is thread-safe).
+
+    Creating a PynamoDB ``Connection`` per transaction meant a new botocore session and client each time,
+    which parses DynamoDB's service model again: ~51 ms of CPU per transaction (issue 12).
+    """
+    conf = settings.load()
+    key = (conf.region, conf.endpoint_url)
+    with _CONNECTIONS_LOCK:  # botocore sessions are not thread-safe: the client is created under the lock
+        shared = _CONNECTIONS.get(key)
+        if shared is None:
+            shared = Connection(region=conf.region, host=conf.endpoint_url,
+                                max_pool_connections=MAX_POOL_CONNECTIONS)
+            shared.client  # noqa: B018  (creates the botocore client now, under the lock)
+            _CONNECTIONS[key] = shared
+    return shared
+
+
+def reset_connections() -> None:
+    """Forget the shared connections (a test that changes the endpoint or the credentials)."""
+    with _CONNECTIONS_LOCK:
+        _CONNECTIONS.clear()
+
+
+class _SharedClientModel(Model):
+    """A model whose PynamoDB connection uses the process's one botocore client (see :func:`connection`),
+    instead of one session and client per model class."""
+
+    @classmethod
+    def _get_connection(cls) -> Any:
+        table_connection = super()._get_connection()
+        inner = table_connection.connection
+        shared = connection()
+        if inner._client is not shared._client:
+            inner._client = shared._client
+        return table_connection
+
 
 def table_model(service: str) -> type[Model]:
     """The base model bound to ``service``'s table; item types subclass it."""
@@ -25,7 +69,7 @@ def table_model(service: str) -> type[Model]:
         "region": conf.region,
         "host": conf.endpoint_url,
     })
-    return type(f"{service.title()}Item", (Model,), {
+    return type(f"{service.title()}Item", (_SharedClientModel,), {
         "__module__": __name__,
         "Meta": meta,
         "pk": UnicodeAttribute(hash_key=True),
@@ -48,5 +92,4 @@ def gsi(number: int) -> GlobalSecondaryIndex[Any]:
 
 def transaction() -> TransactWrite:
     """A write transaction on the configured endpoint (state items and their outbox entry together)."""
-    conf = settings.load()
-    return TransactWrite(connection=Connection(region=conf.region, host=conf.endpoint_url))
+    return TransactWrite(connection=connection())

@@ -8,12 +8,22 @@ to start in AWS (the local stack calls ``handler_map`` and would never notice).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from chalice import Chalice
 
+from shared import settings
+
 
 def lambda_handlers(app: Chalice) -> dict[str, Any]:
-    """``{function name: handler}`` for every event source and authorizer of ``app``."""
+    """``{function name: handler}`` for every event source and authorizer of ``app``.
+
+    In Lambda, also reads the token secret once (Powertools caches it): without one the function fails
+    to start (:class:`shared.settings.MissingSecret`) rather than sign or accept tokens with a guessable
+    value. (``chalice package`` imports ``app.py`` too, to read the routes: it needs no secret.)
+    """
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        settings.token_secret()
     configs = [*app.event_sources, *app.builtin_auth_handlers]
     return {config.handler_string.split(".", 1)[1]: app.handler_map[config.name] for config in configs}

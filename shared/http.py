@@ -27,7 +27,7 @@ MAX_BODY_BYTES = 256 * 1024
 # Our bodies nest four levels at most; deeper JSON is refused before it reaches pydantic (or recursion).
 MAX_BODY_DEPTH = 32
 # Every id in a path is a slug or a generated id: bounded so no key reaches DynamoDB's size limits.
-PATH_PARAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
+PATH_PARAM = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}")  # a feed secret may start with "-"
 MAX_QUERY_CHARS = 512
 # Bodies are parsed as JSON whatever the header says, so that a wrong header gets our French 400.
 ACCEPTED_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
@@ -42,6 +42,7 @@ class Req:
     headers: dict[str, str]
     correlation_id: str
     _principal: Principal | None
+    client: str = ""  # the caller's IP address as API Gateway saw it (throttling), never logged
 
     @property
     def principal(self) -> Principal:
@@ -125,10 +126,12 @@ def _french_framework_errors(event: Any, get_response: Callable[[Any], Response]
 class Api:
     """Registers routes on a Chalice app with the shared conventions."""
 
-    def __init__(self, app: Chalice, logger: Logger) -> None:
+    def __init__(self, app: Chalice, logger: Logger, revocations: type[Any] | None = None) -> None:
+        """``revocations``: the service's ended-session model (``shared.sessions``); without it every
+        token is refused, so a service with authenticated routes cannot forget ended sessions."""
         self.app = app
         self.logger = logger
-        self.authorizer = register_authorizer(app)
+        self.authorizer = register_authorizer(app, revocations)
         app.register_middleware(_french_framework_errors, "http")
         # Called after each successful write with (method, path, principal, params, raw body, result,
         # correlation id): the audit log's recorder (shared.audit), set by the service's api module.
@@ -143,15 +146,23 @@ class Api:
             def wrapped(**params: Any) -> Response:
                 request = self.app.current_request
                 headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+                # Set afresh on every invocation (a warm Lambda must not carry the last request's id),
+                # and answered in a header so the caller can quote it to support.
                 correlation_id = headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
                 self.logger.set_correlation_id(correlation_id)
+                response = answer(request, headers, correlation_id, params)
+                response.headers[CORRELATION_HEADER] = correlation_id
+                return response
+
+            def answer(request: Any, headers: dict[str, str], correlation_id: str, params: dict[str, Any]) -> Response:
                 try:
                     principal = None
                     if roles is not None:
                         principal = principal_from_context(request.context).require(*roles)
                     query = dict(request.query_params or {})
                     check_params(params, query)
-                    req = Req(request.raw_body, query, headers, correlation_id, principal)
+                    client = str(((request.context or {}).get("identity") or {}).get("sourceIp") or "")
+                    req = Req(request.raw_body, query, headers, correlation_id, principal, client)
                     result = view(req, **params)
                     if self.after_write is not None and principal is not None and request.method != "GET":
                         self._record(request.method, path, principal, params, request.raw_body, result,

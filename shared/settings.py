@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 DEFAULT_PREFIX = "portail-dev"
 SERVICES = ("accounts", "enrolment", "planning", "notifications")
-CONSUMERS = ("notifications", "enrolment", "planning")
+CONSUMERS = ("notifications", "enrolment", "planning", "accounts")
 
 
 def _env(name: str, default: str) -> str:
@@ -26,10 +26,14 @@ class Settings:
     prefix: str
     region: str
     bus_name: str
-    token_secret: str
     public_url: str
     mail_sender: str
     endpoint_url: str | None
+
+    @property
+    def token_secret(self) -> str:
+        """The token signing secret: read at run time, never from a default (see :func:`token_secret`)."""
+        return token_secret()
 
     def table(self, service: str) -> str:
         """The table of ``service``: ``<SERVICE>_TABLE`` or ``<prefix>-<service>``."""
@@ -52,14 +56,49 @@ class Settings:
         )
 
 
+class MissingSecret(RuntimeError):
+    """No token signing secret: the function must not start (it would sign with a guessable value)."""
+
+
+# Long enough that a rotated secret reaches every warm function within minutes, short enough to stay
+# off the Secrets Manager bill and latency.
+SECRET_MAX_AGE_SECONDS = 300
+MIN_SECRET_LENGTH = 32
+
+
+def token_secret() -> str:
+    """The secret that signs access tokens.
+
+    In AWS the functions get only the secret's *name* (``PORTAIL_TOKEN_SECRET_NAME``) and read its
+    value from Secrets Manager at run time, cached by Powertools for ``SECRET_MAX_AGE_SECONDS``: the
+    value never sits in the function's configuration. The local stack and the tests set an explicit
+    ``PORTAIL_TOKEN_SECRET``. Anything else (unset, empty, too short) raises :class:`MissingSecret`:
+    there is no development default to fall back on.
+    """
+    explicit = os.environ.get("PORTAIL_TOKEN_SECRET", "").strip()
+    name = os.environ.get("PORTAIL_TOKEN_SECRET_NAME", "").strip()
+    if explicit:
+        value = explicit
+    elif name:
+        from aws_lambda_powertools.utilities import parameters
+
+        try:
+            value = str(parameters.get_secret(name, max_age=SECRET_MAX_AGE_SECONDS) or "").strip()
+        except parameters.exceptions.GetParameterError as exc:
+            raise MissingSecret(f"the token secret {name!r} cannot be read from Secrets Manager") from exc
+    else:
+        raise MissingSecret("no token secret: set PORTAIL_TOKEN_SECRET_NAME (AWS) or PORTAIL_TOKEN_SECRET (local)")
+    if len(value) < MIN_SECRET_LENGTH:
+        raise MissingSecret(f"the token secret is empty or shorter than {MIN_SECRET_LENGTH} characters")
+    return value
+
+
 def load() -> Settings:
     prefix = _env("PORTAIL_PREFIX", DEFAULT_PREFIX)
     return Settings(
         prefix=prefix,
         region=_env("AWS_DEFAULT_REGION", "eu-west-3"),
         bus_name=_env("PORTAIL_BUS_NAME", f"{prefix}-bus"),
-        # The development secret only ever signs tokens of the local stack; AWS stages set their own.
-        token_secret=_env("PORTAIL_TOKEN_SECRET", "dev-only-secret-change-me-in-aws-0123456789"),
         public_url=_env("PORTAIL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         mail_sender=_env("PORTAIL_MAIL_SENDER", "no-reply@portail-familles.local"),
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,

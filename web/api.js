@@ -47,11 +47,13 @@ const NETWORK_MESSAGE =
  * person to the login page. Form errors (with fields, or invalid_credentials)
  * are left to the page.
  */
-export async function api(path, { method = 'GET', body, auth = true } = {}) {
+export async function api(path, { method = 'GET', body, auth = true, idempotencyKey } = {}) {
   const headers = { Accept: 'application/json' };
   const token = auth ? getToken() : null;
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // Every POST carries an idempotency key: a repeat with the same key answers the first result.
+  if (method === 'POST') headers['Idempotency-Key'] = idempotencyKey || newIdempotencyKey();
 
   let response;
   try {
@@ -92,6 +94,12 @@ export async function api(path, { method = 'GET', body, auth = true } = {}) {
     window.dispatchEvent(new CustomEvent('pf:session-expired'));
   }
   throw error;
+}
+
+/** A fresh key for one creating action; keep it to send the same action again (a retry). */
+export function newIdempotencyKey() {
+  if (globalThis.crypto && typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID();
+  return `k-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
 export const post = (path, body, options = {}) =>

@@ -43,6 +43,7 @@ const ROUTES = {
   '/gestion/places': { load: page('staff-board'), access: 'staff' },
   '/gestion/catalogue': { load: page('staff-catalogue'), access: 'staff' },
   '/gestion/liste-du-jour': { load: page('staff-daylist'), access: 'staff' },
+  '/gestion/journal': { load: page('staff-journal'), access: 'staff' },
 };
 // Paths with an identifier: the captured part is given to the page as ctx.params.id (named groups
 // as ctx.params.<name>).

@@ -11,15 +11,13 @@ export const enc = encodeURIComponent;
 
 // --- words -----------------------------------------------------------------
 
-/** Status of a reservation line, as the family and the staff read it. */
-export const LINE_STATUS = {
-  pending: 'En attente',
-  accepted: 'Acceptée',
-  offered: 'Place proposée',
-  waitlisted: "Liste d'attente",
-  refused: 'Refusée',
-  cancel_requested: 'Annulation demandée',
-  cancelled: 'Annulée',
+/**
+ * Status of a reservation line, as the family and the staff read it: filled from the API (`statuses` of
+ * GET /plannings, planning's one table of labels) by loadPlanningContext; lines also carry `status_label`.
+ */
+export const LINE_STATUS = {};
+export const rememberStatuses = (statuses) => {
+  for (const s of statuses || []) LINE_STATUS[s.code] = s.label;
 };
 export const lineStatusLabel = (status) => LINE_STATUS[status] || status || '';
 const COUNT_WORDS = {
@@ -166,6 +164,7 @@ export async function loadPlanningContext() {
     loadFamily().catch(() => null),
     loadPlanningCatalogue(),
   ]);
+  rememberStatuses(plannings && plannings.statuses);
   const items = (plannings && plannings.items) || [];
   const children = new Map(((family && family.children) || []).map((c) => [c.child_id, c]));
   const structures = new Map((catalogue.structures || []).map((s) => [s.structure_id, s]));

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import logging
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -34,6 +35,9 @@ def configure_environment(moto_port: int, http_port: int, prefix: str) -> None:
         "PORTAIL_PUBLIC_URL": f"http://{HOST}:{http_port}",
     })
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    # The local stack signs its tokens with a secret of its own, new at each start (AWS reads the
+    # stage's secret from Secrets Manager; nothing falls back to a default: shared.settings).
+    os.environ.setdefault("PORTAIL_TOKEN_SECRET", secrets.token_urlsafe(48))
 
 
 class LocalStack:
@@ -44,7 +48,7 @@ class LocalStack:
     def start(self) -> list[Any]:
         configure_environment(self.moto_port, self.http_port, self.prefix)
         from infra import bootstrap
-        from infra.local import demo, dynamodb, workers
+        from infra.local import demo, demo_volume, dynamodb, workers
         from infra.local.apps import load_apps
         from infra.local.gateway import Gateway
 
@@ -55,7 +59,8 @@ class LocalStack:
                          portal_origin=os.environ["PORTAIL_PUBLIC_URL"])
         apps = load_apps()
         logins = demo.seed()
-        self.server = make_server(HOST, self.http_port, Gateway(apps), threaded=True)
+        gateway = Gateway(apps)
+        self.server = make_server(HOST, self.http_port, gateway, threaded=True)
         self.threads = [
             workers.Loop("outbox-relay", workers.relay_once, idle_seconds=0.3),
             *(workers.Loop(f"sqs-{source.queue}", functools.partial(workers.pump_queue, app, source, 2),
@@ -68,6 +73,9 @@ class LocalStack:
         ]
         for thread in self.threads:
             thread.start()
+        self.demo_families = demo_volume.requested()
+        if self.demo_families:  # DEMO_FAMILIES=300: an association at volume, seeded in the background
+            demo_volume.start(gateway, self.demo_families, demo.STAFF[1][2], demo.DEMO_PASSWORD)
         return logins
 
     def stop(self) -> None:
@@ -97,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     print("  Comptes de démonstration :")
     for login in logins:
         print(f"    {login.label:<28} {login.email:<42} mot de passe : {login.password}")
+    if stack.demo_families:
+        print(f"  Données de démonstration : {stack.demo_families} familles en cours de création "
+              "(famille-0001@demo.portail-familles.fr…, progression ci-dessous)")
     print("Ctrl-C pour tout arrêter.", flush=True)
 
     stopping = threading.Event()

@@ -30,10 +30,13 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
         planning.RequestDecided,
         planning.PlaceOffered,
         planning.CancellationConfirmed,
+        planning.StructurePublished,  # the names e-mails give structures
     ),
     "enrolment": (
         accounts.AccountRegistered,
         accounts.EmailChanged,
+        accounts.SessionEnded,
+        accounts.SessionsRevoked,
         planning.StructurePublished,
         planning.SejourPublished,
         planning.RequestDecided,
@@ -46,7 +49,12 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
     ),
     # Planning consumes its own CommitteeJobRequested: a committee run is too long for an API call, so the
     # route queues it as a job and the queue's worker runs it (with the queue's retries and DLQ).
-    "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked, planning.CommitteeJobRequested),
+    # Accounts scopes staff only to structures that exist.
+    "accounts": (planning.StructurePublished,),
+    # Ended sessions reach every service that accepts tokens (shared.sessions); planning also keeps the
+    # family's address for its e-mails (EmailChanged).
+    "planning": (enrolment.FamilyValidated, enrolment.FamilyValidationRevoked, planning.CommitteeJobRequested,
+                 accounts.EmailChanged, accounts.SessionEnded, accounts.SessionsRevoked),
 }
 
 __all__ = ["CONSUMERS", "Event", "UnknownEvent", "accounts", "audit", "enrolment", "parse", "planning", "registry"]

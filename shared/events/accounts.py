@@ -63,6 +63,9 @@ class EmailChanged(AccountsEvent):
     old_email: str
     new_email: str
     first_name: str
+    # A family's file must exist before its address can change (an early event is retried); a staff
+    # account has no family file. Events published before this field existed were all families'.
+    role: str = "family"
 
 
 class StaffAccountCreated(AccountsEvent):
@@ -97,3 +100,21 @@ class StaffInvited(AccountsEvent):
     role: str
     structures: list[str]
     invitation_token: str
+
+
+class SessionEnded(AccountsEvent):
+    """One session ended (logout): every service refuses its token from now on (``shared.sessions``)."""
+
+    account_id: str
+    session_id: str
+    expires_at: int  # when its token would have expired anyway (the ended-session record's TTL)
+
+
+class SessionsRevoked(AccountsEvent):
+    """Every session of the account opened before ``generation`` ended: a password reset or change, an
+    e-mail change, a deactivation or a change of role or structures. Tokens carry the generation they
+    were issued under (``gen``); each service refuses a token older than the newest generation it knows."""
+
+    account_id: str
+    generation: int
+    reason: str  # password_reset, password_changed, email_changed, deactivated, scope_changed

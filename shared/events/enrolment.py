@@ -28,6 +28,9 @@ class FamilyValidated(EnrolmentEvent):
     first_name: str = ""
     child_first_name: str = ""
     structure_name: str = ""
+    # Names the staff's lists show and search (« Muller », « Léa Muller »), not only the first name.
+    family_name: str = ""
+    child_last_name: str = ""
     # Facts the placement committee's priority criteria use (computed by enrolment from the file).
     both_parents_working: bool = False
     resident: bool = False

@@ -76,23 +76,23 @@ FAST_DUMMY_HASH = FAST_ARGON2.hash("not-a-real-password-0")
 
 
 @pytest.fixture(autouse=True)
-def _fast_argon2(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
+def _fast_argon2(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
     from accounts import service
 
-    production = (service.hasher, service._DUMMY_HASH)
+    production = (service.hasher, service._dummy_hash)
     monkeypatch.setattr(service, "hasher", FAST_ARGON2)
-    monkeypatch.setattr(service, "_DUMMY_HASH", FAST_DUMMY_HASH)
+    monkeypatch.setattr(service, "_dummy_hash", lambda: FAST_DUMMY_HASH)
     return production
 
 
 @pytest.fixture
-def production_argon2(_fast_argon2: tuple[Any, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+def production_argon2(_fast_argon2: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> Any:
     """The service's own hasher (and its dummy hash), as in production."""
     from accounts import service
 
     hasher, dummy = _fast_argon2
     monkeypatch.setattr(service, "hasher", hasher)
-    monkeypatch.setattr(service, "_DUMMY_HASH", dummy)
+    monkeypatch.setattr(service, "_dummy_hash", dummy)
     return hasher
 
 

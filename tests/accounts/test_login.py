@@ -85,29 +85,35 @@ def test_incomplete_login_names_the_field(stack: Any, body: dict[str, Any]) -> N
     assert set(error["fields"]) & {"email", "password"}
 
 
-def test_sixth_attempt_after_five_failures_is_throttled_even_with_the_right_password(stack: Any) -> None:
+def test_after_five_failures_each_guess_waits_longer_but_the_owner_is_never_locked_out(stack: Any) -> None:
+    """Escalating delay, not a lock (decision 72): 1 s, 2 s, 4 s… at most 60 s on an address."""
     email = "cible@example.fr"
     confirmed_family(stack, email)
+    clock.freeze()
 
     for _ in range(5):
         assert_error(login(stack, email, WRONG), 401, "invalid_credentials")
     error = assert_error(login(stack, email), 429, "too_many_attempts")
-
-    assert "Trop de tentatives de connexion" in error["message"]
-    assert "15 minute" in error["message"]
+    assert "Trop de tentatives de connexion" in error["message"] and "1 seconde" in error["message"]
     # Another address is not affected.
     confirmed_family(stack, "voisine@example.fr")
     assert login(stack, "voisine@example.fr").status_code == 200
 
-    clock.travel(timedelta(minutes=10))
-    assert "5 minute" in assert_error(login(stack, email), 429, "too_many_attempts")["message"]
-    clock.travel(timedelta(minutes=6))
-    assert login(stack, email).status_code == 200
+    waits = []
+    for _ in range(6):  # a patient attacker: each guess waits twice as long, up to a minute
+        clock.travel(timedelta(seconds=waits[-1] if waits else 1))
+        assert_error(login(stack, email, WRONG), 401, "invalid_credentials")
+        message = assert_error(login(stack, email, WRONG), 429, "too_many_attempts")["message"]
+        waits.append(int(message.split("Réessayez dans ")[1].split(" ")[0]))
+    assert waits == [2, 4, 8, 16, 32, 60]  # then a minute each (its client is slowed too: next test)
+    clock.travel(timedelta(seconds=60))
+    assert login(stack, email).status_code == 200  # the owner: one minute at worst, never 15
 
 
 def test_throttling_ignores_the_case_of_the_address(stack: Any) -> None:
     email = "casse@example.fr"
     confirmed_family(stack, email)
+    clock.freeze()
 
     variants = ("Casse@example.fr", "CASSE@EXAMPLE.FR", "casse@Example.fr", " casse@example.fr", "cAsse@example.fr")
     for variant in variants:
@@ -116,41 +122,48 @@ def test_throttling_ignores_the_case_of_the_address(stack: Any) -> None:
 
 
 def test_unknown_addresses_are_throttled_the_same_way(stack: Any) -> None:
+    clock.freeze()
     for _ in range(5):
         assert login(stack, "personne@example.fr", WRONG).status_code == 401
     assert_error(login(stack, "personne@example.fr", WRONG), 429, "too_many_attempts")
 
 
-def test_four_failures_then_success_resets_the_count(stack: Any) -> None:
+def test_four_failures_then_success_do_not_count_the_success(stack: Any) -> None:
     email = "distraite@example.fr"
     confirmed_family(stack, email)
+    clock.freeze()
     for _ in range(4):
         assert login(stack, email, WRONG).status_code == 401
     assert login(stack, email).status_code == 200
+    assert login(stack, email).status_code == 200  # the successes gave their attempt back
+    assert login(stack, email, WRONG).status_code == 401  # the fifth failure, still evaluated
+    assert_error(login(stack, email), 429, "too_many_attempts")
 
-    for _ in range(4):
-        assert login(stack, email, WRONG).status_code == 401
-    assert login(stack, email).status_code == 200
 
-
-def test_lockout_lasts_fifteen_minutes_from_the_fifth_failure(stack: Any) -> None:
+def test_the_failure_window_is_fifteen_minutes(stack: Any) -> None:
     email = "lente@example.fr"
     confirmed_family(stack, email)
-    assert login(stack, email, WRONG).status_code == 401
-    clock.travel(timedelta(minutes=14))
+    clock.freeze()
     for _ in range(4):
         assert login(stack, email, WRONG).status_code == 401
-
-    # Two minutes later the failure window that opened 16 minutes ago is over, but the lock is not.
-    clock.travel(timedelta(minutes=2))
-    assert_error(login(stack, email), 429, "too_many_attempts")
-    clock.travel(timedelta(minutes=14))
+    clock.travel(timedelta(minutes=16))
+    for _ in range(4):  # a new window: four more failures, still no delay
+        assert login(stack, email, WRONG).status_code == 401
     assert login(stack, email).status_code == 200
 
 
-def test_reset_password_lifts_the_lockout_as_the_message_promises(stack: Any) -> None:
+def test_one_client_is_slowed_across_addresses(stack: Any) -> None:
+    """Twenty failures from one client address, on as many accounts, then that client waits."""
+    clock.freeze()
+    for index in range(20):
+        assert login(stack, f"victime{index}@example.fr", WRONG).status_code == 401
+    assert_error(login(stack, "victime-suivante@example.fr", WRONG), 429, "too_many_attempts")
+
+
+def test_reset_password_lifts_the_delay_as_the_message_promises(stack: Any) -> None:
     email = "bloquee@example.fr"
     confirmed_family(stack, email)
+    clock.freeze()
     for _ in range(5):
         login(stack, email, WRONG)
     message = assert_error(login(stack, email), 429, "too_many_attempts")["message"]

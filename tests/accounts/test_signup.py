@@ -118,7 +118,7 @@ def test_tokens_are_stored_only_as_hashes_and_outbox_forgets_them(stack: Any) ->
     tokens = [item for item in items if item["pk"].startswith("TOKEN#")]
     assert len(tokens) == 1
     assert tokens[0]["pk"] != f"TOKEN#{raw}"
-    assert set(tokens[0]) <= {"pk", "sk", "purpose", "account_id", "expires_at", "new_email", "ttl"}
+    assert set(tokens[0]) <= {"pk", "sk", "purpose", "account_id", "expires_at", "new_email", "ttl", "generation"}
     sent = [item for item in items if item["pk"].startswith("OUTBOX#")]
     assert sent and all(item["status"] == "sent" and "detail" not in item for item in sent)
     # The stored hash is not an account's password either: the hash of the password is argon2id.

@@ -22,6 +22,28 @@ from tests.accounts.support import (
 )
 
 INVITATION = "Votre compte professionnel"
+STRUCTURES = ("acem-schweighouse", "acem-haguenau", "creche-les-lutins", "sejours")
+
+
+def known_structures(stack: Any, *structure_ids: str) -> None:
+    """Planning publishes these structures; accounts learns them from its queue (a staff scope must name
+    structures that exist)."""
+    import boto3
+
+    from shared.events.planning import StructurePublished
+
+    events = boto3.client("events", region_name="eu-west-3")
+    for structure_id in structure_ids:
+        event = StructurePublished(structure_id=structure_id, name=structure_id.upper(), commune="Haguenau",
+                                   departement="67", zone="B", activities=["periscolaire"])
+        events.put_events(Entries=[{"Source": event.source, "DetailType": "StructurePublished",
+                                    "Detail": event.detail_json(), "EventBusName": stack.outputs["BusName"]}])
+    stack.drain()
+
+
+@pytest.fixture(autouse=True)
+def _catalogue(stack: Any) -> None:
+    known_structures(stack, *STRUCTURES)
 CHOSEN = "Choisi-Par-Julie-7"
 
 
@@ -57,7 +79,8 @@ def test_admin_invites_a_manager_who_chooses_a_password_and_logs_in(stack: Any) 
     invitation = mails(stack, "julie.schmitt@asso.fr", INVITATION)[0]
     assert "Bonjour Julie" in invitation["text"]
     assert "responsable de structure" in invitation["text"]
-    assert "acem-schweighouse" in invitation["text"]
+    # The structures by name (the catalogue's), never by id (issue 13).
+    assert "ACEM-SCHWEIGHOUSE" in invitation["text"] and "acem-schweighouse" not in invitation["text"]
     chosen = stack.call("POST", api("/password/reset"), {"token": token, "new_password": CHOSEN})
     assert chosen.status_code == 200
 
@@ -74,7 +97,8 @@ def test_admin_invites_a_manager_who_chooses_a_password_and_logs_in(stack: Any) 
 def test_admin_lists_staff_accounts(stack: Any) -> None:
     admin = staff_token(stack)
     stack.call("POST", api("/staff"), staff_body(), token=admin)
-    stack.call("POST", api("/staff"), staff_body("paul@asso.fr", role="coordinator", structures=[]), token=admin)
+    stack.call("POST", api("/staff"), staff_body("paul@asso.fr", role="coordinator", structures=["sejours"]),
+               token=admin)
     confirmed_family(stack, "famille@example.fr")
 
     listed = stack.call("GET", api("/staff"), token=admin)

@@ -23,6 +23,8 @@ import pytest
 from cfnlint.decode import cfn_yaml
 from moto import mock_aws
 
+from shared import idempotency
+
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # when pytest is not started from the repository root
     sys.path.insert(0, str(ROOT))
@@ -47,6 +49,7 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "StaffInvited",
                 "StaffAccountCreated",
                 "StaffAccountChanged",
+                "StructurePublished",
                 "SignupAttemptedOnExistingAccount",
                 "FamilyValidated",
                 "PreEnrolmentSubmitted",
@@ -65,13 +68,16 @@ ROUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "enrolment": (
         frozenset({"portail.accounts", "portail.planning", "portail.enrolment"}),
         frozenset({"AccountRegistered", "EmailChanged", "StructurePublished", "SejourPublished", "RequestDecided",
+                   "SessionEnded", "SessionsRevoked",
                    # the audit log: staff actions and the staff directory's names (decision 101)
                    "StaffAccountCreated", "StaffAccountChanged", "EnrolmentStaffActed", "PlanningStaffActed",
                    "AccountsStaffActed"}),
     ),
+    "accounts": (frozenset({"portail.planning"}), frozenset({"StructurePublished"})),
     "planning": (
-        frozenset({"portail.enrolment", "portail.planning"}),
-        frozenset({"FamilyValidated", "FamilyValidationRevoked", "CommitteeJobRequested"}),
+        frozenset({"portail.accounts", "portail.enrolment", "portail.planning"}),
+        frozenset({"FamilyValidated", "FamilyValidationRevoked", "CommitteeJobRequested", "EmailChanged",
+                   "SessionEnded", "SessionsRevoked"}),
     ),
 }
 CONSUMERS = tuple(ROUTES)
@@ -204,7 +210,9 @@ def test_routes_cover_the_consumers_declared_in_code() -> None:
 
 def test_every_output_is_exported_under_prefix_and_key() -> None:
     outputs = load_template()["Outputs"]
-    expected = {"BusName", "BusArn", "DocumentsBucketName"}
+    expected = {"BusName", "BusArn", "DocumentsBucketName",
+                # operations: the alarm topic, the outbox relays' OnFailure queue, the rules' DLQ
+                "AlarmTopicArn", "OutboxFailuresQueueArn", "EventsTargetDlqUrl"}
     for table in TABLES:
         expected |= {
             f"{table.capitalize()}TableName",
@@ -280,6 +288,9 @@ def test_queue_has_dlq_and_policy_for_its_rule(stack: Stack, consumer: str) -> N
     timeout = chalice.get("lambda_functions", {}).get(f"{consumer}_events", {}).get(
         "lambda_timeout", chalice["lambda_timeout"])
     assert int(attrs["VisibilityTimeout"]) >= 6 * timeout
+    # A message back after a crash finds the consumer's claim expired (lease = timeout + margin), so it
+    # is handled then rather than bouncing off a fresh claim into the DLQ.
+    assert int(attrs["VisibilityTimeout"]) >= timeout + idempotency.LEASE_MARGIN.total_seconds()
     assert attrs["SqsManagedSseEnabled"] == "true"
     assert dlq["MessageRetentionPeriod"] == str(14 * 24 * 3600)
     assert "RedrivePolicy" not in dlq
@@ -321,8 +332,10 @@ def test_bucket_is_private_encrypted_and_accepts_presigned_transfers(
 
 def test_dlq_alarms_match_the_template(stack: Stack) -> None:
     alarms = {a["AlarmName"]: a for a in stack.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    dlq_alarm_names = {f"${{Prefix}}-{c}-dlq-not-empty" for c in CONSUMERS}
     template_alarms = [
-        r["Properties"] for r in load_template()["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"
+        r["Properties"] for r in load_template()["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["AlarmName"]["Fn::Sub"] in dlq_alarm_names
     ]
     assert len(template_alarms) == len(CONSUMERS)
     for consumer in CONSUMERS:
@@ -387,7 +400,10 @@ def test_routing_contract_is_covered() -> None:
         "notifications",
         "enrolment",
     }
-    assert expected_consumers("portail.accounts", "FamilyValidationRevoked") == set()
+    # A rule matches its sources × its types: since planning hears accounts (EmailChanged, ended
+    # sessions), accounts × FamilyValidationRevoked would reach it too (accounts never publishes it).
+    assert expected_consumers("portail.accounts", "FamilyValidationRevoked") == {"planning"}
+    assert expected_consumers("portail.accounts", "PlaceOffered") == {"notifications"}
 
 
 def test_delivered_body_is_the_whole_envelope(stack: Stack) -> None:
@@ -432,7 +448,7 @@ def test_deploy_twice_is_idempotent(stack: Stack) -> None:
     assert len(alarms) == len(CONSUMERS)
     # and it still routes
     event_id = publish(stack, "portail.accounts", "EmailChanged")
-    assert receivers(stack, event_id) == {"notifications", "enrolment"}
+    assert receivers(stack, event_id) == {"notifications", "enrolment", "planning"}
 
 
 # ------------------------------------------------------------------------------ merge templates

@@ -292,7 +292,7 @@ def test_without_a_token_nothing_is_reachable(stack: Any, family: tuple[str, str
     assert stack.call("POST", f"{E}/documents", {"type": "insurance"}).status_code == 401
 
 
-def test_download_serves_the_file_as_an_attachment(stack: Any, family: tuple[str, str, str]) -> None:
+def test_download_serves_the_file_inline(stack: Any, family: tuple[str, str, str]) -> None:
     token, _, child_id = family
     document_id, _ = upload(stack, token, "vaccinations", JPEG, child_id=child_id, filename="carnet Léa.jpg",
                             content_type="image/jpeg")
@@ -302,7 +302,9 @@ def test_download_serves_the_file_as_an_attachment(stack: Any, family: tuple[str
     fetched = requests.get(got.json["url"], timeout=30)
     assert fetched.status_code == 200
     assert fetched.content == JPEG
-    assert fetched.headers["Content-Disposition"].startswith('attachment; filename="carnet Lea.jpg"')
+    # « Ouvrir » shows it in the new tab (issue 13: it left a blank tab and downloaded the file).
+    assert fetched.headers["Content-Disposition"].startswith('inline; filename="carnet Lea.jpg"')
+    assert fetched.headers["Content-Type"] == "image/jpeg"
     assert "UTF-8''carnet%20L%C3%A9a.jpg" in fetched.headers["Content-Disposition"]
 
 

@@ -118,3 +118,19 @@ def test_a_familys_email_change_leaves_the_staff_alone(stack: Any) -> None:
     only_mail_to(stack, JULIE)
     only_mail_to(stack, MARC)
     only_mail_to(stack, "claire@example.fr")
+
+
+def test_the_invitation_names_structures_not_ids(stack: Any) -> None:
+    """Issue 13: the invitation listed « acem-schweighouse »; notifications now knows the catalogue's names."""
+    from tests.helpers import seed_catalogue, staff_token
+
+    seed_catalogue(stack)
+    admin = staff_token(stack, "admin@asso.fr", "admin", [])
+    created = stack.call("POST", "/api/accounts/staff", {
+        "email": "lucie@asso.fr", "civility": "Mme", "first_name": "Lucie", "last_name": "Roth", "role": "manager",
+        "structures": [SCHWEIGHOUSE, HAGUENAU]}, token=admin)
+    assert created.status_code == 201, created.json
+    stack.drain()
+    (mail,) = [m for m in stack.mail_to("lucie@asso.fr") if "Votre compte professionnel" in m["subject"]]
+    assert "ACEM - HAGUENAU (mercredis), (cah)ACEM - SCHWEIGHOUSE" in mail["text"]
+    assert SCHWEIGHOUSE not in mail["text"] and SCHWEIGHOUSE not in mail["html"]

@@ -34,7 +34,8 @@ SLOT = "MATIN"  # on Mondays: no other browser test books Monday mornings, these
 ELEMENT = "Lundi – PERISCOLAIRE MATIN"
 RESIDENT = "Résident du territoire : 30"
 FLAGGED = "Situation signalée par l'équipe : 50"
-SETTINGS = ("decision_mode", "waitlist_mode", "auto_confirm_cancellations", "pre_enrolment", "offer_reply_days")
+SETTINGS = ("decision_mode", "waitlist_mode", "auto_confirm_cancellations", "pre_enrolment", "offer_reply_days",
+            "partial_answers")
 WAITLIST_COLUMNS = [
     "Rang",
     "N° demande",
@@ -79,9 +80,22 @@ def committee_period(live_stack):
     try:
         yield before
     finally:
-        restore = {k: before[k] for k in SETTINGS if k in before}
-        restore["capacities"] = {s["code"]: s["capacity"] for s in before["slots"]}
-        ok(http(base, "PUT", f"/api/planning/staff/periods/{PERIOD_ID}/settings", restore, manager_token(base)))
+        restore_period(base, before)
+
+
+def restore_period(base: str, before: dict) -> None:
+    """The period's settings and capacities as they were: the capacities first, while the waiting list is
+    still left to the manager (a raised capacity then promotes nobody: a restore that promoted every
+    waiting line of the period could outlast the HTTP timeout on a loaded machine), then the settings."""
+    token = manager_token(base)
+    settings_url = f"/api/planning/staff/periods/{PERIOD_ID}/settings"
+    current = next(p for p in ok(http(base, "GET", "/api/planning/catalogue", token=token))["periods"]
+                   if p["period_id"] == PERIOD_ID)
+    held = {k: current[k] for k in SETTINGS if k in current}
+    capacities = {s["code"]: s["capacity"] for s in before["slots"]}
+    ok(http(base, "PUT", settings_url, {**held, "waitlist_mode": "manual", "capacities": capacities}, token))
+    restore = {k: before[k] for k in SETTINGS if k in before}
+    ok(http(base, "PUT", settings_url, {**restore, "capacities": capacities}, token))
 
 
 def monday_morning(base: str, family) -> dict:
@@ -165,14 +179,16 @@ def test_committee_simulates_publishes_and_the_waiting_list_gets_the_freed_place
     first, second = mine.nth(0), mine.nth(1)
     expect(first.get_by_role("rowheader")).to_have_text("1")  # 80 points: nobody else is flagged
     expect(first.get_by_role("cell")).to_have_text(
-        ["Léa", re.compile(r"^80 points"), f"{ELEMENT} : Acceptée", "Acceptée"]
+        [f"Léa (N° {flagged_request['number']})", re.compile(r"^80 points"), f"{ELEMENT} : Acceptée", "Acceptée"]
     )
     expect(first.get_by_role("listitem")).to_have_text([RESIDENT, FLAGGED, f"{ELEMENT} : Acceptée"])
     expect(second.get_by_role("rowheader")).to_have_text(re.compile(r"^([2-9]|\d\d+)$"))
+    # Why it waits: the dates that had no place (every Monday: the flagged child took the only place)
+    waits = re.compile(rf"^{ELEMENT} : Liste d'attente Plus de place le \d\d/\d\d/\d{{4}}, .* et \d+ autres dates\.$")
     expect(second.get_by_role("cell")).to_have_text(
-        ["Léa", re.compile(r"^30 points"), f"{ELEMENT} : Liste d'attente", "Sur liste d'attente"]
+        [re.compile(r"^Léa \(N° \d+\)$"), re.compile(r"^30 points"), waits, "Sur liste d'attente"]
     )
-    expect(second.get_by_role("listitem")).to_have_text([RESIDENT, f"{ELEMENT} : Liste d'attente"])
+    expect(second.get_by_role("listitem")).to_have_text([RESIDENT, waits])
     expect(job).to_contain_text(re.compile(r"Acceptée : [1-9]"))
     expect(job).to_contain_text(re.compile(r"Sur liste d'attente : [1-9]"))
     screenshots(page, artifacts_dir, "gestion-commission-simulation")
@@ -274,3 +290,170 @@ def test_committee_simulates_publishes_and_the_waiting_list_gets_the_freed_place
     assert answer_of(base, waiting, waiting_request["request_id"]) == "accepted"
     mail = wait_for_mail(live_stack, waiting.email, "une place s'est libérée et a été attribuée")
     assert waiting_request["number"] in mail["subject"]
+
+
+# --- partial answers, why an element waits, print, CSV export and offers, on a 390 px phone -------------
+
+TUESDAY = "Mardi – PERISCOLAIRE MATIN"  # Tuesday mornings: no other browser test books them
+NARROW = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def offer_period(live_stack):
+    """The period answered by the committee with partial answers, one MATIN place, its waiting list left to
+    the manager and freed places offered for two days; its settings as they were afterwards."""
+    base = live_stack.base_url.rstrip("/")
+    token = manager_token(base)
+    catalogue = ok(http(base, "GET", "/api/planning/catalogue", token=token))
+    before = next(p for p in catalogue["periods"] if p["period_id"] == PERIOD_ID)
+    today = date.today()
+    settings = {
+        "decision_mode": "manual",
+        "waitlist_mode": "manual",
+        "auto_confirm_cancellations": False,
+        "offer_reply_days": 2,
+        "partial_answers": True,
+        "pre_enrolment": {"start": (today - timedelta(days=7)).isoformat(),
+                          "end": (today + timedelta(days=7)).isoformat()},
+        "capacities": {SLOT: 1},
+    }
+    ok(http(base, "PUT", f"/api/planning/staff/periods/{PERIOD_ID}/settings", settings, token))
+    try:
+        yield before
+    finally:
+        restore_period(base, before)
+
+
+def tuesday_morning(base: str, family) -> dict:
+    period = bookable_period(base, family.token)
+    assert period["period_id"] == PERIOD_ID, period
+    body = {"child_id": family.child_id, "period_id": PERIOD_ID, "selection": [{"weekday": 1, "slot_code": SLOT}]}
+    return ok(http(base, "POST", "/api/planning/requests", body, family.token))
+
+
+def fits(page, width: int = NARROW["width"]) -> None:
+    """Nothing wider than the phone: the page does not scroll sideways."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def on_screen(locator, width: int = NARROW["width"]) -> None:
+    box = locator.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+
+
+def french(day: str) -> str:
+    return f"{day[8:10]}/{day[5:7]}/{day[:4]}"
+
+
+def test_committee_partial_answers_print_export_and_offers_fit_a_phone(page, live_stack, offer_period, tmp_path,
+                                                                       artifacts_dir):
+    base = live_stack.base_url.rstrip("/")
+    period_name = offer_period["name"]
+    manager = manager_token(base)
+
+    # The first Tuesday's only place goes to a first family (the manager's decision, before the committee)
+    first = validated_family(live_stack)
+    first_request = tuesday_morning(base, first)
+    lines = ok(http(base, "GET", f"/api/planning/requests/{first_request['request_id']}", token=first.token))["lines"]
+    full_day = min(ln["date"] for ln in lines)
+    ok(http(base, "POST", f"/api/planning/staff/requests/{first.family_id}/{first_request['request_id']}/decide", {
+        "elements": [{"weekday": 1, "slot_code": SLOT, "decision": "refused", "reason": "Une date seulement."}],
+        "lines": [{"date": full_day, "slot_code": SLOT, "decision": "accepted"}]}, manager))
+    # Then two families ask every Tuesday morning; the second one's situation is flagged (50 points more)
+    waiting = validated_family(live_stack)
+    waiting_request = tuesday_morning(base, waiting)
+    flagged = validated_family(live_stack)
+    flagged_request = tuesday_morning(base, flagged)
+    tuesdays = flagged_request["line_count"]
+    ok(http(base, "POST", f"/api/planning/staff/families/{flagged.family_id}/flag",
+            {"child_id": flagged.child_id, "structure_id": STRUCTURE_ID, "flag": True}, manager))
+
+    # The committee on a phone
+    page.set_viewport_size(NARROW)
+    log_in(page, base, MANAGER, DEMO_PASSWORD, staff=True)
+    page.goto(f"{base}/gestion/commission?periode={PERIOD_ID}")
+    expect(page.get_by_role("heading", level=1, name="Commission d'attribution")).to_be_visible()
+    page.get_by_role("form", name="Nouvelle simulation").get_by_role("button", name="Lancer une simulation").click()
+    expect(page.get_by_role("status").filter(has_text="Simulation terminée")).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    job = page.get_by_role("region", name="Simulation", exact=True)
+    expect(job).to_contain_text("La période accepte les réponses partielles")
+    expect(job).to_contain_text(re.compile(r"Restées libres à une date où une présence attend : \d+ \("))
+
+    # The flagged child gets every Tuesday but the full one; the other waits, and each says why
+    rows = job.get_by_role("row").filter(has_text=TUESDAY)
+    mine = rows.filter(has_text=f"N° {flagged_request['number']}")
+    other = rows.filter(has_text=f"N° {waiting_request['number']}")
+    expect(mine.get_by_role("listitem").filter(has_text=TUESDAY)).to_have_text(
+        f"{TUESDAY} : Partiellement acceptée ({tuesdays - 1} dates sur {tuesdays}) "
+        f"Plus de place le {french(full_day)}.")
+    expect(mine.get_by_role("cell").last).to_have_text("Partiellement acceptée")
+    expect(other.get_by_role("listitem").filter(has_text=TUESDAY)).to_contain_text(
+        f"{TUESDAY} : Liste d'attente Plus de place le {french(full_day)}")
+    expect(other.get_by_role("cell").last).to_have_text("Sur liste d'attente")
+    # Every column of the row is on the phone's screen, the answer included
+    fits(page)
+    for cell in [mine.get_by_role("rowheader"), *[mine.get_by_role("cell").nth(i) for i in range(4)]]:
+        on_screen(cell)
+    on_screen(job.get_by_role("button", name="Publier les réponses"))
+    page.screenshot(path=str(artifacts_dir / "gestion-commission-390.png"), full_page=True)
+
+    # « Exporter le classement (CSV) »: the file as a spreadsheet opens it
+    with page.expect_download() as download:
+        job.get_by_role("button", name="Exporter le classement (CSV)").click()
+    saved = tmp_path / "classement.csv"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename.startswith("classement-commission-")
+    text = saved.read_text(encoding="utf-8-sig").splitlines()
+    assert text[0].startswith("Rang;N° demande;Enfant;Score;Détail du score;Décision par jour et plage;Réponse")
+    (line,) = [t for t in text if f";{flagged_request['number']};" in t]
+    assert "Partiellement acceptée" in line and f"Plus de place le {french(full_day)}" in line
+    expect(page.get_by_role("status").filter(has_text="Le classement est exporté")).to_be_visible()
+
+    # « Imprimer le classement »: printed, the page is the ranking alone
+    page.emulate_media(media="print")
+    expect(page.get_by_role("form", name="Nouvelle simulation")).to_be_hidden()
+    expect(job.get_by_role("button", name="Imprimer le classement")).to_be_hidden()
+    expect(mine).to_be_visible()
+    page.emulate_media(media="screen")
+    expect(job.get_by_role("button", name="Imprimer le classement")).to_be_visible()
+
+    # Published: the flagged family's request is partially accepted, its full date waits and says why
+    job.get_by_role("button", name="Publier les réponses").click()
+    job.get_by_role("button", name="Confirmer la publication").click()
+    expect(page.get_by_role("status").filter(has_text="Les réponses sont publiées.")).to_be_visible(
+        timeout=JOB_TIMEOUT_MS)
+    view = ok(http(base, "GET", f"/api/planning/requests/{flagged_request['request_id']}", token=flagged.token))
+    assert view["answer"] == "partially_accepted"
+    assert [(ln["date"], ln["status"], ln["reason"]) for ln in view["lines"] if ln["status"] != "accepted"] == [
+        (full_day, "waitlisted", f"Plus de place le {french(full_day)}.")]
+
+    # The first family cancels its Tuesday, the manager confirms: the place waits for the manager
+    ok(http(base, "POST", f"/api/planning/requests/{first_request['request_id']}/cancel", {"all": True}, first.token))
+    ok(http(base, "POST",
+            f"/api/planning/staff/requests/{first.family_id}/{first_request['request_id']}/cancellations/confirm",
+            {}, manager))
+
+    # « Liste d'attente » on the phone: it says freed places are offered for two days, then offers one
+    page.goto(f"{base}/gestion/liste-attente?structure={STRUCTURE_ID}&periode={PERIOD_ID}")
+    expect(page.get_by_role("heading", level=1, name="Liste d'attente")).to_be_visible()
+    panel = page.locator(".waitlist-promote").get_by_role("heading", level=2, name=period_name).locator("..")
+    expect(panel).to_contain_text("Attribuées, elles sont proposées aux familles, qui ont 2 jours pour les accepter")
+    waiting_list = page.get_by_role("table", name=re.compile(r"^\d+ demandes? en attente de place$"))
+    row = waiting_list.get_by_role("row").filter(has_text=f"N° {flagged_request['number']}")
+    expect(row.get_by_role("cell").nth(7)).to_have_text("1")  # Places libres: the freed Tuesday
+    fits(page)
+    on_screen(row.get_by_role("cell").nth(8))  # Place proposée: on screen
+    give = page.get_by_role("button", name="Attribuer les places libérées")
+    on_screen(give)
+    give.click()
+    status = page.get_by_role("status").filter(has_text="Des places sont proposées")
+    expect(status).to_contain_text(
+        re.compile(r"Des places sont proposées à 1 demande de la liste d'attente : la famille a jusqu'au "
+                   r"\d\d/\d\d/\d{4} pour les accepter ou les décliner"), timeout=JOB_TIMEOUT_MS)
+    expect(status).not_to_contain_text("attribuées")
+    expect(row.get_by_role("cell").nth(8)).to_have_text(
+        re.compile(r"^1 présence, réponse attendue jusqu'au \d\d/\d\d/\d{4}$"))
+    fits(page)
+    page.screenshot(path=str(artifacts_dir / "gestion-liste-attente-390.png"), full_page=True)
+    assert ok(http(base, "GET", f"/api/planning/requests/{flagged_request['request_id']}",
+                   token=flagged.token))["answer"] == "offered"

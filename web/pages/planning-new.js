@@ -4,7 +4,7 @@
 // confirmation with the request number. With ?demande=<id> the same entry mode adds slots to that
 // request (POST /requests/{id}/lines). The draft stays in sessionStorage (pf.planning.draft).
 
-import { api, post } from '../api.js';
+import { api, post, newIdempotencyKey } from '../api.js';
 import {
   h, pageTitle, selectField, requiredNote, errorSummary, showErrors, clearErrors, alertBox, statusRegion,
   announce, busy, formValue,
@@ -549,12 +549,14 @@ async function recapStep(ctx, draft, period, request, navigate) {
   const recap = result.recap || { rows: [], total_lines: 0, total_days: 0 };
   const outcome = h('div');
   const validate = h('button', { type: 'button', class: 'btn btn-primary' }, 'Valider', h('span', { class: 'btn-icon', 'aria-hidden': 'true' }, '✓'));
+  // One key for this recap: pressing « Valider » again (after a lost answer) answers the first result.
+  const idempotencyKey = newIdempotencyKey();
   validate.addEventListener('click', async () => {
     outcome.replaceChildren();
     try {
       const done = await busy(validate, () => (draft.request_id
-        ? post(`${PLANNING}/requests/${enc(draft.request_id)}/lines`, selectionBody(draft, period))
-        : post(`${PLANNING}/requests`, requestBody(draft, period))), 'Envoi en cours…');
+        ? post(`${PLANNING}/requests/${enc(draft.request_id)}/lines`, selectionBody(draft, period), { idempotencyKey })
+        : post(`${PLANNING}/requests`, requestBody(draft, period), { idempotencyKey })), 'Envoi en cours…');
       sessionStorage.setItem(DONE_KEY, JSON.stringify({
         added: Boolean(draft.request_id),
         request_id: done.request_id || draft.request_id,

@@ -123,12 +123,16 @@ function offerReply(request, navigate) {
 /** "Réponse à ma demande": the answer's badge, its explanation, the places offered to accept or
  * decline, and per weekday and slot what was accepted, put on the waiting list or refused (with the
  * motif). */
-function answerSection(request, navigate) {
+function answerSection(request, navigate, answeredBy = []) {
   const outcomes = familyOutcomes(request);
   const { code } = answerOf(request);
+  const last = answeredBy[0];
   return h('section', { class: 'panel panel-wide request-answer', 'aria-labelledby': 'answer-title' },
     h('h2', { id: 'answer-title' }, 'Réponse à ma demande'),
     h('p', { class: 'request-status' }, 'Réponse : ', answerBadge(request)),
+    last && code !== 'pending'
+      ? h('p', { class: 'answered-by' }, `Réponse de ${last.actor_name}, le ${new Date(last.at).toLocaleDateString('fr-FR')}`)
+      : null,
     h('p', { class: 'answer-explanation' }, explanationOf(request, outcomes)),
     offerReply(request, navigate),
     code !== 'pending' && outcomes.length ? outcomesTable(outcomes) : null);
@@ -460,9 +464,11 @@ function confirmation(request, lines, period) {
 
 export async function render({ params, query, navigate }) {
   const step = query.get('etape') || '';
-  const [ctx, request] = await Promise.all([
+  const [ctx, request, answeredBy] = await Promise.all([
     loadPlanningContext(),
     api(`${PLANNING}/requests/${enc(params.id)}`),
+    // Who answered (the audit log, kept by enrolment); the page shows without it if it cannot be read.
+    api(`/api/enrolment/family/answers/${enc(params.id)}`).then((data) => data.items || []).catch(() => []),
   ]);
   const periodId = request.period_id || ((request.lines || [])[0] || {}).period_id;
   const period = periodId ? (ctx.periods.get(periodId) || {}).period || null : null;
@@ -482,7 +488,7 @@ export async function render({ params, query, navigate }) {
       await recapStep({ request, lines, period, navigate }));
     return root;
   }
-  root.append(crumbs, pageTitle(title), requestDetails(request, lines), answerSection(request, navigate),
+  root.append(crumbs, pageTitle(title), requestDetails(request, lines), answerSection(request, navigate, answeredBy),
     lines.length ? modifyScreen({ request, lines, period, query, navigate, root }) : h('p', {}, 'Cette demande n\'a aucune présence.'));
   return root;
 }

@@ -31,7 +31,8 @@ const countOf = (value) => (Array.isArray(value) ? value.length : Number(value |
 function summary(detail) {
   const counts = detail.counts || countsOfLines(detail.lines || []);
   const rows = [
-    ['Enfant', detail.child_first_name],
+    ['Enfant', detail.child_name || detail.child_first_name],
+    ['Famille', detail.family_id ? h('a', { href: `/gestion/familles/${enc(detail.family_id)}` }, `Dossier de la famille ${detail.family_name || ''}`.trim()) : null],
     ['Structure', detail.structure_name],
     ['Activité', activityLabel(detail.activity)],
     ['Période', detail.period_name],
@@ -257,7 +258,7 @@ export async function render({ params }) {
     staffCrumbs({ label: 'Réponses aux demandes', href: `/gestion/reponses?structure=${enc(detail.structure_id || '')}` },
       { label: `Demande N° ${detail.number}` }),
     title,
-    h('p', { class: 'lead' }, [detail.child_first_name, detail.period_name].filter(Boolean).join(' – ')),
+    h('p', { class: 'lead' }, [detail.child_name || detail.child_first_name, detail.period_name].filter(Boolean).join(' – ')),
     status,
     content,
     h('p', {}, back));

@@ -5,6 +5,7 @@
 import { api } from '../api.js';
 import { h, selectField, field, alertBox } from '../ui.js';
 import { PLANNING, frenchDate } from '../planning.js';
+import { csvButton } from '../csv.js';
 import {
   answersScreen, noStructure, answerBadge, freshCatalogue, structureOptions, periodsOf, periodOptions,
   tableRegion, requestPath, outcomeCountText,
@@ -13,6 +14,7 @@ import {
 export const STATUS_FILTERS = [
   { value: 'pending', label: 'En attente de réponse' },
   { value: 'waitlisted', label: "Sur liste d'attente" },
+  { value: 'offered', label: 'Place proposée (réponse de la famille attendue)' },
   { value: 'accepted', label: 'Acceptées' },
   { value: 'refused', label: 'Refusées' },
   { value: 'cancel_requested', label: 'Annulations demandées' },
@@ -24,16 +26,22 @@ function results(data, status) {
   const filter = STATUS_FILTERS.find((f) => f.value === status);
   const caption = `${filter.label} : ${items.length} demande${items.length > 1 ? 's' : ''}`;
   if (!items.length) return h('p', { class: 'empty' }, `${caption}.`);
-  return tableRegion('answers-caption', caption,
+  const exportCsv = csvButton('Exporter en CSV', () => ({
+    filename: `demandes-${status}.csv`,
+    headers: ['N° demande', 'Enfant', 'Famille', 'Structure', 'Période', 'Date de la demande', 'Présences', 'Réponse'],
+    rows: items.map((i) => [i.number, i.child_name || i.child_first_name || '', i.family_name || '', i.structure_name || '',
+      i.period_name || '', frenchDate(i.created_at), outcomeCountText(i.counts) || String(i.line_count ?? ''), i.answer_label || '']),
+  }));
+  return h('div', {}, h('div', { class: 'form-actions' }, exportCsv), tableRegion('answers-caption', caption,
     ['N° demande', 'Enfant', 'Période', 'Date', 'Présences', 'Réponse'],
     items.map((item) => h('tr', {},
       h('th', { scope: 'row' }, h('a', { href: requestPath(item) }, `N° ${item.number}`,
-        h('span', { class: 'sr-only' }, item.child_first_name ? ` – ${item.child_first_name}` : ''))),
-      h('td', {}, item.child_first_name || ''),
+        h('span', { class: 'sr-only' }, item.child_first_name ? ` – ${item.child_name || item.child_first_name}` : ''))),
+      h('td', {}, item.child_name || item.child_first_name || ''),
       h('td', {}, item.period_name || ''),
       h('td', {}, frenchDate(item.created_at)),
       h('td', {}, outcomeCountText(item.counts) || String(item.line_count ?? '')),
-      h('td', {}, answerBadge(item)))));
+      h('td', {}, answerBadge(item))))));
 }
 
 export async function render({ account, query, navigate }) {

@@ -109,7 +109,9 @@ function settingsForm(period, onSaved) {
     h('fieldset', { class: 'group window', 'data-field': 'pre_enrolment' }, h('legend', {}, 'Fenêtre de pré-inscription (commission d\'attribution)'),
       h('p', { class: 'hint' }, 'Facultatif. Les demandes reçues pendant cette fenêtre attendent la commission, même en acceptation automatique. Laissez vide s\'il n\'y a pas de commission.'),
       field({ name: 'pre_enrolment.start', label: 'Début', type: 'date', value: (period.pre_enrolment || {}).start || '', idPrefix: p }),
-      field({ name: 'pre_enrolment.end', label: 'Fin', type: 'date', value: (period.pre_enrolment || {}).end || '', idPrefix: p })),
+      field({ name: 'pre_enrolment.end', label: 'Fin', type: 'date', value: (period.pre_enrolment || {}).end || '', idPrefix: p }),
+      checkbox({ name: 'partial_answers', label: 'Réponses partielles : la commission donne les dates qui ont une place', checked: Boolean(period.partial_answers), idPrefix: p }),
+      h('p', { class: 'hint' }, 'Après les jours et plages acceptés en entier, les places restantes sont données date par date, dans l\'ordre du classement ; la famille reçoit une réponse « partiellement acceptée » avec ses dates, les autres restent en liste d\'attente.')),
     h('fieldset', { class: 'group capacities' }, h('legend', {}, 'Places par plage d\'accueil'),
       h('p', { class: 'hint' }, 'Le nombre de places de chaque date. Augmenter une capacité donne les nouvelles places à la liste d\'attente (en mode automatique).'),
       slots.map((slot) => field({
@@ -147,6 +149,7 @@ function settingsForm(period, onSaved) {
       waitlist_mode: checked('waitlist_mode') || 'auto',
       auto_confirm_cancellations: form.elements.namedItem('auto_confirm_cancellations').checked,
       offer_reply_days: Number(replyDays),
+      partial_answers: form.elements.namedItem('partial_answers').checked,
       capacities,
     };
     try {

@@ -53,16 +53,18 @@ function table(caption, headers, rows) {
       h('tbody', {}, rows)));
 }
 
-async function submitForm(form, submitButton, work, done, message) {
+/** Save, then redraw the catalogue and only then say so (the message means the lists show it). */
+async function submitForm(form, submitButton, work, done, message, reload) {
   clearErrors(form);
   try {
     await busy(submitButton, work, 'Enregistrement…');
-    announce(done, 'success', null, message);
-    return true;
   } catch (error) {
     showErrors(form, { message: error.message, fields: error.fields });
     return false;
   }
+  await reload();
+  announce(done, 'success', null, message);
+  return true;
 }
 
 // --- structures ------------------------------------------------------------------------------------
@@ -87,8 +89,8 @@ function structureForm(catalogue, reload, done) {
       activities: ACTIVITIES.map((a) => a.value).filter((a) => form.elements.namedItem(`activity-${a}`).checked),
     };
     const id = slug(body.name, new Set(catalogue.structures.map((s) => s.structure_id)));
-    if (await submitForm(form, submit, () => put(`${PLANNING}/catalogue/structures/${enc(id)}`, body), done,
-      `La structure ${body.name} est créée.`)) reload();
+    await submitForm(form, submit, () => put(`${PLANNING}/catalogue/structures/${enc(id)}`, body), done,
+      `La structure ${body.name} est créée.`, reload);
   });
   return form;
 }
@@ -99,8 +101,8 @@ function structuresPanel(catalogue, reload, done) {
     archive.addEventListener('click', async () => {
       try {
         await busy(archive, () => post(`${PLANNING}/catalogue/structures/${enc(s.structure_id)}/archive`, { archived: !s.archived }));
+        await reload();
         announce(done, 'success', null, `${s.name} est ${s.archived ? 'réactivée' : 'archivée'}.`);
-        reload();
       } catch (error) {
         announce(done, 'error', null, error.message);
       }
@@ -123,9 +125,10 @@ function structuresPanel(catalogue, reload, done) {
 
 // --- periods ---------------------------------------------------------------------------------------
 
-function slotRow(slot = {}, index = 0) {
-  const cell = (name, label, attrs = {}) => h('td', {}, h('label', { class: 'sr-only', for: `slot-${index}-${name}` }, label),
-    h('input', { id: `slot-${index}-${name}`, name: `slot-${name}`, 'data-field': `slots.${index}.${name}`, value: slot[name] ?? '', ...attrs }));
+function slotRow(prefix, slot = {}, index = 0) {
+  const id = (name) => `${prefix}-slot-${index}-${name}`;
+  const cell = (name, label, attrs = {}) => h('td', {}, h('label', { class: 'sr-only', for: id(name) }, label),
+    h('input', { id: id(name), name: `slot-${name}`, 'data-field': `slots.${index}.${name}`, value: slot[name] ?? '', ...attrs }));
   return h('tr', { class: 'slot-row' },
     cell('code', 'Code', { maxlength: 20, size: 8, autocomplete: 'off' }),
     cell('label', 'Libellé', { maxlength: 60, autocomplete: 'off' }),
@@ -138,10 +141,10 @@ function periodForm(catalogue, structures, reload, done, existing = null) {
   const p = existing ? `cat-period-${existing.period_id}` : 'cat-period';
   const e = existing || {};
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, existing ? 'Enregistrer la période' : 'Créer la période');
-  const slotBody = h('tbody', {}, (e.slots && e.slots.length ? e.slots : [{}]).map((s, i) => slotRow(s, i)));
+  const slotBody = h('tbody', {}, (e.slots && e.slots.length ? e.slots : [{}]).map((s, i) => slotRow(p, s, i)));
   const addSlot = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, 'Ajouter une plage');
   addSlot.addEventListener('click', () => {
-    slotBody.append(slotRow({}, slotBody.children.length));
+    slotBody.append(slotRow(p, {}, slotBody.children.length));
     slotBody.lastElementChild.querySelector('input').focus();
   });
   const form = h('form', { novalidate: true, class: 'catalogue-form' }, errorSummary(), requiredNote(),
@@ -183,8 +186,8 @@ function periodForm(catalogue, structures, reload, done, existing = null) {
       slots,
     };
     const id = existing ? existing.period_id : slug(body.name, new Set(catalogue.periods.map((x) => x.period_id)));
-    if (await submitForm(form, submit, () => put(`${PLANNING}/catalogue/periods/${enc(id)}`, body), done,
-      `La période ${body.name} est enregistrée.`)) reload();
+    await submitForm(form, submit, () => put(`${PLANNING}/catalogue/periods/${enc(id)}`, body), done,
+      `La période ${body.name} est enregistrée.`, reload);
   });
   return form;
 }
@@ -196,8 +199,8 @@ function periodsPanel(catalogue, structures, reload, done) {
     const act = async (btn, work, message) => {
       try {
         await busy(btn, work);
+        await reload();
         announce(done, 'success', null, message);
-        reload();
       } catch (error) {
         announce(done, 'error', null, error.message);
       }
@@ -236,8 +239,8 @@ function closuresPanel(structures, reload, done) {
     remove.addEventListener('click', async () => {
       try {
         await busy(remove, () => del(`${PLANNING}/catalogue/structures/${enc(s.structure_id)}/closures/${enc(c.start)}`));
+        await reload();
         announce(done, 'success', null, `La fermeture « ${c.label} » est supprimée.`);
-        reload();
       } catch (error) {
         announce(done, 'error', null, error.message);
       }
@@ -261,8 +264,8 @@ function closuresPanel(structures, reload, done) {
       return;
     }
     const body = { start: value(form, 'start'), end: value(form, 'end') || value(form, 'start'), label: value(form, 'label') };
-    if (await submitForm(form, submit, () => post(`${PLANNING}/catalogue/structures/${enc(structureId)}/closures`, body), done,
-      `La fermeture « ${body.label} » est ajoutée.`)) reload();
+    await submitForm(form, submit, () => post(`${PLANNING}/catalogue/structures/${enc(structureId)}/closures`, body), done,
+      `La fermeture « ${body.label} » est ajoutée.`, reload);
   });
   return panel('Fermetures',
     rows.length ? table(`Fermetures (${rows.length})`, ['Motif', 'Structure', 'Dates', 'Action'], rows)
@@ -298,8 +301,8 @@ function sejourForm(catalogue, structures, reload, done, existing = null) {
     };
     const id = existing ? existing.sejour_id
       : slug(`${body.name} ${body.start.slice(0, 4)}`, new Set([...catalogue.sejours.map((x) => x.sejour_id), ...catalogue.periods.map((x) => x.period_id)]));
-    if (await submitForm(form, submit, () => put(`${PLANNING}/catalogue/sejours/${enc(id)}`, body), done,
-      `Le séjour ${body.name} est publié : les familles le voient dans « Pré-inscriptions séjours ».`)) reload();
+    await submitForm(form, submit, () => put(`${PLANNING}/catalogue/sejours/${enc(id)}`, body), done,
+      `Le séjour ${body.name} est publié : les familles le voient dans « Pré-inscriptions séjours ».`, reload);
   });
   return form;
 }
@@ -312,8 +315,8 @@ function sejoursPanel(catalogue, structures, reload, done) {
     archive.addEventListener('click', async () => {
       try {
         await busy(archive, () => post(`${PLANNING}/catalogue/sejours/${enc(s.sejour_id)}/archive`, { archived: !s.archived }));
+        await reload();
         announce(done, 'success', null, s.archived ? `${s.name} est de nouveau proposé aux familles.` : `${s.name} n'est plus proposé aux familles.`);
-        reload();
       } catch (error) {
         announce(done, 'error', null, error.message);
       }

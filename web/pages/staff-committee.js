@@ -2,9 +2,11 @@
 // simulation" (POST /staff/committee/{period}/jobs, "Garder les fratries ensemble"), the job's status
 // while it runs on the queue (GET …/jobs/{job} every 1.5 s), the simulation's table (rang, enfant, score
 // and its parts, each element's outcome, réponse), "Publier les réponses" after a confirmation step
-// (POST …/jobs/{job}/publish), and the previous simulations.
+// (POST …/jobs/{job}/publish), and the previous simulations. The ranking prints (print stylesheet:
+// only the table) and exports as CSV (GET …/jobs/{job}/export); under 600 px each row is a card, so a
+// phone shows every column without scrolling sideways.
 
-import { api, post } from '../api.js';
+import { api, post, fetchFile } from '../api.js';
 import {
   h, alertBox, statusRegion, announce, busy, checkbox,
 } from '../ui.js';
@@ -24,7 +26,10 @@ const JOB_STATUS = {
   failed: 'Échec',
 };
 const RUNNING = ['queued', 'simulating', 'publishing'];
-const OUTCOME = { accepted: 'Acceptée', waitlisted: "Liste d'attente", refused: 'Refusée' };
+const OUTCOME = {
+  accepted: 'Acceptée', partial: 'Partiellement acceptée', waitlisted: "Liste d'attente", refused: 'Refusée',
+};
+const COLUMNS = ['Rang', 'Enfant', 'Score', 'Décision par jour et plage', 'Réponse'];
 const POLL_MS = 1500;
 const POLL_LIMIT_MS = 3 * 60 * 1000;
 
@@ -35,34 +40,61 @@ const dateTime = (iso) => {
     : `${d.toLocaleDateString('fr-FR')} à ${d.toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' })}`;
 };
 
+/** Save a blob under `filename` through a temporary link (download attribute). */
+function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = h('a', { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+const percent = (part, whole) => (whole ? `${(Math.round((1000 * part) / whole) / 10).toLocaleString('fr-FR')} %` : '0 %');
+
 function summaryBlock(job) {
   const s = job.summary;
   if (!s) return null;
   const answers = s.answers || {};
   const items = Object.keys(ANSWERS).filter((k) => answers[k] !== undefined)
     .map((k) => h('li', {}, `${ANSWERS[k]} : ${answers[k]}`));
+  const places = s.places === undefined ? null : h('p', { class: 'committee-places' },
+    `Places libres avant la commission : ${s.places}. Restées libres à une date où une présence attend : `,
+    h('strong', {}, `${s.free_where_waiting || 0} (${percent(s.free_where_waiting || 0, s.places)})`), '. ',
+    s.partial_answers
+      ? 'La période accepte les réponses partielles : après les jours et plages acceptés en entier, les places restantes sont données date par date, dans l\'ordre du classement.'
+      : 'La période n\'accepte pas les réponses partielles : un jour et une plage ne sont acceptés que si chacune de leurs dates a une place (réglage « Réponses partielles » dans « Places par jour »).');
   return h('div', { class: 'committee-summary' },
     h('p', {}, h('strong', {}, plural(s.children ?? (job.rows || []).length, 'enfant', 'enfants')), ' dans cette simulation.'),
-    items.length ? h('ul', {}, items) : null);
+    items.length ? h('ul', {}, items) : null, places);
+}
+
+/** One element's outcome: « Lundi – MIDI : Partiellement acceptée (30 dates sur 34) », and why it waits. */
+function elementOutcome(e) {
+  const count = e.outcome === 'partial' && e.dates
+    ? ` (${(e.accepted_dates || []).length} ${(e.accepted_dates || []).length > 1 ? 'dates' : 'date'} sur ${e.dates})` : '';
+  return h('li', {},
+    `${elementName({ ...e, slot_label: e.slot })} : `,
+    h('span', { class: `status line-status status-line-${e.outcome}` }, OUTCOME[e.outcome] || e.outcome),
+    count,
+    e.reason && e.outcome !== 'accepted' ? h('span', { class: 'hint element-reason' }, ` ${e.reason}`) : null);
 }
 
 function rowsTable(job) {
   const rows = job.rows || [];
   if (!rows.length) return h('p', { class: 'empty' }, 'Aucune demande en attente de réponse sur cette période.');
   return tableRegion('committee-caption', `Simulation du ${dateTime(job.created_at)} : ${plural(rows.length, 'demande', 'demandes')}`,
-    ['Rang', 'Enfant', 'Score', 'Décision par jour et plage', 'Réponse'],
+    COLUMNS,
     rows.map((row) => h('tr', {},
-      h('th', { scope: 'row', class: 'num' }, String(row.rank)),
-      h('td', {}, row.child_first_name || 'Enfant'),
-      h('td', {}, h('strong', {}, plural(row.score || 0, 'point', 'points')),
+      h('th', { scope: 'row', class: 'num', 'data-label': COLUMNS[0] }, String(row.rank)),
+      h('td', { 'data-label': COLUMNS[1] }, row.child_first_name || 'Enfant', row.number ? h('span', { class: 'hint' }, ` (N° ${row.number})`) : null),
+      h('td', { 'data-label': COLUMNS[2] }, h('strong', {}, plural(row.score || 0, 'point', 'points')),
         (row.parts || []).length
           ? h('ul', { class: 'score-parts' }, row.parts.map((p) => h('li', {}, `${p.label} : ${p.points}`)))
           : h('p', { class: 'hint' }, 'Aucun critère')),
-      h('td', {}, h('ul', { class: 'element-outcomes' }, (row.elements || []).map((e) => h('li', {},
-        `${elementName({ ...e, slot_label: e.slot })} : `,
-        h('span', { class: `status line-status status-line-${e.outcome}` }, OUTCOME[e.outcome] || e.outcome))))),
-      h('td', {}, answerBadge({ answer: row.answer })))),
-    { className: 'queue committee-table' });
+      h('td', { 'data-label': COLUMNS[3] }, h('ul', { class: 'element-outcomes' }, (row.elements || []).map(elementOutcome))),
+      h('td', { 'data-label': COLUMNS[4] }, answerBadge({ answer: row.answer })))),
+    { className: 'queue committee-table cards-narrow' });
 }
 
 export async function render({ account, query, navigate }) {
@@ -108,14 +140,15 @@ export async function render({ account, query, navigate }) {
       previous.replaceChildren(h('h2', { id: 'jobs-title' }, 'Simulations précédentes'),
         items.length
           ? tableRegion('jobs-caption', `${plural(items.length, 'simulation', 'simulations')} pour ${chosen.name}`,
-            ['Date', 'Statut', 'Fratries ensemble', 'Résultat', ''],
+            ['Date', 'Statut', 'Fratries ensemble', 'Résultat', 'Action'],
             items.map((job) => h('tr', {},
-              h('th', { scope: 'row' }, dateTime(job.created_at)),
-              h('td', {}, jobStatusBadge(job.status)),
-              h('td', {}, (job.options || {}).keep_siblings_together ? 'Oui' : 'Non'),
-              h('td', {}, job.summary ? `${plural(job.summary.children || 0, 'enfant', 'enfants')}` : '–'),
-              h('td', {}, h('a', { href: `/gestion/commission?periode=${enc(periodId)}&simulation=${enc(job.job_id)}` },
-                'Voir', h('span', { class: 'sr-only' }, ` la simulation du ${dateTime(job.created_at)}`))))))
+              h('th', { scope: 'row', 'data-label': 'Date' }, dateTime(job.created_at)),
+              h('td', { 'data-label': 'Statut' }, jobStatusBadge(job.status)),
+              h('td', { 'data-label': 'Fratries ensemble' }, (job.options || {}).keep_siblings_together ? 'Oui' : 'Non'),
+              h('td', { 'data-label': 'Résultat' }, job.summary ? `${plural(job.summary.children || 0, 'enfant', 'enfants')}` : '–'),
+              h('td', { 'data-label': 'Action' }, h('a', { href: `/gestion/commission?periode=${enc(periodId)}&simulation=${enc(job.job_id)}` },
+                'Voir', h('span', { class: 'sr-only' }, ` la simulation du ${dateTime(job.created_at)}`))))),
+            { className: 'queue cards-narrow committee-runs' })
           : h('p', { class: 'empty' }, 'Aucune simulation pour cette période.'));
       return items;
     } catch (error) {
@@ -135,13 +168,30 @@ export async function render({ account, query, navigate }) {
       parts.push(alertBox('error', null, 'Le traitement a échoué. Relancez une simulation ; si le problème persiste, prévenez l\'administrateur.'));
     }
     if (['simulated', 'publishing', 'published'].includes(job.status)) {
-      parts.push(summaryBlock(job), rowsTable(job));
+      parts.push(summaryBlock(job), (job.rows || []).length ? rankingTools(job) : null, rowsTable(job));
     }
     if (job.status === 'simulated' && (job.rows || []).length) parts.push(publishBlock(job));
     if (job.status === 'published') {
       parts.push(alertBox('success', 'Réponses publiées.', 'Les familles reçoivent leur réponse par e-mail ; les demandes sur liste d\'attente y restent dans l\'ordre des scores.'));
     }
     current.replaceChildren(...parts.filter(Boolean));
+  }
+
+  /** « Imprimer le classement » (the print stylesheet keeps the table) and « Exporter le classement (CSV) ». */
+  function rankingTools(job) {
+    const print = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Imprimer le classement');
+    const exportButton = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Exporter le classement (CSV)');
+    print.addEventListener('click', () => window.print());
+    exportButton.addEventListener('click', async () => {
+      try {
+        const { blob, filename } = await busy(exportButton, () => fetchFile(`${base}/${enc(job.job_id)}/export`), 'Export…');
+        saveBlob(blob, filename || 'classement-commission.csv');
+        announce(status, 'success', null, 'Le classement est exporté (fichier CSV).');
+      } catch (error) {
+        announce(status, 'error', null, error.message);
+      }
+    });
+    return h('div', { class: 'actions-inline ranking-tools no-print' }, print, exportButton);
   }
 
   function publishBlock(job) {
@@ -266,7 +316,7 @@ export async function render({ account, query, navigate }) {
     h('h2', { id: 'launch-title' }, 'Nouvelle simulation'),
     h('p', {}, `Toutes les demandes en attente de réponse de la période « ${chosen.name} » sont classées et servies dans l'ordre. Rien n'est communiqué aux familles avant la publication.`),
     checkbox({ name: 'keep_siblings_together', label: 'Garder les fratries ensemble', checked: true, idPrefix: 'committee' }),
-    h('p', { class: 'hint' }, 'Les enfants d\'une même famille passent l\'un après l\'autre, au meilleur score de la famille ; un jour et une plage demandés par les frères et sœurs sont acceptés pour tous ou pour aucun.'),
+    h('p', { class: 'hint' }, 'Les enfants d\'une même famille passent l\'un après l\'autre, au meilleur score de la famille ; un jour et une plage demandés par les frères et sœurs sont acceptés pour tous ou pour aucun (et, en réponse partielle, chaque date pour tous ceux qui la demandent ou pour aucun).'),
     h('div', { class: 'actions' }, launch));
   launchForm.addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -8,19 +8,7 @@ import { api, post } from '../api.js';
 import { h, selectField, field, alertBox, pageTitle } from '../ui.js';
 import { downloadCsv, frenchPhone } from '../csv.js';
 
-const PRINT_CSS = `
-@media print {
-  #account-bar, header, footer, nav, .skip-link, .no-print { display: none !important; }
-  .daylist-slot { break-after: page; page-break-after: always; }
-  .daylist-slot:last-child { break-after: auto; page-break-after: auto; }
-  .daylist-slot table { width: 100%; border-collapse: collapse; font-size: 10pt; }
-  .daylist-slot th, .daylist-slot td { border: 1px solid #000; padding: 2pt 4pt; vertical-align: top; }
-  .table-wrap { overflow: visible !important; }
-  .daylist-print-title { display: block !important; }
-}
-.daylist-print-title { display: none; }
-.daylist-slot td ul { margin: 0; padding-left: 1em; }
-`;
+// The print stylesheet is assets/daylist.css (the portal's CSP allows no inline style).
 
 const frLong = (iso) => new Date(`${iso}T12:00:00`).toLocaleDateString('fr-FR', {
   weekday: 'long', day: 'numeric', month: 'long', year: 'numeric',
@@ -59,8 +47,8 @@ function slotSection(list, slot, rows, index) {
     h('h2', { id }, title, h('span', { class: 'daylist-count' }, ` – ${rows.length} enfant${rows.length > 1 ? 's' : ''} / ${slot.capacity} places`)),
     h('p', { class: 'hint' }, slot.period_name),
     rows.length
-      ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': title },
-        h('table', { class: 'queue daylist-table' },
+      ? h('div', { class: 'table-wrap' },
+        h('table', { class: 'queue daylist-table', 'aria-label': title },
           h('thead', {}, h('tr', {}, ['Enfant', 'Classe', 'Allergies, PAI, régime', 'Personnes autorisées à venir le chercher', 'Parents'].map((l) => h('th', { scope: 'col' }, l)))),
           h('tbody', {}, rows.map((r) => h('tr', {},
             h('th', { scope: 'row' }, r.name, r.note ? h('span', { class: 'badge' }, ` ${r.note}`) : null),
@@ -87,7 +75,7 @@ export async function render({ query, navigate }) {
     if (picker.elements.namedItem('date').value) params.set('date', picker.elements.namedItem('date').value);
     navigate(`/gestion/liste-du-jour?${params}`);
   });
-  const head = [h('style', {}, PRINT_CSS), h('p', { class: 'no-print' }, h('a', { href: '/gestion' }, '← Espace professionnel')),
+  const head = [h('p', { class: 'no-print' }, h('a', { href: '/gestion' }, '← Espace professionnel')),
     pageTitle('Liste du jour'), picker];
   if (!structureId) return h('div', { class: 'staff-daylist' }, ...head, alertBox('info', null, 'Aucune structure ne vous est confiée.'));
 

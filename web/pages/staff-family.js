@@ -17,6 +17,26 @@ import { changeItem } from './staff-changes.js';
 const enc = encodeURIComponent;
 const VISIBLE = ['submitted', 'validated', 'returned', 'revoked'];
 
+/** « Historique des actions »: who of the team did what on this file, newest first (the audit log). */
+function auditSection(familyId) {
+  const holder = h('div', { 'aria-busy': 'true' }, h('p', {}, 'Chargement de l\'historique…'));
+  api(`${ENROLMENT}/staff/families/${enc(familyId)}/audit`).then((data) => {
+    const items = (data && data.items) || [];
+    holder.replaceChildren(items.length
+      ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'file-audit' },
+        h('table', { class: 'queue audit-table' },
+          h('thead', {}, h('tr', {}, ['Date', 'Action', 'Par'].map((l) => h('th', { scope: 'col' }, l)))),
+          h('tbody', {}, items.map((e) => h('tr', {},
+            h('td', {}, new Date(e.at).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short' })),
+            h('td', {}, e.label),
+            h('td', {}, e.actor_name))))))
+      : h('p', {}, 'Aucune action enregistrée.'));
+  }).catch((error) => holder.replaceChildren(alertBox('error', null, error.message)))
+    .finally(() => holder.setAttribute('aria-busy', 'false'));
+  return h('section', { class: 'file-audit', 'aria-labelledby': 'file-audit' },
+    h('h2', { id: 'file-audit' }, 'Historique des actions'), holder);
+}
+
 function dl(rows) {
   return h('dl', { class: 'details' }, rows.map(([term, value]) => [
     h('dt', {}, term),
@@ -247,5 +267,5 @@ export async function render({ params, query, account }) {
     h('p', { class: 'lead' }, [civilityLabel(who.civility), who.first_name, who.last_name].filter(Boolean).join(' '),
       file.email ? ` – ${file.email}` : ''),
     h('p', {}, h('a', { href: '/gestion/dossiers' }, 'Retour à la liste des dossiers')),
-    status, body);
+    status, body, auditSection(familyId));
 }

@@ -2,7 +2,7 @@
 // dossiers", "Demandes de réservation" and the answers screens are open), and for
 // the administrator the professional accounts.
 
-import { api, post } from '../api.js';
+import { api, post, put } from '../api.js';
 import {
   h, field, radioGroup, selectField, pageTitle, requiredNote, errorSummary, showErrors, clearErrors,
   busy, alertBox, statusRegion, announce, EMAIL_RE,
@@ -19,6 +19,7 @@ const TILES = [
   { name: "Liste d'attente", href: '/gestion/liste-attente', roles: ['manager', 'coordinator', 'admin'], text: 'Suivre la liste d\'attente et proposer les places qui se libèrent.' },
   { name: 'Places par jour', href: '/gestion/places', roles: ['manager', 'coordinator', 'admin'], text: 'Les places prises et libres de chaque plage, jour par jour, et les réglages de chaque période.' },
   { name: 'Liste du jour', href: '/gestion/liste-du-jour', roles: ['manager', 'coordinator', 'admin'], text: 'Les enfants attendus par plage, avec leur classe, leurs allergies, PAI et régime, et les personnes autorisées à venir les chercher ; impression et export CSV.' },
+  { name: 'Journal des actions', href: '/gestion/journal', roles: ['admin'], text: 'Qui a fait quoi et quand : validations, documents, décisions, commission, catalogue et comptes ; filtres et export CSV.' },
   { name: 'Catalogue', href: '/gestion/catalogue', roles: ['manager', 'coordinator', 'admin'], text: 'Structures, périodes, plages d\'accueil, capacités, séjours et fermetures.' },
 ];
 
@@ -55,7 +56,58 @@ function structurePicker(p, chosen = []) {
 
 const pickedStructures = (form) => [...form.querySelectorAll('input[name="structure"]:checked')].map((c) => c.value);
 
+const STATUS_LABELS = { active: 'Actif', invited: 'Invitation envoyée', disabled: 'Désactivé' };
+
+/** « Modifier »: names, role and structures of an account (the admin's own role cannot change). */
+function editForm(item, onDone) {
+  const p = `staff-edit-${item.account_id}`;
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Enregistrer');
+  const form = h('form', { novalidate: true, class: 'staff-edit' }, errorSummary(),
+    radioGroup({ name: 'civility', legend: 'Civilité', required: true, idPrefix: p, value: item.civility, options: [{ value: 'Mme', label: 'Madame' }, { value: 'M.', label: 'Monsieur' }] }),
+    field({ name: 'last_name', label: 'Nom', required: true, autocomplete: 'off', idPrefix: p, value: item.last_name }),
+    field({ name: 'first_name', label: 'Prénom', required: true, autocomplete: 'off', idPrefix: p, value: item.first_name }),
+    selectField({ name: 'role', label: 'Rôle', required: true, idPrefix: p, value: item.role, options: STAFF_ROLES.map((value) => ({ value, label: ROLE_LABELS[value] })) }),
+    structurePicker(p, item.structures || []),
+    h('div', { class: 'form-actions' }, submit));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const get = (name) => form.elements.namedItem(name).value.trim();
+    const body = { civility: get('civility'), first_name: get('first_name'), last_name: get('last_name'), role: get('role'), structures: pickedStructures(form) };
+    try {
+      await busy(submit, () => put(`/api/accounts/staff/${encodeURIComponent(item.account_id)}`, body), 'Enregistrement…');
+      onDone(`Le compte de ${body.first_name} ${body.last_name} est modifié. Ses sessions en cours sont terminées.`);
+    } catch (error) {
+      showErrors(form, { message: error.message, fields: error.fields });
+    }
+  });
+  return h('details', { class: 'staff-edit-details' }, h('summary', {}, 'Modifier'), form);
+}
+
+function staffActions(item, onDone, onError) {
+  const who = [item.first_name, item.last_name].filter(Boolean).join(' ');
+  const action = (label, path, message) => {
+    const btn = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, label);
+    btn.addEventListener('click', async () => {
+      try {
+        await busy(btn, () => post(`/api/accounts/staff/${encodeURIComponent(item.account_id)}/${path}`, {}));
+        onDone(message);
+      } catch (error) {
+        onError(error.message);
+      }
+    });
+    return btn;
+  };
+  return [
+    editForm(item, onDone),
+    item.status === 'disabled'
+      ? action('Réactiver', 'reactivate', `Le compte de ${who} est réactivé.`)
+      : action('Désactiver', 'deactivate', `Le compte de ${who} est désactivé : ses sessions sont terminées.`),
+    item.status === 'invited' ? action("Renvoyer l'invitation", 'invitation', `Une nouvelle invitation a été envoyée à ${item.email}.`) : null,
+  ];
+}
+
 function staffList() {
+  const done = statusRegion();
   const holder = h('div', { class: 'staff-list', 'aria-live': 'polite', 'aria-busy': 'true' },
     h('p', {}, 'Chargement des comptes…'));
   const load = async () => {
@@ -67,16 +119,20 @@ function staffList() {
         holder.replaceChildren(h('p', {}, 'Aucun compte professionnel pour le moment.'));
         return;
       }
+      const after = (message) => { announce(done, 'success', null, message); load(); };
+      const failed = (message) => announce(done, 'error', null, message);
       holder.replaceChildren(h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'staff-caption' },
         h('table', {},
           h('caption', { id: 'staff-caption' }, `Comptes professionnels (${items.length})`),
           h('thead', {}, h('tr', {},
-            ['Nom', 'Adresse e-mail', 'Rôle', 'Structures'].map((label) => h('th', { scope: 'col' }, label)))),
+            ['Nom', 'Adresse e-mail', 'Rôle', 'Structures', 'État', 'Actions'].map((label) => h('th', { scope: 'col' }, label)))),
           h('tbody', {}, items.map((item) => h('tr', {},
             h('th', { scope: 'row' }, [item.first_name, item.last_name].filter(Boolean).join(' ')),
             h('td', {}, item.email),
             h('td', {}, ROLE_LABELS[item.role] || item.role),
-            h('td', {}, structuresText(item.structures, item.role))))))));
+            h('td', {}, structuresText(item.structures, item.role)),
+            h('td', {}, STATUS_LABELS[item.status] || item.status),
+            h('td', { class: 'actions' }, staffActions(item, after, failed))))))));
     } catch (error) {
       holder.replaceChildren(alertBox('error', null, error.message));
     } finally {
@@ -84,7 +140,7 @@ function staffList() {
     }
   };
   load();
-  return { node: holder, reload: load };
+  return { node: h('div', {}, done, holder), reload: load };
 }
 
 function createForm(onCreated) {

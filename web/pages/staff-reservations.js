@@ -8,12 +8,12 @@ import { h, selectField, field, alertBox } from '../ui.js';
 import { manages } from '../family-file.js';
 import { answersScreen, noStructure, requestPath } from '../answers.js';
 import {
-  PLANNING, enc, loadPlanningCatalogue, frenchDate, longDay, todayIso, isIsoDate, plural, activityLabel,
+  PLANNING, enc, loadPlanningCatalogue, frenchDate, longDay, isIsoDate, plural, activityLabel,
 } from '../planning.js';
 
 const familyName = (item) => [item.family_name, item.family_first_name].filter(Boolean).join(' ')
   || (item.family && [item.family.last_name, item.family.first_name].filter(Boolean).join(' ')) || '';
-const childName = (item) => item.child_first_name || (item.child && item.child.first_name) || '';
+const childName = (item) => item.child_name || item.child_first_name || (item.child && item.child.first_name) || '';
 
 /** The family's name, a link to its file when the API gives its id. */
 function familyCell(item) {
@@ -44,16 +44,19 @@ function table(id, caption, headers, rows) {
 
 async function occupancy(structure, date) {
   try {
-    const data = await api(`${PLANNING}/staff/occupancy?structure_id=${enc(structure)}&date=${date}`);
+    // Without a day chosen, the API answers for the structure's next open day.
+    const data = await api(`${PLANNING}/staff/occupancy?structure_id=${enc(structure)}${date ? `&date=${date}` : ''}`);
     const slots = (data && data.slots) || [];
-    const caption = `Occupation du ${longDay(date)}`;
+    const caption = `Occupation du ${longDay(data.date)}`;
+    const periods = new Set(slots.map((s) => s.period_id));
     if (!slots.length) return h('p', { class: 'empty' }, `${caption} : aucune plage d'accueil ce jour-là.`);
     return table('occupancy-caption', caption,
       ['Plage d\'accueil', 'Capacité', 'En attente', 'Acceptées', 'Liste d\'attente', 'Annulations demandées', 'Places restantes'],
       slots.map((s) => {
-        const left = typeof s.capacity === 'number' ? s.capacity - (s.accepted || 0) : null;
+        // What remains once accepted, offered and not yet confirmed cancellations hold their place (as the board).
+        const left = typeof s.remaining === 'number' ? s.remaining : null;
         return h('tr', { class: left !== null && left <= 0 ? 'full' : null },
-          h('th', { scope: 'row' }, s.label || s.code),
+          h('th', { scope: 'row' }, s.label || s.code, periods.size > 1 && s.period_name ? ` – ${s.period_name}` : ''),
           h('td', { class: 'num' }, s.capacity ?? '–'),
           h('td', { class: 'num' }, String(s.pending || 0)),
           h('td', { class: 'num' }, String(s.accepted || 0)),
@@ -118,7 +121,7 @@ export async function render({ account, query, navigate }) {
     .map((s) => ({ value: s.structure_id, label: s.name }));
   const structure = structures.some((s) => s.value === query.get('structure'))
     ? query.get('structure') : (structures[0] || {}).value || '';
-  const date = isIsoDate(query.get('date')) ? query.get('date') : todayIso();
+  const date = isIsoDate(query.get('date')) ? query.get('date') : '';
 
   const form = h('form', { class: 'filters', 'aria-label': 'Choisir la structure et le jour' },
     selectField({ name: 'structure', label: 'Structure', value: structure, idPrefix: 'resa', options: structures, placeholder: '— Structure —' }),

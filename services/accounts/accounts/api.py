@@ -6,8 +6,8 @@ from typing import Any
 
 from chalice import Chalice
 
-from accounts import schemas, service
-from accounts.models import Outbox
+from accounts import schemas, service, staff_admin, structures
+from accounts.models import Outbox, Revocation
 from shared import audit
 from shared.auth import STAFF_ROLES, Role
 from shared.http import Api, Req
@@ -16,10 +16,12 @@ from shared.outbox import register_relay
 
 app = Chalice(app_name="portail-accounts")
 logger = get_logger("accounts")
-api = Api(app, logger)
+api = Api(app, logger, Revocation)
 api.health("accounts")
 register_relay(app, "accounts", Outbox)
 api.after_write = audit.recorder("accounts", Outbox)
+staff_admin.register(api)
+structures.consumer.register(app)
 
 ANY_ROLE = tuple(Role)
 NEUTRAL = ("Si un compte correspond à cette adresse, un e-mail vient de lui être envoyé. "
@@ -52,7 +54,7 @@ def resend(req: Req) -> dict[str, Any]:
 @api.route("/login", ("POST",))
 def login(req: Req) -> dict[str, Any]:
     body = req.body(schemas.Login)
-    result = service.login(body.email, body.password)
+    result = service.login(body.email, body.password, req.client)
     return {"access_token": result.access_token, "token_type": "Bearer", "expires_in": result.expires_in,
             "account": service.public_view(result.account)}
 
@@ -102,7 +104,10 @@ def confirm_email(req: Req) -> dict[str, str]:
 @api.route("/staff", ("POST",), roles=tuple(STAFF_ROLES), status=201)
 def create_staff(req: Req) -> dict[str, Any]:
     service.ensure_admin_only(req.principal)
-    account = service.create_staff(req.body(schemas.StaffCreate), req.correlation_id)
+    body = req.body(schemas.StaffCreate)
+    staff_admin.check_scope(body.role, body.structures)
+    structures.check(body.structures)
+    account = service.create_staff(body, req.correlation_id)
     return service.public_view(account)
 
 

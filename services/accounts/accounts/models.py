@@ -2,7 +2,9 @@
 
 Keys: ``ACCOUNT#<id>/PROFILE`` the account; ``ACCOUNT#<id>/SESSION#<sid>`` its sessions;
 ``EMAIL#<address>/EMAIL`` the uniqueness lock of an address; ``TOKEN#<sha256>/TOKEN`` a pending e-mailed
-secret; ``THROTTLE#<sha256(address)>/LOGIN`` failed logins; ``OUTBOX#…`` and ``EVENT#…`` from the kernel.
+secret; ``THROTTLE#<sha256(address)>/LOGIN`` failed logins of an address, ``/CLIENT`` of a client address,
+``/RESET`` the forgotten-password cooldown; ``AUTH#<id>/…`` ended sessions (shared.sessions);
+``OUTBOX#…`` and ``EVENT#…`` from the kernel.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from pynamodb.attributes import (
 from shared.ddb import gsi, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
+from shared.sessions import revocation_model
 
 Base = table_model("accounts")
 Outbox = outbox_model(Base)
 ProcessedEvent = processed_model(Base)
+Revocation = revocation_model(Base)  # ended sessions (shared.sessions), read by the authorizer
 
 
 class AddressAttr(MapAttribute[str, str]):
@@ -47,6 +51,9 @@ class Account(Base):
     confirmed_at = UTCDateTimeAttribute(null=True)
     verification_sent_at = UTCDateTimeAttribute(null=True)
     verification_token_hash = UnicodeAttribute(null=True)
+    # Session generation: raised by a reset, a password or e-mail change, a deactivation; every token and
+    # e-mailed link issued under an older generation is dead (shared.sessions).
+    generation = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)  # "STAFF" for staff accounts
     gsi1sk = UnicodeAttribute(null=True)
     by_kind = gsi(1)
@@ -69,6 +76,7 @@ class Token(Base):
     account_id = UnicodeAttribute()
     expires_at = NumberAttribute()
     new_email = UnicodeAttribute(null=True)
+    generation = NumberAttribute(null=True)  # the account's generation when the link was sent
 
     @staticmethod
     def key(token_hash: str) -> tuple[str, str]:
@@ -84,10 +92,23 @@ class Session(Base):
 
 
 class LoginThrottle(Base):
-    failures = NumberAttribute(default=0)
+    """Failed logins of one address (``LOGIN``) or one client address (``CLIENT``) in the current window;
+    no password is evaluated before ``next_at`` (an escalating delay, never a lock)."""
+
+    attempts = NumberAttribute(default=0)
     window_start = NumberAttribute()
-    locked_until = NumberAttribute(default=0)
+    next_at = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(email_hash: str, kind: str = "LOGIN") -> tuple[str, str]:
+        return f"THROTTLE#{email_hash}", kind
+
+
+class ResetCooldown(Base):
+    """One forgotten-password e-mail per address per cooldown (kept until ``until``)."""
+
+    until = NumberAttribute()
 
     @staticmethod
     def key(email_hash: str) -> tuple[str, str]:
-        return f"THROTTLE#{email_hash}", "LOGIN"
+        return f"THROTTLE#{email_hash}", "RESET"

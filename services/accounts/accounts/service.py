@@ -6,6 +6,8 @@ login all answer the same way); the owner of the address learns what happened by
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,12 +15,22 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from accounts import schemas
-from accounts.models import Account, AddressAttr, EmailLock, LoginThrottle, Outbox, Session, Token
-from shared import clock, outbox
-from shared.auth import Principal, Role, issue_token
+from accounts.models import (
+    Account,
+    AddressAttr,
+    EmailLock,
+    LoginThrottle,
+    Outbox,
+    ResetCooldown,
+    Revocation,
+    Session,
+    Token,
+)
+from shared import clock, outbox, sessions
+from shared.auth import TOKEN_TTL, Principal, Role, issue_token
 from shared.ddb import transaction
 from shared.errors import ApiError, Conflict, Forbidden, InvalidInput, TooManyRequests, Unauthenticated
 from shared.events import accounts as ev
@@ -29,12 +41,36 @@ RESET_TTL = timedelta(hours=2)
 INVITE_TTL = timedelta(days=7)
 EMAIL_CHANGE_TTL = timedelta(hours=48)
 RESEND_INTERVAL = timedelta(minutes=1)
-MAX_FAILURES = 5
+RESET_COOLDOWN = timedelta(minutes=5)
 FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Failed logins allowed freely per window on one key, then an escalating delay (1 s, 2 s, 4 s…) up
+    to ``cap`` seconds before the next password is evaluated. Never a lock: the owner waits at most
+    ``cap`` seconds on their address, and a reset lifts it."""
+
+    kind: str
+    free: int
+    cap: int
+
+    def delay(self, failures: int) -> int:
+        return 0 if failures < self.free else min(2 ** (failures - self.free), self.cap)
+
+
+ADDRESS_LIMIT = Limit("LOGIN", free=5, cap=60)
+CLIENT_LIMIT = Limit("CLIENT", free=20, cap=15 * 60)
 
 hasher = PasswordHasher()  # argon2id with the library's recommended parameters
-_DUMMY_HASH = hasher.hash("not-a-real-password-0")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the account is unknown (same work either way). Computed on first
+    use, not at import: 64 MiB and ~0.1 s that every function of the service would pay at cold start."""
+    return hasher.hash("not-a-real-password-0")
+
 
 INVALID_LINK = ("Ce lien n'est plus valide : il a déjà été utilisé ou il a expiré. "
                 "Demandez un nouveau lien.")
@@ -56,17 +92,50 @@ def account_by_email(email: str) -> Account | None:
     return _get(Account, Account.key(lock.account_id)) if lock else None
 
 
-def _token_item(purpose: str, account_id: str, ttl: timedelta, new_email: str | None = None) -> tuple[str, Token]:
+def generation(account: Account) -> int:
+    return int(account.generation or 0)
+
+
+def _same_generation(account: Account) -> Any:
+    """The account's generation is still the one read (no reset, change or deactivation meanwhile)."""
+    seen = generation(account)
+    return (Account.generation == seen) if seen else (Account.generation.does_not_exist()
+                                                      | (Account.generation == 0))
+
+
+def _token_item(purpose: str, account: Account | None, ttl: timedelta,
+                new_email: str | None = None) -> tuple[str, Token]:
     raw, hashed = new_secret()
     pk, sk = Token.key(hashed)
     expires = _ts(ttl)
-    return raw, Token(pk=pk, sk=sk, purpose=purpose, account_id=account_id, expires_at=expires,
-                      new_email=new_email, ttl=expires)
+    return raw, Token(pk=pk, sk=sk, purpose=purpose, account_id=account.account_id if account else "",
+                      expires_at=expires, new_email=new_email, ttl=expires,
+                      generation=generation(account) if account else 0)
+
+
+def end_all_sessions(tx: Any, account: Account, reason: str, correlation_id: str,
+                     actions: list[Any] | None = None, condition: Any = None) -> int:
+    """Add to ``tx`` the end of every session and e-mailed link of ``account``; returns the new generation.
+
+    The account's generation goes up by one, conditional on the one read (with ``actions`` and
+    ``condition``, the caller's own change of the account item, written in the same update); accounts'
+    ended-session record is written at once and ``SessionsRevoked`` tells enrolment and planning, whose
+    authorizers then refuse every older token. Outstanding reset, e-mail change and invitation links
+    carry the older generation and no longer work. Use it for a reset, a password or e-mail change, a
+    deactivation, or a new role or scope (the token carries them).
+    """
+    new = generation(account) + 1
+    guard = _same_generation(account) if condition is None else _same_generation(account) & condition
+    tx.update(account, actions=[*(actions or []), Account.generation.set(new)], condition=guard)
+    tx.save(sessions.generation_item(Revocation, account.account_id, new))
+    tx.save(outbox.entry(Outbox, ev.SessionsRevoked(account_id=account.account_id, generation=new, reason=reason,
+                                                    correlation_id=correlation_id)))
+    return new
 
 
 def _verification(account: Account, tx: Any) -> str:
     """A fresh confirmation secret for ``account`` (the previous one is revoked)."""
-    raw, token = _token_item("verify", account.account_id, VERIFY_TTL)
+    raw, token = _token_item("verify", account, VERIFY_TTL)
     if account.verification_token_hash:
         tx.delete(Token(*Token.key(account.verification_token_hash)))
     tx.save(token)
@@ -130,26 +199,32 @@ def resend_verification(email: str, correlation_id: str) -> None:
             verification_token=raw, correlation_id=correlation_id)))
 
 
-def _take_token(raw: str, *purposes: str) -> Token:
+def _invalid_link() -> InvalidInput:
+    return InvalidInput(INVALID_LINK, code="invalid_token", fields={"token": "Lien invalide ou expiré."})
+
+
+def _take_token(raw: str, *purposes: str) -> tuple[Token, Account]:
+    """The e-mailed link's token and its account, if the link is still good: not used, not expired, and
+    issued under the account's current generation (a reset or change since kills it)."""
     token = _get(Token, Token.key(digest(raw)))
     if token is None or token.purpose not in purposes or token.expires_at <= _ts():
-        raise InvalidInput(INVALID_LINK, code="invalid_token", fields={"token": "Lien invalide ou expiré."})
-    return token
+        raise _invalid_link()
+    account = _get(Account, Account.key(token.account_id)) if token.account_id else None
+    if account is None or int(token.generation or 0) != generation(account):
+        raise _invalid_link()
+    return token, account
 
 
 def verify_email(raw: str) -> None:
-    token = _take_token(raw, "verify")
-    account = _get(Account, Account.key(token.account_id))
-    if account is None:
-        raise InvalidInput(INVALID_LINK, code="invalid_token", fields={"token": "Lien invalide ou expiré."})
+    token, account = _take_token(raw, "verify")
     try:
         with transaction() as tx:
             tx.delete(token, condition=Token.pk.exists())
             tx.update(account, actions=[Account.status.set("active"), Account.confirmed_at.set(clock.now()),
-                                        Account.verification_token_hash.remove()])
+                                        Account.verification_token_hash.remove()],
+                      condition=_same_generation(account))
     except TransactWriteError:
-        raise InvalidInput(INVALID_LINK, code="invalid_token",
-                           fields={"token": "Lien invalide ou expiré."}) from None
+        raise _invalid_link() from None
 
 
 # --- login, sessions ----------------------------------------------------------------------------------
@@ -161,54 +236,82 @@ class LoginResult:
     account: Account
 
 
-def _throttle(email: str) -> LoginThrottle:
-    key = LoginThrottle.key(digest(email))
-    item = _get(LoginThrottle, key)
-    # A window that is over starts afresh, unless it ended in a lock that still runs.
-    if item is None or (item.window_start < _ts(-FAILURE_WINDOW) and item.locked_until <= _ts()):
-        return LoginThrottle(*key, failures=0, window_start=_ts(), locked_until=0)
-    return item
+def _wait_message(seconds: int) -> str:
+    wait = f"{seconds} seconde(s)" if seconds < 120 else f"{(seconds + 59) // 60} minute(s)"
+    return (f"Trop de tentatives de connexion. Réessayez dans {wait}, ou réinitialisez votre mot de passe "
+            "(« Mot de passe oublié »).")
 
 
-def _record_failure(throttle: LoginThrottle) -> None:
-    throttle.failures += 1
-    if throttle.failures >= MAX_FAILURES:
-        throttle.locked_until = _ts(LOCKOUT)
-    throttle.ttl = _ts(FAILURE_WINDOW + LOCKOUT)
-    throttle.save()
+def _reserve(key: tuple[str, str], limit: Limit) -> tuple[int, int]:
+    """Count one more attempt on ``key`` before its password is evaluated: ``(0, count)`` when it may go
+    on, else ``(seconds to wait, 0)``. One conditional write on the count read, so parallel guesses are each counted and
+    the delay set by one holds back the others (never read-modify-write)."""
+    for _ in range(25):
+        item = _get(LoginThrottle, key)
+        now = _ts()
+        if item is not None and int(item.next_at or 0) > now:
+            return int(item.next_at) - now, 0
+        fresh = item is None or int(item.window_start) < now - int(FAILURE_WINDOW.total_seconds())
+        count = 1 if fresh or item is None else int(item.attempts) + 1
+        start = now if fresh or item is None else int(item.window_start)
+        new = LoginThrottle(*key, attempts=count, window_start=start, next_at=now + limit.delay(count),
+                            ttl=now + int(FAILURE_WINDOW.total_seconds()) + limit.cap)
+        if item is None:
+            condition = LoginThrottle.pk.does_not_exist()
+        else:
+            condition = (LoginThrottle.attempts == item.attempts) & (LoginThrottle.window_start == item.window_start)
+        try:
+            new.save(condition=condition)
+            return 0, count
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    return 1, 0  # a storm of parallel attempts on this key: ask to retry shortly
+
+
+def _release(key: tuple[str, str], count: int) -> None:
+    """A successful login is not a failure: give back the attempt it reserved, and the delay it set,
+    unless other attempts were counted since (then theirs stands)."""
+    with contextlib.suppress(UpdateError):
+        LoginThrottle(*key).update(actions=[LoginThrottle.attempts.set(count - 1), LoginThrottle.next_at.set(0)],
+                                   condition=LoginThrottle.attempts == count)
 
 
 def _password_ok(account: Account | None, password: str) -> bool:
     """Always runs one argon2 verification, so timing does not tell whether the address exists."""
     try:
-        hasher.verify(account.password_hash if account and account.password_hash else _DUMMY_HASH, password)
+        hasher.verify(account.password_hash if account and account.password_hash else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
     return account is not None and account.password_hash is not None
 
 
-def login(email: str, password: str) -> LoginResult:
-    throttle = _throttle(email)
-    if throttle.locked_until > _ts():
-        minutes = max(1, (throttle.locked_until - _ts() + 59) // 60)
-        raise TooManyRequests(f"Trop de tentatives de connexion. Réessayez dans {minutes} minute(s) "
-                              "ou réinitialisez votre mot de passe.")
+def login(email: str, password: str, client: str = "") -> LoginResult:
+    """Slowed per client address, then per e-mail address (in that order, so a throttled client does not
+    slow the address's owner any further); the owner is never locked out (see :class:`Limit`)."""
+    keys = [(LoginThrottle.key(digest(client or "unknown"), CLIENT_LIMIT.kind), CLIENT_LIMIT),
+            (LoginThrottle.key(digest(email), ADDRESS_LIMIT.kind), ADDRESS_LIMIT)]
+    reserved = []
+    for key, limit in keys:
+        wait, count = _reserve(key, limit)
+        if wait:
+            raise TooManyRequests(_wait_message(wait))
+        reserved.append((key, count))
     account = account_by_email(email)
     if not _password_ok(account, password):
-        _record_failure(throttle)
         raise Unauthenticated("Adresse e-mail ou mot de passe incorrect.", code="invalid_credentials")
     assert account is not None
+    for key, count in reserved:
+        _release(key, count)
     if account.status == "pending":
         raise Forbidden("Votre adresse e-mail n'est pas encore confirmée. Cliquez sur le lien que nous vous "
                         "avons envoyé par e-mail ; pensez à vérifier vos spams (courriers indésirables).",
                         code="email_not_confirmed")
     if account.status != "active":
         raise Unauthenticated("Adresse e-mail ou mot de passe incorrect.", code="invalid_credentials")
-    if throttle.failures:
-        throttle.delete()
     session_id = str(uuid.uuid4())
     token, expires_in = issue_token(Principal(account.account_id, Role(account.role), session_id,
-                                              tuple(account.structures or ())))
+                                              tuple(account.structures or ()), generation(account)))
     pk, sk = Session.key(account.account_id, session_id)
     Session(pk=pk, sk=sk, created_at=clock.now(), ttl=_ts(timedelta(seconds=expires_in))).save()
     return LoginResult(token, expires_in, account)
@@ -218,16 +321,24 @@ def current_account(principal: Principal) -> Account:
     """The caller's account, provided its session is still open (logout and password changes end it)."""
     session = _get(Session, Session.key(principal.account_id, principal.session_id))
     account = _get(Account, Account.key(principal.account_id))
-    if session is None or account is None or account.status != "active":
+    if (session is None or account is None or account.status != "active"
+            or generation(account) > principal.generation):
         raise Unauthenticated()
     return account
 
 
 def logout(principal: Principal) -> None:
-    Session(*Session.key(principal.account_id, principal.session_id)).delete()
+    """End this session here and, through ``SessionEnded``, in every service."""
+    expires = _ts(TOKEN_TTL)
+    with transaction() as tx:
+        tx.delete(Session(*Session.key(principal.account_id, principal.session_id)))
+        tx.save(sessions.ended_session_item(Revocation, principal.account_id, principal.session_id, expires))
+        tx.save(outbox.entry(Outbox, ev.SessionEnded(account_id=principal.account_id,
+                                                     session_id=principal.session_id, expires_at=expires)))
 
 
 def _end_sessions(account_id: str) -> None:
+    """Drop accounts' own session records (the generation already refuses their tokens everywhere)."""
     with Session.batch_write() as batch:
         for session in Session.query(f"ACCOUNT#{account_id}", Session.sk.startswith("SESSION#")):
             batch.delete(session)
@@ -240,48 +351,57 @@ def change_password(principal: Principal, body: schemas.PasswordChange, correlat
     if not _password_ok(account, body.current_password):
         raise InvalidInput("Le mot de passe actuel est incorrect.",
                            fields={"current_password": "Mot de passe incorrect."})
-    with transaction() as tx:
-        tx.update(account, actions=[Account.password_hash.set(hasher.hash(body.new_password))])
-        tx.save(outbox.entry(Outbox, ev.PasswordChanged(
-            account_id=account.account_id, email=account.email, first_name=account.first_name,
-            correlation_id=correlation_id)))
+    try:
+        with transaction() as tx:
+            end_all_sessions(tx, account, "password_changed", correlation_id,
+                             actions=[Account.password_hash.set(hasher.hash(body.new_password))])
+            tx.save(outbox.entry(Outbox, ev.PasswordChanged(
+                account_id=account.account_id, email=account.email, first_name=account.first_name,
+                correlation_id=correlation_id)))
+    except TransactWriteError:
+        raise Unauthenticated() from None  # the sessions ended meanwhile (a reset): log in again
     _end_sessions(account.account_id)
 
 
 def forgot_password(email: str, correlation_id: str) -> None:
-    account = account_by_email(email)
-    if account is None:  # an invited staff member whose invitation expired gets a link as well
-        return
-    raw, token = _token_item("reset", account.account_id, RESET_TTL)
-    with transaction() as tx:
-        tx.save(token)
-        tx.save(outbox.entry(Outbox, ev.PasswordResetRequested(
-            account_id=account.account_id, email=account.email, first_name=account.first_name,
-            reset_token=raw, correlation_id=correlation_id)))
+    """One e-mail per address per ``RESET_COOLDOWN``; the same reads and one transaction whether the
+    address has an account or not, so neither the answer nor its time tells."""
+    lock = _get(EmailLock, EmailLock.key(email))
+    account = _get(Account, Account.key(lock.account_id if lock else "-"))
+    raw, token = _token_item("reset", account, RESET_TTL)  # without an account: a link to nothing
+    pk, sk = ResetCooldown.key(digest(email))
+    cooldown = ResetCooldown(pk=pk, sk=sk, until=_ts(RESET_COOLDOWN), ttl=_ts(RESET_COOLDOWN))
+    try:
+        with transaction() as tx:
+            tx.save(cooldown, condition=ResetCooldown.pk.does_not_exist() | (ResetCooldown.until <= _ts()))
+            tx.save(token)
+            if account is not None:
+                tx.save(outbox.entry(Outbox, ev.PasswordResetRequested(
+                    account_id=account.account_id, email=account.email, first_name=account.first_name,
+                    reset_token=raw, correlation_id=correlation_id)))
+    except TransactWriteError:
+        return  # an e-mail left less than RESET_COOLDOWN ago: the same answer, no second e-mail
 
 
 def reset_password(body: schemas.PasswordReset, correlation_id: str) -> None:
-    """Sets the password from an e-mailed link (reset or staff invitation); it proves the address too."""
-    token = _take_token(body.token, "reset", "invite")
-    account = _get(Account, Account.key(token.account_id))
-    if account is None:
-        raise InvalidInput(INVALID_LINK, code="invalid_token", fields={"token": "Lien invalide ou expiré."})
+    """Sets the password from an e-mailed link (reset or staff invitation); it proves the address too.
+    Every other session, reset link and pending e-mail change of the account ends with it."""
+    token, account = _take_token(body.token, "reset", "invite")
     actions = [Account.password_hash.set(hasher.hash(body.new_password)), Account.status.set("active")]
     if account.confirmed_at is None:
         actions.append(Account.confirmed_at.set(clock.now()))
     try:
         with transaction() as tx:
             tx.delete(token, condition=Token.pk.exists())
-            tx.update(account, actions=actions)
+            end_all_sessions(tx, account, "password_reset", correlation_id, actions=actions)
             tx.save(outbox.entry(Outbox, ev.PasswordChanged(
                 account_id=account.account_id, email=account.email, first_name=account.first_name,
                 correlation_id=correlation_id)))
     except TransactWriteError:
-        raise InvalidInput(INVALID_LINK, code="invalid_token",
-                           fields={"token": "Lien invalide ou expiré."}) from None
+        raise _invalid_link() from None
     _end_sessions(account.account_id)
-    # The lockout message offers a reset as the way out: the new password works at once.
-    LoginThrottle(*LoginThrottle.key(digest(account.email))).delete()
+    # The throttling message offers a reset as the way out: the new password works at once.
+    LoginThrottle(*LoginThrottle.key(digest(account.email), ADDRESS_LIMIT.kind)).delete()
 
 
 # --- e-mail change -----------------------------------------------------------------------------------
@@ -294,7 +414,7 @@ def request_email_change(principal: Principal, body: schemas.EmailChange, correl
         raise InvalidInput("C'est déjà votre adresse e-mail.", fields={"new_email": "Adresse identique."})
     if account_by_email(body.new_email) is not None:
         return  # same answer as a success: the address's owner is not revealed
-    raw, token = _token_item("email_change", account.account_id, EMAIL_CHANGE_TTL, new_email=body.new_email)
+    raw, token = _token_item("email_change", account, EMAIL_CHANGE_TTL, new_email=body.new_email)
     with transaction() as tx:
         tx.save(token)
         tx.save(outbox.entry(Outbox, ev.EmailChangeRequested(
@@ -303,10 +423,10 @@ def request_email_change(principal: Principal, body: schemas.EmailChange, correl
 
 
 def confirm_email_change(raw: str, correlation_id: str) -> None:
-    token = _take_token(raw, "email_change")
-    account = _get(Account, Account.key(token.account_id))
-    if account is None or not token.new_email:
-        raise InvalidInput(INVALID_LINK, code="invalid_token", fields={"token": "Lien invalide ou expiré."})
+    """Moves the account to the confirmed address; every session and other link of the account ends."""
+    token, account = _take_token(raw, "email_change")
+    if not token.new_email:
+        raise _invalid_link()
     old_email, new_email = account.email, token.new_email
     try:
         with transaction() as tx:
@@ -317,13 +437,15 @@ def confirm_email_change(raw: str, correlation_id: str) -> None:
             actions = [Account.email.set(new_email)]
             if account.gsi1pk == "STAFF":
                 actions.append(Account.gsi1sk.set(new_email))
-            tx.update(account, actions=actions)
+            end_all_sessions(tx, account, "email_changed", correlation_id, actions=actions)
             tx.save(outbox.entry(Outbox, ev.EmailChanged(
                 account_id=account.account_id, old_email=old_email, new_email=new_email,
-                first_name=account.first_name, correlation_id=correlation_id)))
+                first_name=account.first_name, role=account.role, correlation_id=correlation_id)))
     except TransactWriteError:
+        _take_token(raw, "email_change")  # used or outdated meanwhile: the invalid-link answer
         raise Conflict("Cette adresse e-mail ne peut pas être utilisée. Choisissez-en une autre.",
                        fields={"token": "Adresse indisponible."}) from None
+    _end_sessions(account.account_id)
 
 
 # --- staff ---------------------------------------------------------------------------------------------
@@ -349,7 +471,7 @@ def create_staff(body: schemas.StaffCreate, correlation_id: str, password: str |
                 account_id=account_id, email=body.email, first_name=body.first_name, last_name=body.last_name,
                 role=body.role, structures=body.structures, correlation_id=correlation_id)))
             if not password:
-                raw, token = _token_item("invite", account_id, INVITE_TTL)
+                raw, token = _token_item("invite", account, INVITE_TTL)
                 tx.save(token)
                 tx.save(outbox.entry(Outbox, ev.StaffInvited(
                     account_id=account_id, email=body.email, first_name=body.first_name, role=body.role,

@@ -21,7 +21,7 @@ from enrolment import (
 )
 from enrolment.completeness import requirements_view
 from enrolment.handlers import consumer, logger
-from enrolment.models import Outbox
+from enrolment.models import Outbox, Revocation
 from shared import audit
 from shared.auth import Role
 from shared.errors import InvalidInput
@@ -30,7 +30,7 @@ from shared.http import Api, Req
 from shared.outbox import register_relay
 
 app = Chalice(app_name="portail-enrolment")
-api = Api(app, logger)
+api = Api(app, logger, Revocation)
 api.health("enrolment")
 routes_documents.register(api)
 routes_territory.register(api)
@@ -72,14 +72,14 @@ def my_family(req: Req) -> dict[str, Any]:
 
 @api.route("/family/profile", ("PUT",), roles=FAMILY)
 def put_profile(req: Req) -> dict[str, Any]:
-    family.save_profile(req.principal.account_id, req.body(schemas.Profile), req.correlation_id)
-    return _file(req.principal.account_id)
+    return staff.file_view(family.save_profile(req.principal.account_id, req.body(schemas.Profile),
+                                               req.correlation_id))
 
 
 @api.route("/family/household", ("PUT",), roles=FAMILY)
 def put_household(req: Req) -> dict[str, Any]:
-    family.save_household(req.principal.account_id, req.body(schemas.Household), req.correlation_id)
-    return _file(req.principal.account_id)
+    return staff.file_view(family.save_household(req.principal.account_id, req.body(schemas.Household),
+                                                 req.correlation_id))
 
 
 @api.route("/children", ("POST",), roles=FAMILY, status=201)
@@ -89,8 +89,8 @@ def post_child(req: Req) -> dict[str, Any]:
 
 @api.route("/children/{child_id}", ("PUT",), roles=FAMILY)
 def put_child(req: Req, child_id: str) -> dict[str, Any]:
-    family.save_child(req.principal.account_id, child_id, req.body(schemas.ChildData), req.correlation_id)
-    return _file(req.principal.account_id)
+    return staff.file_view(family.save_child(req.principal.account_id, child_id, req.body(schemas.ChildData),
+                                             req.correlation_id))
 
 
 @api.route("/children/{child_id}", ("DELETE",), roles=FAMILY)
@@ -100,8 +100,8 @@ def delete_child(req: Req, child_id: str) -> None:
 
 @api.route("/children/{child_id}/school", ("PUT",), roles=FAMILY)
 def put_school(req: Req, child_id: str) -> dict[str, Any]:
-    family.save_school(req.principal.account_id, child_id, req.body(schemas.School), req.correlation_id)
-    return _file(req.principal.account_id)
+    return staff.file_view(family.save_school(req.principal.account_id, child_id, req.body(schemas.School),
+                                              req.correlation_id))
 
 
 # --- pre-enrolment requests ---------------------------------------------------------------------------
@@ -112,9 +112,9 @@ def post_request(req: Req) -> dict[str, Any]:
     model = REQUEST_MODELS.get(kind)
     if model is None:
         raise InvalidInput("Type de demande inconnu.", fields={"kind": "Choisissez périscolaire, crèche ou séjour."})
-    request = requests.create(req.principal.account_id, req.body(model))
     view = family.load(req.principal.account_id)
-    return requests.view_of(view.requests[request.request_id], view)
+    request = requests.create(view, req.body(model))
+    return requests.view_of(request, view)
 
 
 @api.route("/requests/{request_id}/completeness", roles=FAMILY)
@@ -126,8 +126,8 @@ def get_completeness(req: Req, request_id: str) -> dict[str, Any]:
 
 @api.route("/requests/{request_id}/submit", ("POST",), roles=FAMILY)
 def submit_request(req: Req, request_id: str) -> dict[str, Any]:
-    request = requests.submit(req.principal.account_id, request_id, req.correlation_id)
-    return requests.view_of(request, family.load(req.principal.account_id))
+    view = family.load(req.principal.account_id)
+    return requests.view_of(requests.submit(view, request_id, req.correlation_id), view)
 
 
 @api.route("/requests/{request_id}", ("DELETE",), roles=FAMILY)

@@ -118,6 +118,17 @@ def s3_key(family_id: str, document_id: str) -> str:
     return f"families/{family_id}/{document_id}"
 
 
+def checked_key(family_id: str, document_id: str) -> str:
+    """Where the checked copy lives: outside the prefix any presigned POST names, so no upload reaches it."""
+    return f"checked/{family_id}/{document_id}"
+
+
+def read_key(document: Document) -> str:
+    """The object people download: the checked copy (documents confirmed before copies existed: the
+    upload itself, whose presigned POST had expired long ago)."""
+    return document.checked_key or document.s3_key
+
+
 def _delete_object(key: str) -> None:
     try:
         _s3().delete_object(Bucket=_bucket(), Key=key)
@@ -164,9 +175,9 @@ def _ascii_name(name: str) -> str:
     return ascii_name
 
 
-def attachment_header(filename: str) -> str:
+def attachment_header(filename: str, disposition: str = "attachment") -> str:
     """``Content-Disposition`` for ``filename`` (ASCII fallback and the UTF-8 name, RFC 6266)."""
-    return f"attachment; filename=\"{_ascii_name(filename)}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return f"{disposition}; filename=\"{_ascii_name(filename)}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def label(document: Document, view: family_file.FileView | None = None) -> str:
@@ -226,48 +237,62 @@ def start_upload(family_id: str, body: UploadBody) -> tuple[Document, dict[str, 
 
 def confirm(family_id: str, document_id: str) -> Document:
     """Check what S3 received: kept as ``pending`` if it is a PDF, JPEG or PNG of 10 MB at most;
-    otherwise the object and the record are deleted and a 400 says why."""
+    otherwise the object and the record are deleted and a 400 says why.
+
+    The upload is first copied to a key no presigned POST can write (:func:`checked_key`), and the copy
+    is what is checked and what people download: the same POST, still valid for its 15 minutes, may send
+    other bytes to the upload key afterwards, but nobody reads them (and they are deleted).
+    """
     document = _get(family_id, document_id)
     if document.status != "uploading":
         return document  # confirmed already (a second click): nothing to check again
     s3 = _s3()
+    bucket = _bucket()
+    copy = checked_key(family_id, document_id)
     try:
-        head = s3.head_object(Bucket=_bucket(), Key=document.s3_key)
+        s3.copy_object(Bucket=bucket, Key=copy, CopySource={"Bucket": bucket, "Key": document.s3_key},
+                       MetadataDirective="COPY")
     except ClientError as exc:
         if _status_code(exc) in (403, 404):
             raise _refuse(document, NOT_RECEIVED, "file_not_received", delete_object=False) from None
         raise
+    head = s3.head_object(Bucket=bucket, Key=copy)
     size = int(head["ContentLength"])
+    detected = None
     if size > MAX_BYTES:
-        raise _refuse(document, TOO_LARGE, "file_too_large", delete_object=True)
-    if size == 0:
-        raise _refuse(document, EMPTY, "file_empty", delete_object=True)
-    first = s3.get_object(Bucket=_bucket(), Key=document.s3_key, Range=f"bytes=0-{SNIFF_BYTES - 1}")["Body"].read()
-    detected = sniff(first)
+        refusal = (TOO_LARGE, "file_too_large")
+    elif size == 0:
+        refusal = (EMPTY, "file_empty")
+    else:
+        detected = sniff(s3.get_object(Bucket=bucket, Key=copy, Range=f"bytes=0-{SNIFF_BYTES - 1}")["Body"].read())
+        refusal = (WRONG_FORMAT, "file_type_refused")
     if detected is None:
-        raise _refuse(document, WRONG_FORMAT, "file_type_refused", delete_object=True)
+        _delete_object(copy)
+        raise _refuse(document, refusal[0], refusal[1], delete_object=True)
     now = clock.now()
     actions = [Document.status.set("pending"), Document.size.set(size), Document.content_type.set(detected),
-               Document.uploaded_at.set(now), Document.ttl.remove()]
+               Document.uploaded_at.set(now), Document.checked_key.set(copy), Document.ttl.remove()]
     if document.type == "insurance":
         actions.append(Document.valid_until.set(school_year_end(now.date()).isoformat()))
     try:
         document.update(actions=actions, condition=Document.status == "uploading")
     except UpdateError:
         document.refresh(consistent_read=True)  # a concurrent confirmation won: same outcome
+    _delete_object(document.s3_key)  # the upload itself is never read again
     logger.info("document received", extra={"document_id": document_id, "size": size})
     return document
 
 
 def download_url(family_id: str, document_id: str) -> str:
-    """A presigned GET of 5 minutes, served as an attachment with the type the content showed."""
+    """A presigned GET of 5 minutes, shown inline (« Ouvrir » opens it in a tab rather than downloading it)
+    with the type its content showed on upload: only PDF, JPEG and PNG are ever kept."""
     document = _get(family_id, document_id)
     if document.status == "uploading":
         raise Conflict("Ce document n'a pas encore été reçu.", fields={"document_id": "Envoi non terminé."})
     return _s3().generate_presigned_url(
         "get_object",
-        Params={"Bucket": _bucket(), "Key": document.s3_key, "ResponseContentType": document.content_type,
-                "ResponseContentDisposition": attachment_header(document.filename)},
+        Params={"Bucket": _bucket(), "Key": read_key(document), "ResponseContentType": document.content_type,
+                "ResponseContentDisposition": attachment_header(document.filename, "inline")},
         ExpiresIn=DOWNLOAD_SECONDS)
 
 
@@ -284,6 +309,8 @@ def delete(family_id: str, document_id: str) -> None:
                            fields={"document_id": "Document accepté."}) from None
         raise
     _delete_object(document.s3_key)
+    if document.checked_key:
+        _delete_object(document.checked_key)
     logger.info("document deleted", extra={"document_id": document_id})
 
 

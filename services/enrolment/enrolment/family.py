@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from enrolment import changes, schemas
 from enrolment.completeness import DocumentState
-from enrolment.models import Change, Child, Document, FamilyFile, Outbox, PreEnrolment, family_pk
+from enrolment.models import Change, Child, Decision, Document, FamilyFile, Outbox, PreEnrolment, family_pk
 from shared import clock, outbox
 from shared.ddb import transaction
 from shared.errors import Conflict, NotFound
@@ -28,13 +26,14 @@ PENDING_CHANGES = "CHANGES#PENDING"
 
 @dataclass
 class FileView:
-    """Everything under ``FAMILY#<id>``, read with one query per item type."""
+    """Everything under ``FAMILY#<id>``, read with one Query of the partition (see :func:`load`)."""
 
     family: FamilyFile
     children: dict[str, Child] = field(default_factory=dict)
     requests: dict[str, PreEnrolment] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
     changes: dict[str, Change] = field(default_factory=dict)
+    decisions: dict[str, Decision] = field(default_factory=dict)
 
     @property
     def profile(self) -> schemas.Profile | None:
@@ -63,18 +62,47 @@ class FileView:
                               else None) for d in self.documents.values()]
 
 
+# The item types of the family partition, by sort-key prefix, and the view's dict each goes to.
+_PARTITION: tuple[tuple[str, type[Any], str, str], ...] = (
+    ("CHILD#", Child, "children", "child_id"),
+    ("REQUEST#", PreEnrolment, "requests", "request_id"),
+    ("DOC#", Document, "documents", "document_id"),
+    ("CHANGE#", Change, "changes", "change_id"),
+    ("DECISION#", Decision, "decisions", "request_id"),
+)
+
+
 def load(family_id: str) -> FileView:
-    try:
-        family = FamilyFile.get(*FamilyFile.key(family_id), consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("Votre dossier famille est en cours de création. Réessayez dans un instant.") from None
+    """The whole family file in one consistent Query of its partition (every route reads it once).
+
+    The items of ``FAMILY#<id>`` are told apart by their sort key; other item types living there
+    (open-request locks) are skipped.
+    """
     pk = family_pk(family_id)
+    connection = FamilyFile._get_connection()
+    family: FamilyFile | None = None
+    found: dict[str, list[Any]] = {name: [] for _, _, name, _ in _PARTITION}
+    start: dict[str, Any] | None = None
+    while True:
+        page = connection.query(pk, consistent_read=True, exclusive_start_key=start)
+        for raw in page.get("Items", []):
+            sk = raw["sk"]["S"]
+            if sk == "FILE":
+                family = FamilyFile.from_raw_data(raw)
+                continue
+            for prefix, model, name, _ in _PARTITION:
+                if sk.startswith(prefix):
+                    found[name].append(model.from_raw_data(raw))
+                    break
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    if family is None:
+        raise NotFound("Votre dossier famille est en cours de création. Réessayez dans un instant.")
     view = FileView(family)
-    for model, prefix, target, key in ((Child, "CHILD#", view.children, "child_id"),
-                                       (PreEnrolment, "REQUEST#", view.requests, "request_id"),
-                                       (Document, "DOC#", view.documents, "document_id"),
-                                       (Change, "CHANGE#", view.changes, "change_id")):
-        for item in model.query(pk, model.sk.startswith(prefix), consistent_read=True):
+    for _, _, name, key in _PARTITION:
+        target = getattr(view, name)
+        for item in found[name]:
             target[getattr(item, key)] = item
     return view
 
@@ -105,6 +133,7 @@ def _pending_changes(view: FileView, scope: str, child_id: str | None, old: dict
                             gsi1sk=f"{now.isoformat()}#{change_id}", structure_ids=reviewers)
             tx.save(change)
             created.append(change)
+            view.changes[change_id] = change
         tx.save(outbox.entry(Outbox, ev.ChangeSubmitted(
             family_id=view.family.family_id, family_name=view.family.last_name,
             structure_ids=reviewers, fields=[label for _, label, _, _ in diffs],
@@ -113,13 +142,14 @@ def _pending_changes(view: FileView, scope: str, child_id: str | None, old: dict
 
 
 def save_profile(family_id: str, body: schemas.Profile, correlation_id: str) -> FileView:
+    """Save the profile; the view returned is the file as saved (``update`` refreshes the item)."""
     view = load(family_id)
     new = body.model_dump(mode="json")
     if view.validated and view.family.profile:
         _pending_changes(view, "profile", None, json.loads(view.family.profile), new, correlation_id)
     else:
         view.family.update(actions=[FamilyFile.profile.set(body.model_dump_json())])
-    return load(family_id)
+    return view
 
 
 def save_household(family_id: str, body: schemas.Household, correlation_id: str) -> FileView:
@@ -129,7 +159,7 @@ def save_household(family_id: str, body: schemas.Household, correlation_id: str)
         _pending_changes(view, "household", None, json.loads(view.family.household), new, correlation_id)
     else:
         view.family.update(actions=[FamilyFile.household.set(body.model_dump_json())])
-    return load(family_id)
+    return view
 
 
 def add_child(family_id: str, body: schemas.ChildData) -> Child:
@@ -146,20 +176,23 @@ def _child_is_validated(view: FileView, child_id: str) -> bool:
 
 
 def save_child(family_id: str, child_id: str, body: schemas.ChildData, correlation_id: str) -> FileView:
-    view = load(family_id)
+    return _save_child(load(family_id), child_id, body, correlation_id)
+
+
+def _save_child(view: FileView, child_id: str, body: schemas.ChildData, correlation_id: str) -> FileView:
     old = view.child(child_id).model_dump(mode="json")
     new = body.model_dump(mode="json")
     if _child_is_validated(view, child_id):
         _pending_changes(view, "child", child_id, old, new, correlation_id)
     else:
         view.children[child_id].update(actions=[Child.data.set(body.model_dump_json())])
-    return load(family_id)
+    return view
 
 
 def save_school(family_id: str, child_id: str, body: schemas.School, correlation_id: str) -> FileView:
     view = load(family_id)
     child = view.child(child_id)
-    return save_child(family_id, child_id, child.model_copy(update={"school": body}), correlation_id)
+    return _save_child(view, child_id, child.model_copy(update={"school": body}), correlation_id)
 
 
 def delete_child(family_id: str, child_id: str) -> None:

@@ -21,10 +21,12 @@ from pynamodb.attributes import (
 from shared.ddb import gsi, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
+from shared.sessions import revocation_model
 
 Base = table_model("enrolment")
 Outbox = outbox_model(Base)
 ProcessedEvent = processed_model(Base)
+Revocation = revocation_model(Base)  # ended sessions (shared.sessions), read by the authorizer
 
 
 def family_pk(family_id: str) -> str:
@@ -38,6 +40,7 @@ class FamilyFile(Base):
     first_name = UnicodeAttribute()
     last_name = UnicodeAttribute()
     opened_at = UTCDateTimeAttribute()
+    email_changed_at = UTCDateTimeAttribute(null=True)  # occurred_at of the fact that set ``email``
     profile = UnicodeAttribute(null=True)  # JSON of schemas.Profile
     household = UnicodeAttribute(null=True)  # JSON of schemas.Household
 
@@ -98,7 +101,8 @@ class Document(Base):
     filename = UnicodeAttribute()
     content_type = UnicodeAttribute()
     size = NumberAttribute(null=True)
-    s3_key = UnicodeAttribute()
+    s3_key = UnicodeAttribute()  # where the family's presigned POST writes
+    checked_key = UnicodeAttribute(null=True)  # the copy checked on confirmation: what staff read
     status = UnicodeAttribute()  # uploading, pending, accepted, rejected
     reason = UnicodeAttribute(null=True)
     valid_until = UnicodeAttribute(null=True)  # ISO date

@@ -62,8 +62,9 @@ def _structure_of(target: tuple[str, str, str]) -> str:
     return catalogue.sejours()[entry_id]["structure_id"] if activity == "sejour" else entry_id
 
 
-def create(family_id: str, body: Any) -> PreEnrolment:
-    view = load(family_id)
+def create(view: FileView, body: Any) -> PreEnrolment:
+    """Create a draft request in the family's file (``view``, read once by the route; updated here)."""
+    family_id = view.family.family_id
     view.child(body.child_id)
     targets = _targets(body, view)
     request_id = str(uuid.uuid4())
@@ -86,6 +87,7 @@ def create(family_id: str, body: Any) -> PreEnrolment:
         field = targets[0][2]
         raise Conflict("Une demande est déjà en cours pour cet enfant dans cette structure.",
                        fields={field: "Demande déjà en cours."}) from None
+    view.requests[request_id] = request
     return request
 
 
@@ -101,8 +103,9 @@ def missing(view: FileView, request: PreEnrolment) -> list[Missing]:
                          view.child(request.child_id), view.document_states(), clock.now().date())
 
 
-def submit(family_id: str, request_id: str, correlation_id: str) -> PreEnrolment:
-    view = load(family_id)
+def submit(view: FileView, request_id: str, correlation_id: str) -> PreEnrolment:
+    """Submit a complete request; ``view`` (read once by the route) is updated with the new status."""
+    family_id = view.family.family_id
     request = get(view, request_id)
     if request.status not in ("draft", "returned", "revoked"):
         raise Conflict("Cette demande est déjà transmise.", fields={"request_id": "Déjà transmise."})
@@ -125,7 +128,10 @@ def submit(family_id: str, request_id: str, correlation_id: str) -> PreEnrolment
             structure_ids=request.structure_ids, structure_names=names, email=view.family.email,
             first_name=view.profile.first_name if view.profile else view.family.first_name,
             correlation_id=correlation_id)))
-    return load(family_id).requests[request_id]
+    request.status, request.submitted_at, request.gsi1sk = "submitted", now, f"submitted#{now.isoformat()}"
+    if request.gsi2pk:
+        request.gsi2sk = f"submitted#{now.isoformat()}"
+    return request
 
 
 def withdraw(family_id: str, request_id: str) -> None:

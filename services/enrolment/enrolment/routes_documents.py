@@ -53,8 +53,8 @@ def register(api: Api) -> None:
 
     @api.route("/editions", roles=FAMILY)
     def list_editions(req: Req) -> list[dict[str, Any]]:
-        family_id = req.principal.account_id
-        return editions.list_editions(family.load(family_id), editions.decisions(family_id))
+        view = family.load(req.principal.account_id)
+        return editions.list_editions(view, list(view.decisions.values()))
 
     @api.route("/editions/health_form/{child_id}", roles=FAMILY)
     def health_form(req: Req, child_id: str) -> Response:

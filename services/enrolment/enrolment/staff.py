@@ -154,7 +154,7 @@ def validate(principal: Principal, family_id: str, request_id: str, correlation_
     if request.status not in ("submitted", "validated", "revoked"):
         raise Conflict("Seule une demande transmise par la famille peut être validée.",
                        fields={"request_id": "Demande non transmise."})
-    already = list(request.validated_structures or []) if request.status == "validated" else []
+    already = list(request.validated_structures or [])  # another structure's staff may have validated
     mine = [s for s in request.structure_ids if principal.can_manage(s) and s not in already]
     if not mine:
         raise Conflict("Cette demande est déjà validée pour vos structures.",
@@ -194,7 +194,8 @@ def validate(principal: Principal, family_id: str, request_id: str, correlation_
                     family_id=family_id, child_id=request.child_id, structure_id=structure_id,
                     activity=_activity(request, structure_id), email=view.family.email,
                     first_name=profile.first_name if profile else view.family.first_name,
-                    child_first_name=child.first_name,
+                    child_first_name=child.first_name, child_last_name=child.last_name,
+                    family_name=profile.last_name if profile else view.family.last_name,
                     structure_name=structures.get(structure_id, {}).get("name", structure_id),
                     notify=index == 0, structure_names=names, correlation_id=correlation_id, **facts)))
     except TransactWriteError:

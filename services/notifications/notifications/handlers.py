@@ -16,8 +16,8 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from notifications import mailer
-from notifications.models import ALL_STRUCTURES, Delivery, SentEmail, StaffMember
-from shared import clock, idempotency
+from notifications.models import ALL_STRUCTURES, Delivery, SentEmail, StaffMember, StructureName
+from shared import clock, idempotency, metrics
 from shared.consumer import Consumer
 from shared.events import accounts as ev
 from shared.events import enrolment as en
@@ -36,31 +36,37 @@ SUFFIX = " – Portail Familles"
 def _send(event: Event, template: str, to: str, subject: str, **context: Any) -> dict[str, Any]:
     """Send ``template`` to ``to`` for ``event`` unless that e-mail already went out.
 
-    The (event, recipient) is claimed with a conditional put before SES is called; if SES fails the claim
-    is released and the error re-raised, so the queue's retry sends it. A claim left by a worker that died
-    while sending expires after the kernel's lease, like the event's own claim.
+    The (event, recipient) is claimed with a conditional put before SES is called; if SES answers an
+    error the claim is released and the error re-raised, so the queue's retry sends it. A claim found
+    still ``sending`` means a worker died during or after the SES call: SES may have accepted the
+    e-mail, so it is never sent again automatically (a redelivery or a DLQ redrive would send it
+    twice); it is logged as an error for the person on call (docs/operations.md).
     """
     email = mailer.render(template, to, subject, **context)  # a template error fails before any claim
     now = clock.now()
     pk, sk = Delivery.key(event.event_id, to)
     record = Delivery(pk, sk, event_id=event.event_id, recipient=to, template=template, status="sending",
                       claimed_at=int(now.timestamp()), ttl=int((now + idempotency.KEEP).timestamp()))
-    stale = int((now - idempotency.LEASE).timestamp())
     try:
-        record.save(condition=Delivery.pk.does_not_exist()
-                    | ((Delivery.status == "sending") & (Delivery.claimed_at < stale)))
+        record.save(condition=Delivery.pk.does_not_exist())
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            logger.info("e-mail already sent for this event", extra={"template": template,
-                                                                      "event_id": event.event_id})
-            return {"template": template, "subject": subject, "skipped": True}
-        raise
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        previous = Delivery.get(pk, sk, consistent_read=True)
+        if previous.status == "sending":
+            logger.error("e-mail delivery uncertain: a worker stopped while sending; not sent again",
+                         extra={"template": template, "event_id": event.event_id, "uncertain_delivery": True})
+            return {"template": template, "subject": subject, "skipped": True, "uncertain": True}
+        logger.info("e-mail already sent for this event", extra={"template": template,
+                                                                  "event_id": event.event_id})
+        return {"template": template, "subject": subject, "skipped": True}
     try:
         message_id = mailer.send(email)
     except Exception:
         record.delete()
         raise
     record.update(actions=[Delivery.status.set("sent"), Delivery.message_id.set(message_id)])
+    metrics.count("EmailsSent", "notifications")
     return {"template": template, "subject": subject, "message_id": message_id}
 
 
@@ -181,7 +187,19 @@ def email_changed(event: ev.EmailChanged) -> dict[str, Any]:
 def staff_invited(event: ev.StaffInvited) -> dict[str, Any]:
     return _send(event, "staff_invitation", event.email, "Votre compte professionnel" + SUFFIX,
                  first_name=event.first_name, token=event.invitation_token,
-                 role_label=ROLE_LABELS.get(event.role, event.role), structures=event.structures)
+                 role_label=ROLE_LABELS.get(event.role, event.role), structures=StructureName.names(event.structures))
+
+
+@consumer.on(pl.StructurePublished)
+def structure_published(event: pl.StructurePublished) -> dict[str, Any]:
+    """Remember the structure's name for the e-mails that name structures (the staff invitation)."""
+    item = StructureName(*StructureName.key(event.structure_id), name=event.name, changed_at=event.occurred_at)
+    try:  # events may arrive out of order: an older name never overwrites a newer one
+        item.save(condition=StructureName.changed_at.does_not_exist() | (StructureName.changed_at <= event.occurred_at))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return {"structure_id": event.structure_id}
 
 
 # --- enrolment: to the family ----------------------------------------------------------------------
@@ -286,6 +304,8 @@ def _no_address(event: FamilyPlanningEvent) -> bool:
 def reservation_request_submitted(event: pl.ReservationRequestSubmitted) -> dict[str, Any] | None:
     """The recap e-mail of a validated planning; ``added``: of the slots added to an existing request (the
     event's recap and line count are then those of the added slots)."""
+    if not event.added:
+        metrics.count("RequestsSubmitted", "notifications")
     if _no_address(event):
         return None
     number = event.request_number
@@ -333,6 +353,7 @@ def decision_subject(event: pl.RequestDecided) -> str:
 def request_decided(event: pl.RequestDecided) -> dict[str, Any] | None:
     """The answer to a reservation request (staff, committee, automatic, or a place freed from the waiting
     list), with each pattern element's outcome: what is booked, what waits for a place, what is refused."""
+    metrics.count("PlacesAccepted", "notifications", sum(o.accepted for o in event.outcomes))
     if _no_address(event):
         return None
     outcomes = [{"weekday": o.weekday, "slot": o.slot, "weeks": PARITY_LABELS[o.parity], "parity": o.parity,

@@ -63,3 +63,20 @@ class StaffMember(Base):
     @staticmethod
     def account_key(account_id: str) -> str:
         return f"STAFF#{account_id}"
+
+
+class StructureName(Base):
+    """``STRUCTURE_NAME/<id>``: a structure's name from planning's catalogue (e-mails name structures, never
+    their ids)."""
+
+    name = UnicodeAttribute()
+    changed_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(structure_id: str) -> tuple[str, str]:
+        return "STRUCTURE_NAME", structure_id
+
+    @classmethod
+    def names(cls, structure_ids: list[str]) -> list[str]:
+        known = {item.sk: item.name for item in cls.query("STRUCTURE_NAME")}
+        return [known.get(structure_id, structure_id) for structure_id in structure_ids]

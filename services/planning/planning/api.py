@@ -20,7 +20,9 @@ from planning import (
     decisions,
     feeds,
     jobs,
+    lifecycle,
     offers,
+    repeats,
     reservations,
     routes_catalogue,  # noqa: F401  (registers the catalogue's back-office routes on the same app)
     schemas,
@@ -31,7 +33,7 @@ from planning.http_app import FAMILY, api, app, month_param
 from planning.pattern import PatternElement
 from shared import clock
 from shared.auth import Role
-from shared.errors import Conflict, InvalidInput
+from shared.errors import InvalidInput
 from shared.http import Req
 
 __all__ = ["app"]
@@ -39,13 +41,6 @@ __all__ = ["app"]
 
 def _selection(body: schemas.PlanBody | schemas.AddBody) -> list[PatternElement]:
     return [PatternElement(e.weekday, e.slot_code, e.parity) for e in body.selection]
-
-
-def _open_period(period_id: str) -> None:
-    """An archived period keeps its presences but takes no new ones."""
-    if catalogue.periods().get(period_id, {}).get("archived"):
-        raise Conflict("Cette période est archivée : elle ne prend plus de nouvelles réservations.",
-                       code="period_archived", fields={"period_id": "Période archivée."})
 
 
 @api.route("/validations", roles=FAMILY)
@@ -111,7 +106,7 @@ def get_calendars(req: Req) -> dict[str, Any]:
 @api.route("/plannings", roles=FAMILY)
 def plannings(req: Req) -> dict[str, Any]:
     items = reservations.open_plannings(req.principal.account_id)
-    result: dict[str, Any] = {"items": items}
+    result: dict[str, Any] = {"items": items, "statuses": lifecycle.status_list()}
     if not any(i["status"] == "open" for i in items):
         result["message"] = ("Votre compte doit être validé par le responsable de la structure pour accéder au "
                              "planning de réservation. Un mail vous sera adressé dès que la validation sera effective.")
@@ -131,7 +126,6 @@ def preview(req: Req) -> dict[str, Any]:
     if body.request_id:  # adding to a request: its child and period, whatever the body says
         request = reservations.get_request(family_id, body.request_id)
         body.child_id, body.period_id = request.child_id, request.period_id
-    _open_period(body.period_id)
     p = reservations.plan(family_id, body.child_id, body.period_id, _selection(body), body.first_day_slots)
     return {"lines": [{"date": ln.date.isoformat(), "slot_code": ln.slot_code} for ln in p.lines],
             "recap": reservations.recap_view(p.ctx, p.lines), "skipped": p.skipped}
@@ -139,13 +133,17 @@ def preview(req: Req) -> dict[str, Any]:
 
 @api.route("/requests", ("POST",), roles=FAMILY, status=201)
 def create_request(req: Req) -> dict[str, Any]:
+    """A new request; a repeat with the same ``Idempotency-Key`` answers the first result."""
     body = req.body(schemas.PlanBody)
-    _open_period(body.period_id)
-    created = reservations.create(req.principal.account_id, body.child_id, body.period_id, _selection(body),
-                                  body.first_day_slots, req.correlation_id)
-    decisions.after_request(req.principal.account_id, created["request_id"], created["period_id"],
-                            req.correlation_id)
-    return created
+    key = repeats.key_of(req)
+
+    def run() -> dict[str, Any]:
+        created = reservations.create(req.principal.account_id, body.child_id, body.period_id, _selection(body),
+                                      body.first_day_slots, req.correlation_id, key)
+        decisions.after_request(created.request, created.lines, req.correlation_id, created.ctx)
+        return created.view
+
+    return repeats.once(req, "create_request", run)
 
 
 @api.route("/requests", roles=FAMILY)
@@ -187,28 +185,32 @@ def _request_view(family_id: str, request_id: str) -> dict[str, Any]:
                                                and jobs.in_committee_window(ctx.data, request)),
             "outcomes": outcomes,
             "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": ctx.label(ln.slot_code),
-                       "status": ln.status, "status_label": reservations.STATUS_LABELS[ln.status],
+                       "status": ln.status, "status_label": lifecycle.label(ln.status),
                        "reason": ln.reason or ""} for ln in lines]}
 
 
 @api.route("/requests/{request_id}/lines", ("POST",), roles=FAMILY)
 def add_lines(req: Req, request_id: str) -> dict[str, Any]:
     body = req.body(schemas.AddBody)
-    added = reservations.add_lines(req.principal.account_id, request_id, _selection(body), body.first_day_slots,
-                                   req.correlation_id)
-    decisions.after_request(req.principal.account_id, request_id, added["period_id"], req.correlation_id)
-    return added
+
+    def run() -> dict[str, Any]:
+        added = reservations.add_lines(req.principal.account_id, request_id, _selection(body), body.first_day_slots,
+                                       req.correlation_id)
+        decisions.after_request(added.request, added.lines, req.correlation_id, added.ctx)
+        return added.view
+
+    return repeats.once(req, f"add_lines:{request_id}", run)
 
 
 @api.route("/requests/{request_id}/cancel", ("POST",), roles=FAMILY)
 def cancel(req: Req, request_id: str) -> dict[str, Any]:
     body = req.body(schemas.CancelBody)
     lines = [(ln.date.isoformat(), ln.slot_code) for ln in body.lines] if body.lines is not None else None
-    result = reservations.cancel(req.principal.account_id, request_id, lines, body.all, body.from_, body.preview,
-                                 req.correlation_id)
+    result, request, ctx = reservations.cancel(req.principal.account_id, request_id, lines, body.all, body.from_,
+                                               body.preview, req.correlation_id)
     if not body.preview:
-        decisions.after_cancellation(req.principal.account_id, request_id, result["period_id"],
-                                     [(ln["date"], ln["slot_code"]) for ln in result["lines"]], req.correlation_id)
+        decisions.after_cancellation(request, ctx, [(ln["date"], ln["slot_code"]) for ln in result["lines"]],
+                                     req.correlation_id)
     return result
 
 

@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-import holidays
-from vacances_scolaires_france import SchoolHolidayDates
+if TYPE_CHECKING:  # both load on first use (cold start): holidays' calendars, the school holidays' CSV
+    from vacances_scolaires_france import SchoolHolidayDates
 
 PeriodType = Literal["school_days", "holidays", "all_days"]
 PERIOD_TYPES: tuple[str, ...] = get_args(PeriodType)
@@ -59,6 +59,8 @@ def holiday_subdivision(departement: str) -> str | None:
 @cache
 def _school_data() -> SchoolHolidayDates:
     """Loaded once per process: the package parses a 14,000-line CSV on construction."""
+    from vacances_scolaires_france import SchoolHolidayDates
+
     return SchoolHolidayDates()
 
 
@@ -78,6 +80,8 @@ def ascension_bridge(year: int) -> date | None:
     """The Friday after Ascension Day (the "pont de l'Ascension"), a day without class."""
     if year < ASCENSION_BRIDGE_SINCE:
         return None
+    import holidays
+
     national = holidays.France(years=year, language="fr")
     ascension = next(d for d, name in national.items() if name.startswith("Ascension"))
     return ascension + timedelta(days=1)
@@ -124,6 +128,8 @@ class Calendar:
         self.subdivision = holiday_subdivision(self.departement)
         self.closures = _closure_ranges(closures)
         # ``holidays`` fills in each year on first look-up, so one object serves every period.
+        import holidays
+
         self._public = holidays.France(subdiv=self.subdivision, language="fr")
 
     def __repr__(self) -> str:

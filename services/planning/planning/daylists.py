@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from planning import catalogue, reservations
+from planning.calendar import Calendar
 from planning.http_app import STAFF, api, day_param, structure_param
 from planning.models import ReservationLine
 from shared import clock
@@ -22,23 +23,25 @@ LOOKAHEAD_DAYS = 120
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def contexts(structure_id: str) -> list[reservations.PeriodContext]:
+    """The structure's periods with their calendar, from one read of the catalogue (one Query)."""
+    snap = catalogue.snapshot()
+    structure = catalogue.structures(snap)[structure_id]
+    closures = [(date.fromisoformat(c["start"]), date.fromisoformat(c["end"])) for c in structure["closures"]]
+    calendar = Calendar(structure["departement"], structure["zone"], closures)
+    return [reservations.PeriodContext(p, structure, calendar) for p in catalogue.periods(snap).values()
+            if p["structure_id"] == structure_id]
+
+
 def open_periods(structure_id: str, day: date) -> list[reservations.PeriodContext]:
-    """The structure's periods open on ``day`` (not archived, in the period, not closed)."""
-    found = []
-    for period in catalogue.periods().values():
-        if period["structure_id"] != structure_id or not period["start"] <= day.isoformat() <= period["end"]:
-            continue
-        ctx = reservations.context(period["period_id"])
-        if reservations.closed_reason(ctx, day) is None:
-            found.append(ctx)
-    return found
+    """The structure's periods open on ``day`` (in the period, not closed)."""
+    return [ctx for ctx in contexts(structure_id) if reservations.closed_reason(ctx, day) is None]
 
 
 def next_open_day(structure_id: str, after: date) -> date | None:
     """The first day from ``after`` on which one of the structure's periods opens (none within 4 months:
     None)."""
-    periods = [reservations.context(p["period_id"]) for p in catalogue.periods().values()
-               if p["structure_id"] == structure_id and p["end"] >= after.isoformat()]
+    periods = [ctx for ctx in contexts(structure_id) if ctx.data["end"] >= after.isoformat()]
     for offset in range(LOOKAHEAD_DAYS):
         day = after + timedelta(days=offset)
         if any(reservations.closed_reason(ctx, day) is None for ctx in periods):
@@ -70,13 +73,40 @@ def day_list(structure_id: str, day: date) -> dict[str, Any]:
             "open": bool(slots), "slots": slots}
 
 
+HOLDING = ("accepted", "offered", "cancel_requested")  # a line holding its place (as the counters count)
+
+
+def occupancy(structure_id: str, day: date) -> dict[str, Any]:
+    """Each slot of each period open that day, once per period and named by it, with its lines by status
+    and the places remaining (capacity less the lines holding a place: accepted, offered, or whose
+    cancellation is not yet confirmed — what the capacity board counts)."""
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for line in ReservationLine.by_day.query(f"OCC#{structure_id}#{day.isoformat()}"):
+        per = counts.setdefault((line.period_id or "", line.slot_code), {})
+        per[line.status] = per.get(line.status, 0) + 1
+    slots = []
+    for ctx in open_periods(structure_id, day):
+        for slot in ctx.data["slots"]:
+            per = counts.get((ctx.period_id, slot["code"]), {})
+            taken = sum(per.get(s, 0) for s in HOLDING)
+            slots.append({"code": slot["code"], "label": slot["label"], "capacity": int(slot["capacity"]),
+                          "period_id": ctx.period_id, "period_name": ctx.data["name"],
+                          "remaining": max(int(slot["capacity"]) - taken, 0),
+                          **{s: per.get(s, 0) for s in ("pending", "accepted", "offered", "waitlisted",
+                                                        "cancel_requested")}})
+    return {"date": day.isoformat(), "structure_id": structure_id, "open": bool(slots), "slots": slots}
+
+
+def requested_day(req: Req, structure_id: str) -> date:
+    """The ``date`` asked, or the structure's next open day from today (Paris)."""
+    if req.query.get("date"):
+        return day_param(req.query.get("date"))
+    today = clock.now().astimezone(PARIS).date()
+    return next_open_day(structure_id, today) or today
+
+
 @api.route("/staff/daylist", roles=STAFF)
 def get_day_list(req: Req) -> dict[str, Any]:
     """The day list of ``date``; without a date, of the structure's next open day from today."""
     structure_id = structure_param(req)
-    if req.query.get("date"):
-        day = day_param(req.query.get("date"))
-    else:
-        today = clock.now().astimezone(PARIS).date()
-        day = next_open_day(structure_id, today) or today
-    return day_list(structure_id, day)
+    return day_list(structure_id, requested_day(req, structure_id))

@@ -9,17 +9,17 @@ priority, then oldest request), automatically or, when the period says so, on th
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from planning import answers, catalogue, committee
+from planning import answers, catalogue, committee, lifecycle
 from planning.deadlines import PARIS
+from planning.lifecycle import IllegalTransition, LineStatus, Transition
+from planning.line_store import MAX_ITEMS, UnitOfWork
 from planning.models import Capacity, OpenOffer, Outbox, ReservationLine, ReservationRequest, Validation
 from planning.pattern import Line
 from planning.reservations import (
@@ -37,10 +37,9 @@ from shared.errors import Conflict, InvalidInput
 from shared.events import planning as ev
 
 Decision = Literal["accepted", "waitlisted", "refused"]
-DECIDABLE = ("pending", "waitlisted", "refused")  # a line that may still take a place
-CLOSED = ("cancel_requested", "cancelled")  # the family's cancellation: no decision applies
+CLOSED = (LineStatus.CANCEL_REQUESTED, LineStatus.CANCELLED)  # the family's cancellation: no decision applies
 FULL = "Plus de place disponible à cette date."
-TRANSACTION_LINES = 50  # two items per line; DynamoDB takes 100 per transaction
+TRANSACTION_LINES = 49  # a line and its counter each, and the request's counts: DynamoDB takes 100 items
 
 
 def capacity_of(ctx: PeriodContext, slot_code: str) -> int:
@@ -57,6 +56,10 @@ def has_place(ctx: PeriodContext, taken: dict[tuple[str, str], int], line: Reser
     return taken.get((line.date, line.slot_code), 0) < capacity_of(ctx, line.slot_code)
 
 
+def capacity(ctx: PeriodContext) -> Callable[[str], int]:
+    return lambda slot_code: capacity_of(ctx, slot_code)
+
+
 def accept_line(ctx: PeriodContext, line: ReservationLine, offer_until: str | None = None) -> bool:
     """Take a place for ``line``: False when its date is full (or the line changed meanwhile). With
     ``offer_until`` the place is only held for the family, which accepts or declines it by then."""
@@ -64,7 +67,7 @@ def accept_line(ctx: PeriodContext, line: ReservationLine, offer_until: str | No
 
 
 def accept_lines(ctx: PeriodContext, lines: list[ReservationLine]) -> list[ReservationLine]:
-    """Accept many lines of one request (distinct dates and slots), 50 per transaction. When a
+    """Accept many lines of one request (distinct dates and slots), 49 per transaction. When a
     transaction fails (some date full), the period's counters are read (one Query) and the lines of the
     dates with a place are tried again together; only a race after that goes line by line. Returns the
     lines left without a place."""
@@ -87,90 +90,69 @@ def accept_lines(ctx: PeriodContext, lines: list[ReservationLine]) -> list[Reser
 def _accept_together(ctx: PeriodContext, lines: list[ReservationLine], offer_until: str | None = None) -> bool:
     """Accept (or offer until ``offer_until``) all these lines in one transaction, each incrementing its
     date's counter below the slot's capacity; or none (False: a date is full or a line changed)."""
-    held = [ReservationLine.status.set("offered"), ReservationLine.offer_until.set(offer_until)] if offer_until \
-        else [ReservationLine.status.set("accepted"), ReservationLine.was_accepted.set(True)]
+    uow = UnitOfWork(capacity(ctx))
     try:
-        with transaction() as tx:
-            for line in lines:
-                counter = Capacity(*Capacity.key(ctx.period_id, line.date, line.slot_code))
-                tx.update(counter, actions=[Capacity.taken.add(1)],
-                          condition=Capacity.taken.does_not_exist()
-                          | (Capacity.taken < capacity_of(ctx, line.slot_code)))
-                tx.update(line, actions=[*held, ReservationLine.reason.remove()],
-                          condition=ReservationLine.status.is_in(*DECIDABLE))
-    except TransactWriteError:
+        for line in lines:
+            if offer_until:
+                uow.move(line, Transition.OFFER, offer_until=offer_until)
+            else:
+                uow.move(line, Transition.ACCEPT)
+    except IllegalTransition:
         return False
-    for line in lines:
-        if offer_until:
-            line.status, line.offer_until = "offered", offer_until
-        else:
-            line.status, line.was_accepted = "accepted", True
-    return True
+    return uow.try_commit()
 
 
-def free_place(ctx: PeriodContext, day: str, slot_code: str) -> None:
-    counter = Capacity(*Capacity.key(ctx.data["period_id"], day, slot_code))
-    with contextlib.suppress(UpdateError):  # nothing counted: a place never taken
-        counter.update(actions=[Capacity.taken.add(-1)], condition=Capacity.taken > 0)
+Finish = Callable[[UnitOfWork, list[ReservationLine]], None]
 
 
-def _cancel_together(ctx: PeriodContext, lines: list[ReservationLine]) -> bool:
-    """Cancel these lines and give back the places they held, in one transaction (False: none done)."""
-    try:
-        with transaction() as tx:
-            for line in lines:
-                tx.update(line, actions=[ReservationLine.status.set("cancelled")],
-                          condition=ReservationLine.status == "cancel_requested")
-                if line.was_accepted:
-                    tx.update(Capacity(*Capacity.key(ctx.period_id, line.date, line.slot_code)),
-                              actions=[Capacity.taken.add(-1)], condition=Capacity.taken > 0)
-    except TransactWriteError:
-        return False
-    return True
+def _move_lines(ctx: PeriodContext | None, lines: list[ReservationLine], transition: Transition,
+                finish: Finish | None = None, **fields: Any) -> list[ReservationLine]:
+    """Move many lines by ``transition``, as many per transaction as fit; when a transaction is refused (a
+    line changed meanwhile), its lines go one by one. Lines the transition cannot leave are skipped.
+    ``finish`` adds the writes that tell what was done (history, outbox entry) to the last transaction,
+    given the lines moved. Returns the lines moved."""
+    todo = [ln for ln in lines if lifecycle.allowed(transition, ln.status, ln.was_accepted)]
+    done: list[ReservationLine] = []
+    places = any(lifecycle.move(transition, ln.status, ln.was_accepted).places for ln in todo)
+    per = (MAX_ITEMS - 3) // (2 if places else 1)  # the request's item, and two for ``finish``
+    cap = capacity(ctx) if ctx else None
+    for start in range(0, len(todo), per):
+        chunk = todo[start:start + per]
+        last = start + per >= len(todo)
+        uow = UnitOfWork(cap)
+        for line in chunk:
+            uow.move(line, transition, **fields)
+        if last and finish is not None:
+            finish(uow, done + chunk)
+        if uow.try_commit():
+            done += chunk
+            if last:
+                return done
+            continue
+        for line in chunk:
+            one = UnitOfWork(cap)
+            try:
+                one.move(line, transition, **fields)
+            except IllegalTransition:
+                continue
+            if one.try_commit():
+                done.append(line)
+    if finish is not None and done:
+        uow = UnitOfWork(cap)
+        finish(uow, done)
+        uow.commit()
+    return done
 
 
-def _cancel_one(ctx: PeriodContext, line: ReservationLine) -> bool:
-    try:
-        line.update(actions=[ReservationLine.status.set("cancelled")],
-                    condition=ReservationLine.status == "cancel_requested")
-    except UpdateError:
-        return False
-    if line.was_accepted:
-        free_place(ctx, line.date, line.slot_code)
-    return True
-
-
-def _actions(status: str, priority: int | None, reason: str) -> list[Any]:
-    actions = [ReservationLine.status.set(status)]
-    if priority is not None:
-        actions.append(ReservationLine.priority.set(priority))
-    actions.append(ReservationLine.reason.set(reason) if reason else ReservationLine.reason.remove())
-    return actions
-
-
-def _set(line: ReservationLine, status: str, priority: int | None = None, reason: str = "") -> None:
-    try:
-        line.update(actions=_actions(status, priority, reason), condition=ReservationLine.status.is_in(*DECIDABLE))
-    except UpdateError:
-        return
-    line.status = status
+def _transition_of(status: str) -> Transition:
+    return {"waitlisted": Transition.WAITLIST, "refused": Transition.REFUSE}[status]
 
 
 def set_lines(lines: list[ReservationLine], status: str, priority: int | None = None, reason: str = "") -> None:
-    """``_set`` for many lines, 100 per transaction (a line changed meanwhile: those go one by one)."""
-    for start in range(0, len(lines), 2 * TRANSACTION_LINES):
-        chunk = lines[start:start + 2 * TRANSACTION_LINES]
-        try:
-            with transaction() as tx:
-                for line in chunk:
-                    tx.update(line, actions=_actions(status, priority, reason),
-                              condition=ReservationLine.status.is_in(*DECIDABLE))
-        except TransactWriteError:
-            for line in chunk:
-                _set(line, status, priority, reason)
-            continue
-        for line in chunk:
-            line.status = status
+    """Send open lines to the waiting list or refuse them, 98 per transaction (a line changed meanwhile:
+    those go one by one; a line no longer open is left as it is). No place changes hands."""
+    _move_lines(None, [ln for ln in lines if ln.status in lifecycle.DECIDABLE], _transition_of(status),
+                priority=priority, reason=reason)
 
 
 # --- priority ---------------------------------------------------------------------------------------------
@@ -220,41 +202,61 @@ def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what
     to the family), and note it in the request's history; ``also`` adds its own writes to that transaction
     (the committee marks its row told, once; an offer is indexed for its expiry)."""
     lines = request_lines(request)
-    answer = answers.answer_of(ln.status for ln in lines)
-    steps = [step for step in (also, offer_index(request, lines) if offer_days(ctx) or answer == "offered" else None)
-             if step is not None]
-    if answer in ("pending", "cancelled"):  # nothing to tell; the other writes still happen
-        if steps:
-            with transaction() as tx:
-                for step in steps:
-                    step(tx)
-        return
     contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id
                     and v.structure_id == request.structure_id), None)
+    steps = announcement(ctx, request, lines, contact, trigger, what, correlation_id)
+    if also is not None:
+        steps.insert(0, also)
+    if steps:
+        with transaction() as tx:
+            for step in steps:
+                step(tx)
+
+
+def announcement(ctx: PeriodContext, request: ReservationRequest, lines: list[ReservationLine],
+                 contact: Validation | None, trigger: str, what: str,
+                 correlation_id: str) -> list[Callable[[TransactWrite], None]]:
+    """The transaction steps that tell the family its request's answer from ``lines`` (all of them, as
+    they are now): the history entry and the event, the open offers' index and the request's earliest
+    offer deadline kept in step. Empty when there is nothing to write. Callers that already hold the
+    lines and the contact (the committee's publication, a page at a time) pack several families' steps
+    in one transaction."""
+    answer = answers.answer_of(ln.status for ln in lines)
+    steps = [offer_index(request, lines)] if offer_days(ctx) or answer == "offered" else []
+    left = [ln.offer_until or "" for ln in lines if ln.status == "offered"]
+    until = ReservationRequest.offer_until.set(min(left)) if left else ReservationRequest.offer_until.remove()
+    if answer in ("pending", "cancelled"):  # nothing to tell; the other writes still happen
+        if (request.offer_until or None) != (min(left) if left else None):
+            steps.append(lambda tx: tx.update(request, actions=[until]))
+        return steps
     who = {"email": (contact.email or "") if contact else "",
            "first_name": (contact.first_name or "") if contact else "",
            "child_first_name": (contact.child_first_name or "") if contact else ""}
-    with transaction() as tx:
-        for step in steps:
-            step(tx)
-        tx.update(request, actions=[ReservationRequest.history.set(_history(request, what))])
-        if answer == "offered":
-            offered = [ln for ln in lines if ln.status == "offered"]
-            event: ev.PlanningEvent = ev.PlaceOffered(
-                request_id=request.request_id, request_number=request.number, family_id=request.family_id,
-                structure_name=ctx.structure["name"], period_name=ctx.data["name"], **who,
-                offered_slots=slot_names(ctx, offered), offered_count=len(offered),
-                until=min(ln.offer_until or "" for ln in offered), correlation_id=correlation_id)
-        else:
-            event = ev.RequestDecided(
-                request_id=request.request_id, request_number=request.number, family_id=request.family_id,
-                child_id=request.child_id, structure_id=request.structure_id, structure_name=ctx.structure["name"],
-                period_name=ctx.data["name"], activity=request.activity, answer=answer, **who,
-                accepted_slots=slot_names(ctx, [ln for ln in lines if ln.status == "accepted"]),
-                outcomes=outcomes_of(ctx, request, lines), trigger=trigger, offer_reply_days=offer_days(ctx),
-                waitlist_mode=ctx.data.get("waitlist_mode", "auto"),
-                correlation_id=correlation_id)
+    if answer == "offered":
+        offered = [ln for ln in lines if ln.status == "offered"]
+        event: ev.PlanningEvent = ev.PlaceOffered(
+            request_id=request.request_id, request_number=request.number, family_id=request.family_id,
+            structure_name=ctx.structure["name"], period_name=ctx.data["name"], **who,
+            offered_slots=slot_names(ctx, offered), offered_count=len(offered),
+            until=min(ln.offer_until or "" for ln in offered), correlation_id=correlation_id)
+    else:
+        event = ev.RequestDecided(
+            request_id=request.request_id, request_number=request.number, family_id=request.family_id,
+            child_id=request.child_id, structure_id=request.structure_id, structure_name=ctx.structure["name"],
+            period_name=ctx.data["name"], activity=request.activity, answer=answer, **who,
+            accepted_slots=slot_names(ctx, [ln for ln in lines if ln.status == "accepted"]),
+            outcomes=outcomes_of(ctx, request, lines), trigger=trigger, offer_reply_days=offer_days(ctx),
+            waitlist_mode=ctx.data.get("waitlist_mode", "auto"),
+            correlation_id=correlation_id)
+    told = _history(request, what)
+
+    def tell(tx: TransactWrite) -> None:
+        tx.update(request, actions=[ReservationRequest.history.set(told), until])
         tx.save(outbox.entry(Outbox, event))
+        request.history = told
+
+    steps.append(tell)
+    return steps
 
 
 def offer_index(request: ReservationRequest, lines: list[ReservationLine]) -> Callable[[TransactWrite], None]:
@@ -308,20 +310,21 @@ def decide(request: ReservationRequest, elements: list[dict[str, Any]], lines: l
     wanted = _wanted(request, all_lines, elements, lines)
     priority, _ = committee.score(facts(request), weights())
     freed, to_accept = [], []
+    groups: dict[tuple[Transition, str], list[ReservationLine]] = {}
     # A line decided on its own overrides its element's decision (the per-line list comes last).
     final = {(line.date, line.slot_code): (line, decision, reason) for line, decision, reason in wanted}
     for line, decision, reason in final.values():
         if (line.status == decision and line.status != "refused") or line.status in (*CLOSED, "offered"):
             continue  # nothing to change (a refusal may still change its motif); an offer waits for the family
-        if line.status == "accepted":
-            if release_line(ctx, line, decision, priority, reason):
-                freed.append((line.date, line.slot_code))
-        elif decision == "accepted":
+        if decision == "accepted":
             to_accept.append(line)
-        elif decision == "waitlisted":
-            _set(line, "waitlisted", priority, reason)
         else:
-            _set(line, "refused", None, reason)
+            groups.setdefault((_transition_of(decision), reason), []).append(line)
+    for (transition, reason), group in groups.items():
+        held = {id(ln) for ln in group if ln.status == LineStatus.ACCEPTED}  # a revised acceptance frees its place
+        moved = _move_lines(ctx, group, transition, reason=reason,
+                            priority=priority if transition == Transition.WAITLIST else None)
+        freed += [(ln.date, ln.slot_code) for ln in moved if id(ln) in held]
     full = accept_lines(ctx, to_accept)
     set_lines(full, "waitlisted", priority, FULL)
     announce(ctx, request, trigger, "Réponse de la structure", correlation_id)
@@ -333,44 +336,38 @@ def decide(request: ReservationRequest, elements: list[dict[str, Any]], lines: l
 def release_line(ctx: PeriodContext, line: ReservationLine, status: str, priority: int, reason: str,
                  held: str = "accepted") -> bool:
     """Take back the place a line holds (``accepted``, or ``offered`` to the family) in one transaction:
-    the line is refused or goes back to the waiting list."""
-    counter = Capacity(*Capacity.key(ctx.data["period_id"], line.date, line.slot_code))
-    actions = [ReservationLine.status.set(status), ReservationLine.was_accepted.set(False),
-               ReservationLine.offer_until.remove(),
-               ReservationLine.reason.set(reason) if reason else ReservationLine.reason.remove()]
-    if status == "waitlisted":
-        actions.append(ReservationLine.priority.set(priority))
-    try:
-        with transaction() as tx:
-            tx.update(line, actions=actions, condition=ReservationLine.status == held)
-            tx.update(counter, actions=[Capacity.taken.add(-1)], condition=Capacity.taken > 0)
-    except TransactWriteError:
+    the line is refused or goes back to the waiting list. False when the line is no longer ``held``."""
+    if line.status != held:
         return False
-    line.status, line.was_accepted = status, False
-    return True
+    transition = Transition.RELEASE_OFFER if held == LineStatus.OFFERED else _transition_of(status)
+    uow = UnitOfWork(capacity(ctx))
+    uow.move(line, transition, reason=reason, priority=priority if status == "waitlisted" else None,
+             offer_until=None)
+    return uow.try_commit()
 
 
-def auto_accept(request: ReservationRequest, correlation_id: str) -> None:
+def auto_accept(request: ReservationRequest, correlation_id: str, lines: list[ReservationLine] | None = None,
+                ctx: PeriodContext | None = None) -> None:
     """A period set to accept automatically takes places while they remain, the rest waits."""
-    ctx = context(request.period_id)
+    ctx = ctx or context(request.period_id)
     priority, _ = committee.score(facts(request), weights())
-    set_lines(accept_lines(ctx, [ln for ln in request_lines(request) if ln.status == "pending"]), "waitlisted",
-             priority, FULL)
+    pending = [ln for ln in (lines if lines is not None else request_lines(request)) if ln.status == "pending"]
+    set_lines(accept_lines(ctx, pending), "waitlisted", priority, FULL)
     announce(ctx, request, "automatic", "Réponse automatique", correlation_id)
 
 
-def after_request(family_id: str, request_id: str, period_id: str, correlation_id: str) -> None:
+def after_request(request: ReservationRequest, lines: list[ReservationLine], correlation_id: str,
+                  ctx: PeriodContext) -> None:
     """The period's answer policy once a family's request (or its added lines) is written."""
-    if catalogue.periods().get(period_id, {}).get("decision_mode") == "auto_accept":
-        auto_accept(ReservationRequest.get(*ReservationRequest.key(family_id, request_id)), correlation_id)
+    if ctx.data.get("decision_mode") == "auto_accept":
+        auto_accept(request, correlation_id, lines, ctx)
 
 
-def after_cancellation(family_id: str, request_id: str, period_id: str, lines: list[tuple[str, str]],
+def after_cancellation(request: ReservationRequest, ctx: PeriodContext, lines: list[tuple[str, str]],
                        correlation_id: str) -> None:
     """A period that confirms cancellations itself frees the places at once (the deadline was checked)."""
-    if catalogue.periods().get(period_id, {}).get("auto_confirm_cancellations"):
-        confirm_cancellations(ReservationRequest.get(*ReservationRequest.key(family_id, request_id)), set(lines),
-                              correlation_id)
+    if ctx.data.get("auto_confirm_cancellations"):
+        confirm_cancellations(request, set(lines), correlation_id, ctx)
 
 
 # --- waiting list and cancellations ----------------------------------------------------------------------
@@ -461,28 +458,34 @@ def save_period(period: dict[str, Any], correlation_id: str) -> list[str]:
 
 
 def confirm_cancellations(request: ReservationRequest, only: set[tuple[str, str]] | None,
-                          correlation_id: str) -> dict[str, Any]:
-    ctx = context(request.period_id)
+                          correlation_id: str, ctx: PeriodContext | None = None) -> dict[str, Any]:
+    ctx = ctx or context(request.period_id)
     asked = [ln for ln in request_lines(request) if ln.status == "cancel_requested"
              and (only is None or (ln.date, ln.slot_code) in only)]
     if not asked:
         raise Conflict("Aucune annulation à confirmer sur cette demande.", fields={"lines": "Vide."})
-    freed = []
-    for start in range(0, len(asked), TRANSACTION_LINES):
-        chunk = asked[start:start + TRANSACTION_LINES]
-        if not _cancel_together(ctx, chunk):  # a line changed meanwhile, or a counter was off: one by one
-            chunk = [line for line in chunk if _cancel_one(ctx, line)]
-        freed += [(line.date, line.slot_code) for line in chunk if line.was_accepted]
+    held = {id(ln) for ln in asked if lifecycle.LineState.of(ln.status, ln.was_accepted).holds_place}
     contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id), None)
-    recap_data = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in asked])
-    with transaction() as tx:
-        tx.update(request, actions=[ReservationRequest.history.set(
-            _history(request, f"Annulation confirmée de {len(asked)} présence(s)"))])
-        tx.save(outbox.entry(Outbox, ev.CancellationConfirmed(
+
+    before = request.history
+
+    def tell(uow: UnitOfWork, confirmed: list[ReservationLine]) -> None:
+        recap_data = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in confirmed])
+        request.history = before
+        request.history = _history(request, f"Annulation confirmée de {len(confirmed)} présence(s)")
+        uow.request(request, [ReservationRequest.history.set(request.history)])
+        uow.publish(ev.CancellationConfirmed(
             request_id=request.request_id, request_number=request.number, family_id=request.family_id,
             email=(contact.email or "") if contact else "", first_name=(contact.first_name or "") if contact else "",
             child_first_name=(contact.child_first_name or "") if contact else "",
-            structure_name=ctx.structure["name"], period_name=ctx.data["name"], line_count=len(asked),
-            recap=_event_recap(recap_data), correlation_id=correlation_id)))
+            structure_name=ctx.structure["name"], period_name=ctx.data["name"], line_count=len(confirmed),
+            recap=_event_recap(recap_data), correlation_id=correlation_id))
+
+    confirmed = _move_lines(ctx, asked, Transition.CONFIRM_CANCEL, finish=tell)
+    if not confirmed:
+        raise Conflict("Ces annulations viennent d'être traitées par ailleurs : rechargez la demande.",
+                       fields={"lines": "Déjà traitées."})
+    asked = confirmed
+    freed = [(ln.date, ln.slot_code) for ln in confirmed if id(ln) in held]
     promoted = promote_all(ctx, freed, correlation_id) if auto_waitlist(ctx) else []
     return {"confirmed": len(asked), "freed": len(freed), "promoted_requests": promoted}

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
-
 from planning.models import FamilyFeed, Feed
 from planning.reservations import context, request_lines, requests_of
 from shared import settings
@@ -54,6 +52,8 @@ def family_of(secret: str) -> str:
 
 
 def ics(family_id: str) -> bytes:
+    from icalendar import Calendar, Event  # loaded by the feed alone, not at every cold start
+
     calendar = Calendar()
     calendar.add("prodid", "-//Portail Familles//Planning//FR")
     calendar.add("version", "2.0")

@@ -5,16 +5,19 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
-from planning.models import ProcessedEvent, Validation
+from planning.models import Contact, ProcessedEvent, Revocation, Validation
+from shared import sessions
 from shared.consumer import Consumer
+from shared.events import accounts as accounts_ev
 from shared.events import enrolment as ev
 from shared.events import planning as planning_ev
 from shared.logs import get_logger
 
 logger = get_logger("planning")
 consumer = Consumer("planning", ProcessedEvent, logger)
+sessions.subscribe(consumer, Revocation)  # ended sessions: the authorizer refuses their tokens
 
 
 def _record(event: ev.FamilyValidated | ev.FamilyValidationRevoked, status: str) -> dict[str, Any]:
@@ -24,16 +27,51 @@ def _record(event: ev.FamilyValidated | ev.FamilyValidationRevoked, status: str)
                       changed_at=event.occurred_at)
     if isinstance(event, ev.FamilyValidated):
         item.email, item.first_name, item.child_first_name = event.email, event.first_name, event.child_first_name
+        item.family_name, item.child_last_name = event.family_name or None, event.child_last_name or None
         item.both_parents_working, item.resident = event.both_parents_working, event.resident
     else:
         with contextlib.suppress(Validation.DoesNotExist):
             known = Validation.get(pk, sk)
             item.email, item.first_name, item.child_first_name = known.email, known.first_name, known.child_first_name
+            item.family_name, item.child_last_name = known.family_name, known.child_last_name
             item.both_parents_working, item.resident = known.both_parents_working, known.resident
     # Events may arrive out of order: an older fact never overwrites a newer one.
     with contextlib.suppress(PutError):
         item.save(condition=Validation.changed_at.does_not_exist() | (Validation.changed_at <= event.occurred_at))
+    _apply_contact(event.family_id)
     return {"status": status}
+
+
+def _apply_contact(family_id: str) -> None:
+    """Give the family's validations the newest address accounts told (each conditional on being newer
+    than what the item holds), whichever of the validation and the e-mail change came first."""
+    try:
+        contact = Contact.get(*Contact.key(family_id), consistent_read=True)
+    except Contact.DoesNotExist:
+        return
+    for validation in validations(family_id):
+        with contextlib.suppress(UpdateError):
+            validation.update(actions=[Validation.email.set(contact.email),
+                                       Validation.email_at.set(contact.changed_at)],
+                              condition=Validation.pk.exists() & (Validation.email_at.does_not_exist()
+                                                                  | (Validation.email_at < contact.changed_at)))
+
+
+@consumer.on(accounts_ev.EmailChanged)
+def email_changed(event: accounts_ev.EmailChanged) -> dict[str, Any] | None:
+    """Planning's e-mails (recaps, answers, offers) go to the family's new address from now on."""
+    if event.role != "family":
+        return None
+    pk, sk = Contact.key(event.account_id)
+    try:
+        Contact(pk=pk, sk=sk, email=event.new_email, changed_at=event.occurred_at).save(
+            condition=Contact.changed_at.does_not_exist() | (Contact.changed_at < event.occurred_at))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return {"family_id": event.account_id, "outcome": "older_than_known"}
+    _apply_contact(event.account_id)
+    return {"family_id": event.account_id}
 
 
 @consumer.on(ev.FamilyValidated)

@@ -10,7 +10,7 @@ from chalice import Chalice
 
 from planning import catalogue
 from planning.handlers import consumer, logger
-from planning.models import Outbox
+from planning.models import Outbox, Revocation
 from shared import audit
 from shared.auth import Role
 from shared.errors import Forbidden, InvalidInput
@@ -18,7 +18,7 @@ from shared.http import Api, Req
 from shared.outbox import register_relay
 
 app = Chalice(app_name="portail-planning")
-api = Api(app, logger)
+api = Api(app, logger, Revocation)
 api.health("planning")
 consumer.register(app)
 register_relay(app, "planning", Outbox)

@@ -6,15 +6,28 @@ is a second job that applies the outcomes through the capacity-checked writes an
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
 import json
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from planning import answers, committee, decisions
-from planning.models import CommitteeJob, CommitteeRow, Outbox, ReservationRequest
+from planning.lifecycle import Transition
+from planning.line_store import MAX_ITEMS, StaleWrite, UnitOfWork
+from planning.models import (
+    CommitteeJob,
+    CommitteeRow,
+    Outbox,
+    ReservationLine,
+    ReservationRequest,
+    Validation,
+)
 from planning.reservations import context, request_lines, validations
 from shared import clock, outbox
 from shared.ddb import transaction
@@ -70,9 +83,16 @@ def in_committee_window(period: dict[str, Any], request: ReservationRequest) -> 
     return window["start"] <= request.created_at.date().isoformat() <= window["end"]
 
 
+COMMITTEE_STATUSES = ("pending", "waitlisted")  # a line the committee answers (waiting lines are ranked too)
+TOLD_PER_TRANSACTION = 25  # a family told: history, event, row marker and the offers' index (4 items)
+
+
 def gather(period_id: str, first_names: dict[str, str | None] | None = None,
+           numbers: dict[str, str] | None = None, asking: set[str] | None = None,
            ) -> tuple[list[committee.Candidate], dict[tuple[str, str], int]]:
-    """The candidates (pending requests of the pre-enrolment window) and the places left per date.
+    """The candidates (requests of the pre-enrolment window with lines pending or already on the waiting
+    list) and the places left per date. A line the manager put on the waiting list is ranked with the
+    others: otherwise its places would go to a lower-ranked child.
 
     Reads are bounded: one Query per request for its lines, one per family for its validations, and
     the siblings' places come from the structure's requests already read (no Query per request)."""
@@ -90,22 +110,32 @@ def gather(period_id: str, first_names: dict[str, str | None] | None = None,
         return lines_of[request.request_id]
 
     def holds_place(request: ReservationRequest) -> bool:
+        counts = request.counts()
+        if counts and not counts.get("cancel_requested"):  # the counts kept on the request say it
+            return bool(counts.get("accepted"))
         return any(ln.was_accepted and ln.status != "cancelled" for ln in lines(request))
 
     known: dict[str, list[Any]] = {}
     candidates = []
     for request in requests:
-        pending = [ln for ln in lines(request) if ln.status == "pending"]
-        if not pending:
+        counts = request.counts()
+        if counts and not any(counts.get(s) for s in COMMITTEE_STATUSES):
+            continue  # nothing left to answer: no Query of its lines
+        open_lines = [ln for ln in lines(request) if ln.status in COMMITTEE_STATUSES]
+        if not open_lines:
             continue
         pattern = json.loads(request.pattern or "[]")
         elements: dict[tuple[int, str, str], list[str]] = defaultdict(list)
-        for line in pending:
+        for line in open_lines:
             elements[answers.element_of(line, pattern)].append(line.date)
         rows = known.setdefault(request.family_id, validations(request.family_id))
         if first_names is not None:
             first_names[request.request_id] = next((v.child_first_name for v in rows
                                                     if v.child_id == request.child_id), request.child_first_name)
+        if numbers is not None:
+            numbers[request.request_id] = request.number
+        if asking is not None and any(ln.status == "pending" for ln in open_lines):
+            asking.add(request.request_id)  # a request with lines still asked: its family hears the answer
         sibling = any(o.child_id != request.child_id and holds_place(o) for o in by_family[request.family_id])
         candidates.append(committee.Candidate(
             request.request_id, request.family_id, request.child_id, request.created_at.isoformat(),
@@ -116,31 +146,50 @@ def gather(period_id: str, first_names: dict[str, str | None] | None = None,
     for candidate in candidates:
         for (_, slot, _), dates in candidate.elements.items():
             for day in dates:
-                remaining[(day, slot)] = capacity[slot] - taken.get((day, slot), 0)
+                remaining[(day, slot)] = max(capacity.get(slot, 0) - taken.get((day, slot), 0), 0)
     return candidates, remaining
+
+
+def element_row(ctx: Any, allocation: committee.Allocation, key: committee.ElementKey,
+                dates: tuple[str, ...]) -> dict[str, Any]:
+    """One element of a simulation row: its outcome, the dates given (partial) and why it waits."""
+    outcome = allocation.outcomes[key]
+    full = allocation.full_dates.get(key, ())
+    return {"weekday": key[0], "slot_code": key[1], "slot": ctx.label(key[1]), "parity": key[2],
+            "outcome": str(outcome), "dates": len(dates),
+            "accepted_dates": list(allocation.accepted_dates.get(key, ())) if outcome == "partial" else [],
+            "full_dates": list(full), "reason": committee.full_reason(full)}
 
 
 def simulate(job: CommitteeJob) -> None:
     job.update(actions=[CommitteeJob.status.set("simulating")])
     options = json.loads(job.options or "{}")
     first_names: dict[str, str | None] = {}
-    candidates, remaining = gather(job.period_id, first_names)
+    numbers: dict[str, str] = {}
+    asking: set[str] = set()
+    candidates, remaining = gather(job.period_id, first_names, numbers, asking)
+    places = sum(remaining.values())
     weights = decisions.weights()
-    allocations = committee.allocate(candidates, remaining, weights, bool(options.get("keep_siblings_together")))
     ctx = context(job.period_id)
+    partial = bool(ctx.data.get("partial_answers"))
+    allocations = committee.allocate(candidates, remaining, weights, bool(options.get("keep_siblings_together")),
+                                     partial)
     names = {c.request_id: c for c in candidates}
     with CommitteeRow.batch_write() as batch:
         for a in allocations:
+            elements = names[a.request_id].elements
             batch.save(CommitteeRow(*CommitteeRow.key(job.job_id, a.rank), data=json.dumps({
                 "request_id": a.request_id, "family_id": a.family_id, "child_id": a.child_id,
-                "child_first_name": first_names.get(a.request_id), "rank": a.rank, "score": a.score,
+                "child_first_name": first_names.get(a.request_id), "number": numbers.get(a.request_id),
+                "rank": a.rank, "score": a.score, "asking": a.request_id in asking,
                 "requested_at": names[a.request_id].requested_at,
                 "parts": [{"criterion": k, "label": committee.CRITERIA_LABELS.get(k, k), "points": v}
                           for k, v in a.parts.items()],
                 "answer": committee.answer(a.outcomes.values()),
-                "elements": [{"weekday": k[0], "slot_code": k[1], "slot": ctx.label(k[1]), "parity": k[2],
-                              "outcome": o} for k, o in sorted(a.outcomes.items())]})))
-    summary = {"children": len(allocations), "weights": weights,
+                "elements": [element_row(ctx, a, k, elements[k]) for k in sorted(a.outcomes)]})))
+    summary = {"children": len(allocations), "weights": weights, "partial_answers": partial,
+               "places": places, "places_left": sum(remaining.values()),
+               "free_where_waiting": committee.free_where_waiting(remaining, allocations, candidates),
                "answers": {k: sum(1 for a in allocations if committee.answer(a.outcomes.values()) == k)
                            for k in ("accepted", "partially_accepted", "waitlisted")}}
     job.update(actions=[CommitteeJob.status.set("simulated"), CommitteeJob.summary.set(json.dumps(summary))])
@@ -153,37 +202,51 @@ def rows(job_id: str, after_rank: int = 0, limit: int | None = None) -> list[dic
     return [{**json.loads(r.data), "published": r.published} for r in found]
 
 
+OUTCOME_LABELS = {"accepted": "Acceptée", "partial": "Partiellement acceptée", "waitlisted": "Liste d'attente"}
+ANSWER_LABELS = {"accepted": "Acceptée", "partially_accepted": "Partiellement acceptée",
+                 "waitlisted": "Sur liste d'attente", "refused": "Refusée"}
+
+
+def ranking_csv(job: CommitteeJob) -> str:
+    """The simulation's ranking as CSV for a spreadsheet (French Excel: ``;`` and a BOM): one line per
+    child, in rank order, with the score's parts and each element's outcome and why it waits."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Rang", "N° demande", "Enfant", "Score", "Détail du score", "Décision par jour et plage",
+                     "Réponse", "Date de la demande", "Publiée"])
+    for row in rows(job.job_id):
+        elements = []
+        for e in row["elements"]:
+            name = f"{answers.WEEKDAYS[e['weekday']]} {e['slot']}"
+            if e["parity"] != "all":
+                name += f" ({answers.PARITY_LABELS[e['parity']]})"
+            told = f"{name} : {OUTCOME_LABELS.get(e['outcome'], e['outcome'])}"
+            if e.get("outcome") == "partial":
+                told += f" ({len(e.get('accepted_dates', []))} dates sur {e.get('dates')})"
+            if e.get("reason"):
+                told += f" – {e['reason']}"
+            elements.append(told)
+        writer.writerow([row["rank"], row.get("number") or "", _cell(row.get("child_first_name") or ""), row["score"],
+                         " ; ".join(f"{p['label']} : {p['points']}" for p in row["parts"]),
+                         " | ".join(elements), ANSWER_LABELS.get(row["answer"], row["answer"]),
+                         (row.get("requested_at") or "")[:10], "Oui" if row["published"] else "Non"])
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A spreadsheet never runs a cell typed by a family as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def publish(job: CommitteeJob, correlation_id: str, after_rank: int = 0) -> None:
-    """Apply one page of the simulation in rank order, then queue the next page: each message stays
-    short whatever the number of children. Accepted elements take their places (a place taken since the
-    simulation sends the line to the waiting list instead), waitlisted ones wait with their score. A
-    row's family is told in the transaction that marks the row published, so a redelivered page never
-    e-mails twice."""
-    ctx = context(job.period_id)
+    """Apply one page of the simulation, then queue the next page: each message stays short whatever the
+    number of children. See :class:`Publication` for the writes; a row's family is told in the
+    transaction that marks the row published, so a redelivered page never e-mails twice."""
     page = rows(job.job_id, after_rank, PAGE)
-    for row in page:
-        if row["published"]:
-            continue
-        request = ReservationRequest.get(*ReservationRequest.key(row["family_id"], row["request_id"]))
-        outcome = {(e["weekday"], e["slot_code"], e["parity"]): e["outcome"] for e in row["elements"]}
-        by_element = answers.group_by_element([ln for ln in request_lines(request) if ln.status == "pending"],
-                                              request.pattern)
-        for element, lines in by_element.items():
-            wanted = outcome.get(element)
-            left = decisions.accept_lines(ctx, lines) if wanted == "accepted" else lines
-            if wanted in ("accepted", "waitlisted"):
-                decisions.set_lines(left, "waitlisted", row["score"])
-        marker = CommitteeRow(*CommitteeRow.key(job.job_id, row["rank"]))
-
-        def mark(tx: Any, marker: CommitteeRow = marker) -> None:
-            tx.update(marker, actions=[CommitteeRow.published.set(True)],
-                      condition=CommitteeRow.published.does_not_exist() | (CommitteeRow.published == False))  # noqa: E712
-
-        try:
-            decisions.announce(ctx, request, "committee", "Réponse de la commission d'attribution",
-                               correlation_id, also=mark)
-        except TransactWriteError:
-            continue  # another delivery of this page told the family meanwhile
+    todo = [row for row in page if not row["published"]]
+    if todo:
+        Publication(context(job.period_id), job.job_id, correlation_id).run(todo)
     last = page[-1]["rank"] if page else after_rank
     job.update(actions=[CommitteeJob.published.set(last)])
     if len(page) == PAGE:
@@ -193,6 +256,179 @@ def publish(job: CommitteeJob, correlation_id: str, after_rank: int = 0) -> None
                                                                    correlation_id=correlation_id)))
         return
     job.update(actions=[CommitteeJob.status.set("published")])
+
+
+@dataclass
+class _Planned:
+    """A line's move decided by the committee: accepted (a place on its date) or sent to the waiting list."""
+
+    line: ReservationLine
+    rank: int
+    accept: bool
+    priority: int
+    reason: str
+
+    @property
+    def cell(self) -> tuple[str, str]:
+        return (self.line.date, self.line.slot_code)
+
+
+class Publication:
+    """A page of committee rows applied with few DynamoDB calls per child (issue 12: at most 6).
+
+    Reads: the requests and the contacts of the page in two BatchGetItem, one Query of lines per child.
+    Writes go through the lines' one writer (:class:`planning.line_store.UnitOfWork`: each line's
+    conditional transition, the date's counter moved by the sum of its lines — conditional on the
+    capacity —, the requests' status counts and waiting rank, all in one transaction). The moves of
+    ``BLOCK`` children at a time are sorted by (date, slot), so one transaction holds many children's
+    lines of the same dates with one counter update each: about 80 lines per 100 items instead of 50.
+    Then the families are told, 25 per transaction. A transaction refused (a place taken or a line
+    changed since the simulation) is planned again from what DynamoDB holds now — the period's counters
+    (one Query) and those requests' lines: a changed line is left alone, a date short of places keeps
+    its first-ranked lines and sends the others to the waiting list — and tried again. Places never
+    exceed capacity; a redelivered page skips published rows and the conditions make the other writes
+    harmless."""
+
+    BLOCK = 8  # children whose moves share transactions (8 requests + ~10 counters + ~80 lines ≈ 100 items)
+    ATTEMPTS = 5
+
+    def __init__(self, ctx: Any, job_id: str, correlation_id: str) -> None:
+        self.ctx, self.job_id, self.correlation_id = ctx, job_id, correlation_id
+        self.requests: dict[str, ReservationRequest] = {}
+        self.lines: dict[str, list[ReservationLine]] = {}
+
+    def run(self, page: list[dict[str, Any]]) -> None:
+        self.requests = {r.request_id: r for r in ReservationRequest.batch_get(
+            [ReservationRequest.key(row["family_id"], row["request_id"]) for row in page])}
+        contacts = {(v.family_id, v.child_id): v for v in Validation.batch_get(
+            {Validation.key(r.family_id, r.structure_id, r.activity, r.child_id) for r in self.requests.values()})}
+        self.lines = {rid: request_lines(r) for rid, r in self.requests.items()}
+        touched: set[str] = set()
+        for start in range(0, len(page), self.BLOCK):
+            block = page[start:start + self.BLOCK]
+            planned = self._plan(block)
+            # Told: a request that had lines asked (pending) at the simulation — also when a first delivery
+            # of this page wrote them and died before telling —, or that takes a place now. A request whose
+            # waiting lines stay waiting changes nothing for the family.
+            touched |= {row["request_id"] for row in block if row.get("asking", True)}
+            touched |= {p.line.request_id for p in planned if p.accept}
+            self._write(block, planned)
+        self._tell(page, self.requests, contacts, self.lines, touched)
+
+    def _plan(self, block: list[dict[str, Any]]) -> list[_Planned]:
+        """The moves the rows ask for the lines still open (pending or waiting), in rank order; a date
+        with more lines to accept than its slot's capacity keeps the first-ranked ones."""
+        planned = []
+        for row in block:
+            request = self.requests.get(row["request_id"])
+            if request is None:
+                continue
+            by_element = {(e["weekday"], e["slot_code"], e["parity"]): e for e in row["elements"]}
+            pattern = json.loads(request.pattern or "[]")
+            for line in self.lines[request.request_id]:
+                element = by_element.get(answers.element_of(line, pattern))
+                if element is None or line.status not in COMMITTEE_STATUSES:
+                    continue  # not the committee's to answer (decided, cancelled, or asked since)
+                accept = element["outcome"] == "accepted" or line.date in element.get("accepted_dates", ())
+                planned.append(_Planned(line, row["rank"], accept, row["score"],
+                                        "" if accept else element.get("reason") or decisions.FULL))
+        return self._fit(planned, {cell: decisions.capacity_of(self.ctx, cell[1])
+                                   for cell in {p.cell for p in planned}})
+
+    @staticmethod
+    def _fit(planned: list[_Planned], free: dict[tuple[str, str], int]) -> list[_Planned]:
+        """Accept at most ``free[cell]`` lines per cell, the first ranked; the others wait (date full)."""
+        for p in sorted(planned, key=lambda p: p.rank):
+            if p.accept:
+                if free.get(p.cell, 0) > 0:
+                    free[p.cell] -= 1
+                else:
+                    p.accept, p.reason = False, decisions.FULL
+        return planned
+
+    def _write(self, block: list[dict[str, Any]], planned: list[_Planned]) -> None:
+        """Pack the block's moves, sorted by (date, slot), into units of work of at most 100 items."""
+        batch: list[_Planned] = []
+        cells: set[tuple[str, str]] = set()
+        requests: set[str] = set()
+        for p in sorted(planned, key=lambda p: (p.cell, p.rank)):
+            cost = 1 + (p.accept and p.cell not in cells) + (p.line.request_id not in requests)
+            if len(batch) + len(cells) + len(requests) + cost > MAX_ITEMS:
+                self._commit(batch)
+                batch, cells, requests = [], set(), set()
+            batch.append(p)
+            requests.add(p.line.request_id)
+            if p.accept:
+                cells.add(p.cell)
+        if batch:
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Planned]) -> None:
+        for _ in range(self.ATTEMPTS):
+            uow = UnitOfWork(lambda slot: decisions.capacity_of(self.ctx, slot))
+            for p in batch:
+                if p.accept:
+                    uow.move(p.line, Transition.ACCEPT)
+                else:
+                    uow.move(p.line, Transition.WAITLIST, reason=p.reason, priority=p.priority)
+            try:
+                uow.commit()
+                return
+            except StaleWrite:
+                batch = self._replan(batch)
+                if not batch:
+                    return
+        raise StaleWrite("committee publication: the same moves kept being refused")
+
+    def _replan(self, batch: list[_Planned]) -> list[_Planned]:
+        """The batch again from what is stored now: lines changed meanwhile are dropped (and their requests'
+        lines kept fresh to tell the family), each date keeps only the places it has left."""
+        taken = decisions.places_taken(self.ctx.period_id)
+        fresh: dict[tuple[str, str, str], ReservationLine] = {}
+        for request_id in {p.line.request_id for p in batch}:
+            self.lines[request_id] = request_lines(self.requests[request_id])
+            fresh.update({(ln.request_id, ln.date, ln.slot_code): ln for ln in self.lines[request_id]})
+        kept = []
+        for p in batch:
+            line = fresh.get((p.line.request_id, p.line.date, p.line.slot_code))
+            if line is not None and line.status in COMMITTEE_STATUSES:
+                kept.append(_Planned(line, p.rank, p.accept, p.priority, p.reason))
+        return self._fit(kept, {cell: decisions.capacity_of(self.ctx, cell[1]) - taken.get(cell, 0)
+                                for cell in {p.cell for p in kept}})
+
+    def _tell(self, page: list[dict[str, Any]], requests: dict[str, ReservationRequest],
+              contacts: dict[tuple[str, str], Validation], lines: dict[str, list[ReservationLine]],
+              touched: set[str]) -> None:
+        """Tell each family whose request changed (a waiting line that stays waiting changes nothing) and
+        mark every row published, 25 families per transaction; a batch that fails (a row told by another
+        delivery meanwhile) goes family by family, skipping the ones already told."""
+        told = []
+        for row in page:
+            request = requests.get(row["request_id"])
+            steps = []
+            if request is not None and request.request_id in touched:
+                steps = decisions.announcement(self.ctx, request, lines[request.request_id],
+                                               contacts.get((request.family_id, request.child_id)), "committee",
+                                               "Réponse de la commission d'attribution", self.correlation_id)
+            marker = CommitteeRow(*CommitteeRow.key(self.job_id, row["rank"]))
+            steps.append(lambda tx, marker=marker: tx.update(
+                marker, actions=[CommitteeRow.published.set(True)],
+                condition=CommitteeRow.published.does_not_exist() | (CommitteeRow.published == False)))  # noqa: E712
+            told.append(steps)
+        for start in range(0, len(told), TOLD_PER_TRANSACTION):
+            chunk = told[start:start + TOLD_PER_TRANSACTION]
+            try:
+                _together([step for steps in chunk for step in steps])
+            except TransactWriteError:
+                for steps in chunk:
+                    with contextlib.suppress(TransactWriteError):  # told by another delivery meanwhile
+                        _together(steps)
+
+
+def _together(steps: list[Any]) -> None:
+    with transaction() as tx:
+        for step in steps:
+            step(tx)
 
 
 def run(event: ev.CommitteeJobRequested) -> dict[str, Any]:

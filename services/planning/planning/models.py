@@ -13,15 +13,24 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 
+from planning.lifecycle import LineStatus
 from shared.ddb import gsi, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
+from shared.sessions import revocation_model
 
 Base = table_model("planning")
 Outbox = outbox_model(Base)
 ProcessedEvent = processed_model(Base)
+Revocation = revocation_model(Base)  # ended sessions (shared.sessions), read by the authorizer
 
 
 class Validation(Base):
@@ -32,8 +41,11 @@ class Validation(Base):
     status = UnicodeAttribute()  # validated, revoked
     changed_at = UTCDateTimeAttribute()
     email = UnicodeAttribute(null=True)
+    email_at = UTCDateTimeAttribute(null=True)  # when accounts set ``email`` (EmailChanged), if it did
     first_name = UnicodeAttribute(null=True)
     child_first_name = UnicodeAttribute(null=True)
+    child_last_name = UnicodeAttribute(null=True)
+    family_name = UnicodeAttribute(null=True)
     both_parents_working = BooleanAttribute(default=False)
     resident = BooleanAttribute(default=False)
     priority_flag = BooleanAttribute(default=False)  # a situation flagged by staff
@@ -41,6 +53,18 @@ class Validation(Base):
     @staticmethod
     def key(family_id: str, structure_id: str, activity: str, child_id: str) -> tuple[str, str]:
         return f"FAMILY#{family_id}", f"VALIDATION#{structure_id}#{activity}#{child_id}"
+
+
+class Contact(Base):
+    """The family's newest address from accounts (``EmailChanged``), kept even before any validation so a
+    validation that arrives later still uses it."""
+
+    email = UnicodeAttribute()
+    changed_at = UTCDateTimeAttribute()
+
+    @staticmethod
+    def key(family_id: str) -> tuple[str, str]:
+        return f"FAMILY#{family_id}", "CONTACT"
 
 
 class CatalogueItem(Base):
@@ -70,15 +94,41 @@ class ReservationRequest(Base):
     created_at = UTCDateTimeAttribute()
     child_id = UnicodeAttribute()
     child_first_name = UnicodeAttribute(null=True)  # for the staff's lists, without a read per family
+    child_last_name = UnicodeAttribute(null=True)
+    family_name = UnicodeAttribute(null=True)
     structure_id = UnicodeAttribute()
     period_id = UnicodeAttribute()
     activity = UnicodeAttribute()
     line_count = NumberAttribute()
+    # The lines' status counts, changed in the same transaction as the lines (planning.line_store), so
+    # that lists read the request alone. ``counted`` is False on requests written before the counts.
+    counted = BooleanAttribute(default=False)
+    count_pending = NumberAttribute(null=True)
+    count_accepted = NumberAttribute(null=True)
+    count_waitlisted = NumberAttribute(null=True)
+    count_offered = NumberAttribute(null=True)
+    count_refused = NumberAttribute(null=True)
+    count_cancel_requested = NumberAttribute(null=True)
+    count_cancelled = NumberAttribute(null=True)
+    offer_until = UnicodeAttribute(null=True)  # the earliest deadline of the places offered, when any
+    first_date = UnicodeAttribute(null=True)  # the first and last dates asked (lists show them)
+    last_date = UnicodeAttribute(null=True)
+    priority = NumberAttribute(null=True)  # the waiting list's score, once a line waits
+    cancel_cells = UnicodeSetAttribute(null=True)  # "<date>#<slot>" of the lines whose cancellation is asked
+    wait_cells = UnicodeSetAttribute(null=True)  # "<date>#<slot>" of the lines on the waiting list
     history = UnicodeAttribute()  # JSON list of {"at", "what"}
     pattern = UnicodeAttribute(default="[]")  # JSON list of {"weekday", "slot_code", "parity"}
     gsi1pk = UnicodeAttribute(null=True)  # STRUCTURE#<id>: the staff's list of requests
     gsi1sk = UnicodeAttribute(null=True)
     by_structure = gsi(1)
+    gsi2pk = UnicodeAttribute(null=True)  # WAITLIST#<period>: requests that had a line waiting, by rank
+    gsi2sk = UnicodeAttribute(null=True)
+    by_rank = gsi(2)
+
+    def counts(self) -> dict[str, int]:
+        """The lines' status counts kept on the request (statuses with no line left out)."""
+        found = {s.value: int(getattr(self, f"count_{s.value}") or 0) for s in LineStatus}
+        return {s: n for s, n in found.items() if n}
 
     @staticmethod
     def key(family_id: str, request_id: str) -> tuple[str, str]:
@@ -91,8 +141,8 @@ class ReservationLine(Base):
     child_id = UnicodeAttribute()
     date = UnicodeAttribute()
     slot_code = UnicodeAttribute()
-    status = UnicodeAttribute()  # pending, accepted, offered, waitlisted, refused, cancel_requested, cancelled
-    was_accepted = BooleanAttribute(default=False)  # holds a place (also while cancel_requested)
+    status = UnicodeAttribute()  # a planning.lifecycle.LineStatus; written only by planning.line_store
+    was_accepted = BooleanAttribute(default=False)  # an accepted place (kept while its cancellation is asked)
     offer_until = UnicodeAttribute(null=True)  # an offered line holds its place until then (ISO, UTC)
     priority = NumberAttribute(default=0)  # the waiting list's order: score, then the request's date
     requested_at = UnicodeAttribute(null=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pynamodb.exceptions import TransactWriteError
-
 from planning import decisions
+from planning.lifecycle import Transition
+from planning.line_store import StaleWrite, UnitOfWork
 from planning.models import OpenOffer, ReservationLine, ReservationRequest
 from planning.reservations import PeriodContext, context, get_request, request_lines
 from shared import clock
@@ -43,14 +43,13 @@ def reply(family_id: str, request_id: str, accept: bool, correlation_id: str) ->
                                                     "Place proposée déclinée par la famille", correlation_id)}
     taken = 0
     for start in range(0, len(live), decisions.TRANSACTION_LINES):
+        uow = UnitOfWork()
         chunk = live[start:start + decisions.TRANSACTION_LINES]
+        for line in chunk:
+            uow.move(line, Transition.TAKE_OFFER, offer_until=None)
         try:
-            with transaction() as tx:
-                for line in chunk:
-                    tx.update(line, condition=ReservationLine.status == "offered",
-                              actions=[ReservationLine.status.set("accepted"), ReservationLine.was_accepted.set(True),
-                                       ReservationLine.offer_until.remove()])
-        except TransactWriteError:  # the hourly expiry took it meanwhile
+            uow.commit()
+        except StaleWrite:  # the hourly expiry took it meanwhile
             if taken:
                 break
             raise Conflict("Le délai de réponse vient d'être dépassé : la place a été proposée à la famille suivante.",

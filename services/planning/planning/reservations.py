@@ -11,25 +11,25 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import combinations
 from typing import Any
 
-from planning import answers, catalogue
+from pynamodb.exceptions import PynamoDBException
+
+from planning import answers, catalogue, lifecycle
 from planning.calendar import Calendar, Period
 from planning.deadlines import DeadlineRule, can_book, can_cancel
-from planning.models import Counter, Outbox, ReservationLine, ReservationRequest, Validation
+from planning.lifecycle import LineStatus, Transition
+from planning.line_store import MAX_ITEMS, StaleWrite, UnitOfWork
+from planning.models import Counter, ReservationLine, ReservationRequest, Validation
 from planning.pattern import Line, PatternElement, Slot, expand, recap
-from shared import clock, outbox
+from shared import clock
 from shared.ddb import transaction
-from shared.errors import ApiError, Forbidden, InvalidInput, NotFound
+from shared.errors import ApiError, Conflict, Forbidden, InvalidInput, NotFound
 from shared.events import planning as ev
-
-STATUS_LABELS = {"pending": "En attente", "accepted": "Acceptée", "offered": "Place proposée",
-                 "waitlisted": "Liste d'attente",
-                 "refused": "Refusée", "cancel_requested": "Annulation demandée", "cancelled": "Annulée"}
 
 
 def _time(value: str) -> time:
@@ -94,10 +94,16 @@ def closed_reason(ctx: PeriodContext, day: date) -> str | None:
 
 
 class Contexts(dict[str, PeriodContext]):
-    """Period contexts read once each (a catalogue Query per period) by loops over many requests."""
+    """Period contexts of one catalogue snapshot (one Query, on first need) for loops over many requests."""
+
+    def __init__(self, seed: dict[str, PeriodContext] | None = None) -> None:
+        super().__init__(seed or {})
+        self._snap: catalogue.Snapshot | None = None
 
     def __missing__(self, period_id: str) -> PeriodContext:
-        self[period_id] = found = context(period_id)
+        if self._snap is None:
+            self._snap = catalogue.snapshot()
+        self[period_id] = found = context(period_id, self._snap)
         return found
 
 
@@ -107,9 +113,27 @@ def validations(family_id: str) -> list[Validation]:
     return list(Validation.query(f"FAMILY#{family_id}", Validation.sk.startswith("VALIDATION#")))
 
 
-def access(family_id: str, child_id: str, ctx: PeriodContext) -> Validation:
+def family_items(family_id: str) -> tuple[list[Validation], list[ReservationRequest]]:
+    """The family's validations and requests in one Query of its partition (submitted requests only)."""
+    found_validations, found_requests = [], []
+    connection = Validation._get_connection()
+    last_key = None
+    while True:
+        page = connection.query(f"FAMILY#{family_id}", exclusive_start_key=last_key, consistent_read=True)
+        for raw in page.get("Items", []):
+            sk = raw["sk"]["S"]
+            if sk.startswith("VALIDATION#"):
+                found_validations.append(Validation.from_raw_data(raw))
+            elif sk.startswith("REQUEST#"):
+                found_requests.append(ReservationRequest.from_raw_data(raw))
+        last_key = page.get("LastEvaluatedKey")
+        if not last_key:
+            return found_validations, found_requests
+
+
+def access(family_id: str, child_id: str, ctx: PeriodContext, known: list[Validation] | None = None) -> Validation:
     """The validation that opens this period to this child, or Forbidden with what to do."""
-    for item in validations(family_id):
+    for item in known if known is not None else validations(family_id):
         if (item.child_id == child_id and item.structure_id == ctx.data["structure_id"]
                 and item.activity == ctx.data["activity"]):
             if item.status == "validated":
@@ -156,28 +180,18 @@ def lines_for(ctx: PeriodContext, selection: list[PatternElement] | None,
     return expand(selection, ctx.calendar, ctx.period)
 
 
-def _months(lines: Iterable[Line]) -> list[str]:
-    return sorted({line.date.isoformat()[:7] for line in lines})
-
-
-def existing_lines(family_id: str, months: Iterable[str]) -> list[ReservationLine]:
-    found = []
-    for month in months:
-        found.extend(ReservationLine.query(f"FAMILY#{family_id}#MONTH#{month}"))
-    return found
-
-
-def _check_overlaps(family_id: str, child_id: str, ctx: PeriodContext, lines: list[Line],
-                    month_lines: list[ReservationLine]) -> None:
+def _check_overlaps(requests: dict[str, ReservationRequest], child_id: str, ctx: PeriodContext, lines: list[Line],
+                    month_lines: list[ReservationLine], snap: catalogue.Snapshot) -> None:
     """A child never holds two slots that overlap in time on one day, whatever the request: the new
     lines are checked against each other and against the child's live lines of the same months."""
-    requests = {r.request_id: r for r in requests_of(family_id)}
-    contexts = Contexts({ctx.period_id: ctx})
+    contexts = {ctx.period_id: ctx}
     held: dict[date, list[tuple[str, Slot]]] = defaultdict(list)
     for line in month_lines:
         request = requests.get(line.request_id)
         if line.child_id != child_id or line.status in ("cancelled", "refused") or request is None:
             continue
+        if request.period_id not in contexts:
+            contexts[request.period_id] = context(request.period_id, snap)
         other = contexts[request.period_id]
         held[date.fromisoformat(line.date)].append((other.label(line.slot_code), other.slots[line.slot_code]))
     new: dict[date, list[tuple[str, Slot]]] = defaultdict(list)
@@ -236,23 +250,47 @@ class Plan:
     validation: Validation
     lines: list[Line]
     skipped: list[dict[str, str]]
-    month_lines: list[ReservationLine]  # the family's lines of the months concerned, read once
+    month_lines: list[ReservationLine]  # the lines of the child's other requests in periods meeting this one
+    requests: dict[str, ReservationRequest]  # the family's requests, read with its validations
 
     def held(self, child_id: str) -> set[tuple[str, str]]:
         return {(ln.date, ln.slot_code) for ln in self.month_lines
                 if ln.child_id == child_id and ln.status not in ("cancelled", "refused")}
 
+    def replaced(self, child_id: str) -> dict[tuple[str, str], ReservationLine]:
+        """The child's cancelled or refused lines whose date and slot a new line takes over."""
+        return {(ln.date, ln.slot_code): ln for ln in self.month_lines
+                if ln.child_id == child_id and ln.status in ("cancelled", "refused")}
+
+
+def _sharing(ctx: PeriodContext, child_id: str, requests: Iterable[ReservationRequest],
+             snap: catalogue.Snapshot) -> list[ReservationRequest]:
+    """The child's other requests whose period meets this one: their lines may hold the same date and slot
+    or an overlapping one. A first request has none, and reads no line."""
+    periods = catalogue.periods(snap)
+    start, end = ctx.data["start"], ctx.data["end"]
+    return [r for r in requests if r.child_id == child_id and (p := periods.get(r.period_id))
+            and p["start"] <= end and start <= p["end"]]
+
 
 def plan(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
          first_day_slots: list[str] | None) -> Plan:
-    ctx = context(period_id)
-    validation = access(family_id, child_id, ctx)
+    """What a request would hold: two reads for a first request (the catalogue, the family's partition),
+    and one more per other request of the child in a period that meets this one."""
+    snap = catalogue.snapshot()
+    ctx = context(period_id, snap)
+    if ctx.data.get("archived"):  # an archived period keeps its presences but takes no new ones
+        raise Conflict("Cette période est archivée : elle ne prend plus de nouvelles réservations.",
+                       code="period_archived", fields={"period_id": "Période archivée."})
+    known, requests = family_items(family_id)
+    validation = access(family_id, child_id, ctx, known)
     lines = lines_for(ctx, selection, first_day_slots)
-    month_lines = existing_lines(family_id, _months(lines))
-    _check_overlaps(family_id, child_id, ctx, lines, month_lines)
+    by_id = {r.request_id: r for r in requests}
+    month_lines = [ln for r in _sharing(ctx, child_id, requests, snap) for ln in request_lines(r)]
+    _check_overlaps(by_id, child_id, ctx, lines, month_lines, snap)
     keep, skipped = _bookable(ctx, lines, clock.now())
     keep, already = _not_held(keep, month_lines, child_id)
-    return Plan(ctx, validation, keep, skipped + already, month_lines)
+    return Plan(ctx, validation, keep, skipped + already, month_lines, by_id)
 
 
 def _not_held(lines: list[Line], month_lines: list[ReservationLine],
@@ -287,13 +325,6 @@ def _line_item(family_id: str, request: ReservationRequest, line: Line, ctx: Per
         gsi2sk=f"{day}#{line.slot_code}")
 
 
-def write_lines(items: list[ReservationLine]) -> None:
-    """BatchWriteItem by 25; PynamoDB resends unprocessed items with backoff."""
-    with ReservationLine.batch_write() as batch:
-        for item in items:
-            batch.save(item)
-
-
 def next_number() -> str:
     counter = Counter(*Counter.key("REQUEST_NUMBER"))
     counter.update(actions=[Counter.value.add(1)])
@@ -316,30 +347,95 @@ def _submitted_event(request: ReservationRequest, p: Plan, recap_data: dict[str,
         recap=_event_recap(recap_data), added=added, correlation_id=correlation_id)
 
 
+@dataclass
+class Created:
+    """A request (or lines added to it) as written: the items, for the period's answer policy, and the view."""
+
+    request: ReservationRequest
+    lines: list[ReservationLine]
+    view: dict[str, Any]
+    ctx: PeriodContext
+
+
+def request_id_for(family_id: str, idempotency_key: str | None) -> str:
+    """A repeat of the same creating POST (same ``Idempotency-Key``) names the same request, so that a
+    retry after a crash completes the lines it had written rather than colliding with them."""
+    if idempotency_key:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"planning:{family_id}:{idempotency_key}"))
+    return str(uuid.uuid4())
+
+
+def _write_new_lines(items: list[ReservationLine], replaced: dict[tuple[str, str], ReservationLine],
+                     last: Callable[[UnitOfWork], None], count: bool) -> None:
+    """Write new lines, each conditional on its key being free (or on the cancelled or refused line it
+    replaces being unchanged), 90-odd a transaction; ``last`` adds the request's own writes and its
+    outbox entry to the final transaction, so the event exists only once every line does. On a
+    collision the lines already written are deleted and the caller gets a French 409."""
+    written: list[ReservationLine] = []
+    uow = UnitOfWork()
+    pending = list(items)
+    try:
+        while pending:
+            line = pending.pop(0)
+            uow.add_line(line, replaced.get((line.date, line.slot_code)), count=count)
+            if pending and uow.size() >= MAX_ITEMS - 4:  # room for the request, its event and a replaced one
+                uow.commit()
+                written += items[len(written):len(items) - len(pending)]
+                uow = UnitOfWork()
+        last(uow)
+        uow.commit()
+    except StaleWrite:
+        _undo(written)
+        raise Conflict("Certaines de ces présences viennent d'être demandées par ailleurs (un autre onglet ?) : "
+                       "rechargez « Mon planning » pour voir votre demande.",
+                       fields={"selection": "Déjà demandées."}) from None
+    except PynamoDBException:
+        _undo(written)
+        raise ApiError("Le service est momentanément surchargé : votre demande n'a pas été enregistrée, "
+                       "réessayez dans quelques instants.", code="unavailable",
+                       fields={"selection": "Non enregistrée."}, status=503) from None
+
+
+def _undo(lines: list[ReservationLine]) -> None:
+    """Delete the lines of a failed write that are still as written (nothing else changed them)."""
+    for start in range(0, len(lines), MAX_ITEMS):
+        with transaction() as tx:
+            for line in lines[start:start + MAX_ITEMS]:
+                tx.delete(line, condition=(ReservationLine.request_id == line.request_id)
+                          & (ReservationLine.status == LineStatus.PENDING.value))
+
+
 def create(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
-           first_day_slots: list[str] | None, correlation_id: str) -> dict[str, Any]:
+           first_day_slots: list[str] | None, correlation_id: str, idempotency_key: str | None = None) -> Created:
     p = plan(family_id, child_id, period_id, selection, first_day_slots)
     held = p.held(child_id)
     p.lines = [ln for ln in p.lines if (ln.date.isoformat(), ln.slot_code) not in held]
     if not p.lines:
         raise InvalidInput("Ces présences sont déjà demandées.", fields={"selection": "Déjà demandées."})
-    request_id = str(uuid.uuid4())
+    request_id = request_id_for(family_id, idempotency_key)
     now = clock.now()
+    days = sorted(ln.date.isoformat() for ln in p.lines)
     request = ReservationRequest(
         *ReservationRequest.key(family_id, request_id), family_id=family_id, request_id=request_id,
         number=next_number(), created_at=now, child_id=child_id, child_first_name=p.validation.child_first_name,
+        child_last_name=p.validation.child_last_name, family_name=p.validation.family_name,
         structure_id=p.ctx.data["structure_id"],
         period_id=period_id, activity=p.ctx.data["activity"], line_count=len(p.lines), history="[]",
+        counted=True, count_pending=len(p.lines), first_date=days[0], last_date=days[-1],
         pattern=json.dumps([{"weekday": e.weekday, "slot_code": e.slot_code, "parity": e.parity}
                             for e in selection or []]),
         gsi1pk=f"STRUCTURE#{p.ctx.data['structure_id']}", gsi1sk=f"{now.isoformat()}#{request_id}")
     request.history = _history(request, f"Demande créée : {len(p.lines)} présence(s)")
     recap_data = recap_view(p.ctx, p.lines)
-    with transaction() as tx:
-        tx.save(request, condition=ReservationRequest.pk.does_not_exist())
-        tx.save(outbox.entry(Outbox, _submitted_event(request, p, recap_data, correlation_id, added=False)))
-    write_lines([_line_item(family_id, request, line, p.ctx, p.validation.child_first_name) for line in p.lines])
-    return {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}
+    items = [_line_item(family_id, request, line, p.ctx, p.validation.child_first_name) for line in p.lines]
+    event = _submitted_event(request, p, recap_data, correlation_id, added=False)
+
+    def last(uow: UnitOfWork) -> None:
+        uow.step(lambda tx: tx.save(request, condition=ReservationRequest.pk.does_not_exist()))
+        uow.publish(event)
+
+    _write_new_lines(items, p.replaced(child_id), last, count=False)
+    return Created(request, items, {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}, p.ctx)
 
 
 def get_request(family_id: str, request_id: str) -> ReservationRequest:
@@ -354,7 +450,7 @@ def request_lines(request: ReservationRequest) -> list[ReservationLine]:
 
 
 def add_lines(family_id: str, request_id: str, selection: list[PatternElement] | None,
-              first_day_slots: list[str] | None, correlation_id: str) -> dict[str, Any]:
+              first_day_slots: list[str] | None, correlation_id: str) -> Created:
     request = get_request(family_id, request_id)
     p = plan(family_id, request.child_id, request.period_id, selection, first_day_slots)
     held = p.held(request.child_id)
@@ -362,35 +458,55 @@ def add_lines(family_id: str, request_id: str, selection: list[PatternElement] |
     if not p.lines:
         raise InvalidInput("Ces présences sont déjà dans votre demande.", fields={"selection": "Déjà demandées."})
     recap_data = recap_view(p.ctx, p.lines)
-    write_lines([_line_item(family_id, request, line, p.ctx, p.validation.child_first_name) for line in p.lines])
-    with transaction() as tx:
-        pattern = json.loads(request.pattern or "[]")
-        pattern += [e for e in ({"weekday": x.weekday, "slot_code": x.slot_code, "parity": x.parity}
-                                for x in selection or []) if e not in pattern]
-        tx.update(request, actions=[ReservationRequest.line_count.add(len(p.lines)),
-                                    ReservationRequest.pattern.set(json.dumps(pattern)),
-                                    ReservationRequest.history.set(_history(request, f"Ajout de {len(p.lines)} "
-                                                                                     "présence(s)"))])
-        tx.save(outbox.entry(Outbox, _submitted_event(request, p, recap_data, correlation_id, added=True)))
-    request.line_count = int(request.line_count) + len(p.lines)
-    return {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}
+    items = [_line_item(family_id, request, line, p.ctx, p.validation.child_first_name) for line in p.lines]
+    pattern = json.loads(request.pattern or "[]")
+    pattern += [e for e in ({"weekday": x.weekday, "slot_code": x.slot_code, "parity": x.parity}
+                            for x in selection or []) if e not in pattern]
+    days = sorted(ln.date.isoformat() for ln in p.lines)
+    event = _submitted_event(request, p, recap_data, correlation_id, added=True)
+
+    def last(uow: UnitOfWork) -> None:
+        uow.request(request, [ReservationRequest.pattern.set(json.dumps(pattern)),
+                              ReservationRequest.first_date.set(min(days[0], request.first_date or days[0])),
+                              ReservationRequest.last_date.set(max(days[-1], request.last_date or days[-1])),
+                              ReservationRequest.history.set(_history(request, f"Ajout de {len(p.lines)} "
+                                                                               "présence(s)"))])
+        uow.publish(event)
+
+    _write_new_lines(items, p.replaced(request.child_id), last, count=True)
+    return Created(request, items, {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}, p.ctx)
+
+
+def lines_at(request: ReservationRequest, cells: Iterable[tuple[str, str]]) -> list[ReservationLine]:
+    """The request's lines at these (date, slot code): one BatchGetItem per 100, never the whole request."""
+    keys = [ReservationLine.key(request.family_id, day, request.child_id, slot) for day, slot in cells]
+    return [ln for ln in ReservationLine.batch_get(keys, consistent_read=True)
+            if ln.request_id == request.request_id]
+
+
+CHANGED = ("Ces présences viennent de changer (une réponse de la structure ?) : rechargez la demande avant d'en "
+           "demander l'annulation.")
 
 
 def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None, everything: bool,
-           from_day: date | None, preview: bool, correlation_id: str) -> dict[str, Any]:
+           from_day: date | None, preview: bool, correlation_id: str,
+           ) -> tuple[dict[str, Any], ReservationRequest, PeriodContext]:
+    """Ask the cancellation of some lines (each a conditional move from the state read; chosen lines are
+    read by key, never the whole request). Returns the view, the request and its period."""
     request = get_request(family_id, request_id)
     ctx = context(request.period_id)
-    current = [ln for ln in request_lines(request) if ln.status in ("pending", "accepted", "waitlisted")]
     if lines is not None:
         wanted = set(lines)
-        chosen = [ln for ln in current if (ln.date, ln.slot_code) in wanted]
-        if len(chosen) != len(wanted):
-            raise InvalidInput("Certaines présences ne font pas partie de cette demande ou sont déjà annulées.",
+        found = lines_at(request, wanted)
+        if len(found) != len(wanted):
+            raise InvalidInput("Certaines présences ne font pas partie de cette demande.",
                                fields={"lines": "Présence inconnue."})
-    elif everything:
-        chosen = current
-    elif from_day is not None:
-        chosen = [ln for ln in current if ln.date >= from_day.isoformat()]
+        chosen = [ln for ln in found if ln.status in lifecycle.CANCELLABLE]
+        if len(chosen) != len(found):
+            raise Conflict(CHANGED, fields={"lines": "Présence déjà annulée, refusée ou modifiée."})
+    elif everything or from_day is not None:
+        current = [ln for ln in request_lines(request) if ln.status in lifecycle.CANCELLABLE]
+        chosen = current if everything else [ln for ln in current if from_day and ln.date >= from_day.isoformat()]
     else:
         raise InvalidInput("Indiquez les présences à annuler.", fields={"lines": "Vide."})
     now, rule = clock.now(), ctx.rule("cancellation_deadline")
@@ -402,23 +518,32 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
         raise InvalidInput("Aucune présence à annuler.", fields={"lines": "Vide."})
     recap_data = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in chosen])
     if preview:
-        return {"recap": recap_data, "line_count": len(chosen)}
-    for line in chosen:
-        line.status = "cancel_requested"
-    write_lines(chosen)
+        return {"recap": recap_data, "line_count": len(chosen)}, request, ctx
     validation = access_any(family_id, request)
-    with transaction() as tx:
-        tx.update(request, actions=[ReservationRequest.history.set(
-            _history(request, f"Annulation demandée de {len(chosen)} présence(s)"))])
-        tx.save(outbox.entry(Outbox, ev.CancellationRequested(
+    before = request.history
+
+    def tell(uow: UnitOfWork, asked: list[ReservationLine]) -> None:
+        told = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in asked])
+        request.history = before
+        request.history = _history(request, f"Annulation demandée de {len(asked)} présence(s)")
+        uow.request(request, [ReservationRequest.history.set(request.history)])
+        uow.publish(ev.CancellationRequested(
             request_id=request.request_id, request_number=request.number, family_id=family_id,
             email=validation.email or "" if validation else "",
             first_name=(validation.first_name or "") if validation else "",
             child_first_name=(validation.child_first_name or "") if validation else "",
             structure_id=request.structure_id, structure_name=ctx.structure["name"], period_name=ctx.data["name"],
-            line_count=len(chosen), recap=_event_recap(recap_data), correlation_id=correlation_id)))
-    return {"recap": recap_data, "line_count": len(chosen), "period_id": request.period_id,
-            "lines": [{"date": ln.date, "slot_code": ln.slot_code} for ln in chosen]}
+            line_count=len(asked), recap=_event_recap(told), correlation_id=correlation_id))
+
+    from planning.decisions import _move_lines
+
+    done = _move_lines(None, chosen, Transition.REQUEST_CANCEL, finish=tell)
+    if not done:
+        raise Conflict(CHANGED, fields={"lines": "Présence modifiée."})
+    if len(done) != len(chosen):
+        recap_data = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in done])
+    return {"recap": recap_data, "line_count": len(done), "period_id": request.period_id,
+            "lines": [{"date": ln.date, "slot_code": ln.slot_code} for ln in done]}, request, ctx
 
 
 def access_any(family_id: str, request: ReservationRequest) -> Validation | None:
@@ -439,18 +564,27 @@ def summary(request: ReservationRequest, ctx: PeriodContext | None = None) -> di
 
 
 def requests_of(family_id: str) -> list[ReservationRequest]:
-    return sorted(ReservationRequest.query(f"FAMILY#{family_id}", ReservationRequest.sk.startswith("REQUEST#")),
-                  key=lambda r: r.created_at, reverse=True)
+    return sorted(family_items(family_id)[1], key=lambda r: r.created_at, reverse=True)
+
+
+def counts_of(request: ReservationRequest) -> dict[str, int]:
+    """The lines' status counts: kept on the request; read from its lines for a request written before."""
+    if request.counted:
+        return request.counts()
+    return {k.value: n for k, n in lifecycle.count_statuses(ln.status for ln in request_lines(request)).items()}
 
 
 def history(family_id: str) -> list[dict[str, Any]]:
+    """The family's requests, newest first: one Query of its partition (validations and requests) and the
+    catalogue's; the answer comes from the counts kept on each request, not from its lines."""
+    known, requests = family_items(family_id)
+    names = {v.child_id: v.child_first_name for v in known}
+    contexts = Contexts()
     result = []
-    names = {v.child_id: v.child_first_name for v in validations(family_id)}
-    for request in requests_of(family_id):
-        counts: dict[str, int] = {}
-        for line in request_lines(request):
-            counts[line.status] = counts.get(line.status, 0) + 1
-        result.append({**summary(request), "child_first_name": names.get(request.child_id), "counts": counts,
+    for request in sorted(requests, key=lambda r: r.created_at, reverse=True):
+        counts = counts_of(request)
+        result.append({**summary(request, contexts[request.period_id]),
+                       "child_first_name": names.get(request.child_id), "counts": counts,
                        "answer": (code := answers.answer_of(counts)), "status": answers.LABELS[code]})
     return result
 
@@ -462,7 +596,7 @@ def agenda(family_id: str, month: str) -> list[dict[str, Any]]:
         labels = json.loads(line.labels or "{}")
         result.append({"date": line.date, "slot_code": line.slot_code, "slot_label": labels.get("slot"),
                        "child_id": line.child_id, "child_first_name": labels.get("child"),
-                       "status": line.status, "status_label": STATUS_LABELS[line.status], "reason": line.reason,
+                       "status": line.status, "status_label": lifecycle.label(line.status), "reason": line.reason,
                        "request_id": line.request_id, "request_number": line.request_number,
                        "request_date": (line.requested_at or "")[:10], "structure_id": line.structure_id,
                        "structure_name": labels.get("structure"), "activity": line.activity,

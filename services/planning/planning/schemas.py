@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from planning.calendar import holiday_subdivision
 from shared.fields import Body
 
 
@@ -120,6 +121,7 @@ class PeriodBody(Body):
     auto_confirm_cancellations: bool = False
     pre_enrolment: Window | None = None
     offer_reply_days: int = Field(default=0, ge=0, le=30)  # 0: a freed place is given, not offered
+    partial_answers: bool = False  # the committee may give an element the dates that have a place
 
     _end_after_start = ends_after_start("La fin de la période doit être après son début.")
 
@@ -137,6 +139,13 @@ class StructureBody(Body):
     departement: str = Field(pattern=r"^([0-9]{2}|2A|2B|97[0-9])$")
     zone: Literal["A", "B", "C"]
     activities: list[Activity] = Field(min_length=1, max_length=4)
+
+    @field_validator("departement")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        """A département the calendar knows ("00" would make every calendar of the structure fail)."""
+        holiday_subdivision(value)  # its ValueError is French
+        return value
 
 
 class ClosureBody(Body):
@@ -189,6 +198,7 @@ class SettingsBody(Body):
     auto_confirm_cancellations: bool = False
     pre_enrolment: Window | None = None
     offer_reply_days: int = Field(default=0, ge=0, le=30)  # 0: a freed place is given, not offered
+    partial_answers: bool = False  # the committee may give an element the dates that have a place
     capacities: dict[Annotated[str, Field(pattern=r"^[A-Z0-9_]{2,20}$")], Annotated[int, Field(ge=0, le=10_000)]] = \
         Field(default_factory=dict, max_length=20)
 

@@ -10,12 +10,16 @@ from calendar import monthrange
 from datetime import date
 from typing import Any
 
-from planning import answers, catalogue, committee, decisions, jobs, reservations, schemas
-from planning.http_app import COMMITTEE, STAFF, api, day_param, month_param, structure_param
-from planning.models import CommitteeJob, Config, ReservationLine, ReservationRequest, Validation
+from chalice import Response
+from pynamodb.expressions.condition import Condition
+
+from planning import answers, committee, daylists, decisions, jobs, lifecycle, pages, reservations, schemas
+from planning.http_app import COMMITTEE, STAFF, api, month_param, structure_param
+from planning.models import CommitteeJob, Config, ReservationRequest, Validation
+from planning.names import NameBook
 from planning.reservations import PeriodContext
 from shared.auth import Role
-from shared.errors import Forbidden, InvalidInput
+from shared.errors import Conflict, Forbidden, InvalidInput
 from shared.http import Req
 
 LIST_STATUSES = ("pending", "waitlisted", "offered", "accepted", "refused", "cancel_requested", "all")
@@ -32,41 +36,13 @@ def _period(req: Req, period_id: str, structure_id: str | None = None) -> Period
     return ctx
 
 
-def _staff_requests(structure_id: str, period_id: str | None = None) -> list[ReservationRequest]:
-    items = ReservationRequest.by_structure.query(f"STRUCTURE#{structure_id}")
-    return [r for r in items if not period_id or r.period_id == period_id]
-
-
-def _child_name(request: ReservationRequest, names: dict[str, dict[str, str | None]]) -> str | None:
-    """The child's first name: on the request, or (older requests) from the family's validations."""
-    if request.child_first_name:
-        return request.child_first_name
-    if request.family_id not in names:
-        names[request.family_id] = {v.child_id: v.child_first_name for v in reservations.validations(request.family_id)}
-    return names[request.family_id].get(request.child_id)
-
-
 # --- occupancy and capacity ------------------------------------------------------------------------------
 
 @api.route("/staff/occupancy", roles=STAFF)
 def occupancy(req: Req) -> dict[str, Any]:
+    """One day's slots per open period (the structure's next open day without a date): see daylists."""
     structure_id = structure_param(req)
-    day = day_param(req.query.get("date"))
-    counts: dict[str, dict[str, int]] = {}
-    for line in ReservationLine.by_day.query(f"OCC#{structure_id}#{day.isoformat()}"):
-        per = counts.setdefault(line.slot_code, {})
-        per[line.status] = per.get(line.status, 0) + 1
-    periods = [p for p in catalogue.periods().values() if p["structure_id"] == structure_id
-               and p["start"] <= day.isoformat() <= p["end"]]
-    slots = []
-    for period in periods:
-        for slot in period["slots"]:
-            per = counts.get(slot["code"], {})
-            slots.append({"code": slot["code"], "label": slot["label"], "capacity": slot["capacity"],
-                          "period_name": period["name"],
-                          **{s: per.get(s, 0) for s in ("pending", "accepted", "offered", "waitlisted",
-                                                        "cancel_requested")}})
-    return {"date": day.isoformat(), "structure_id": structure_id, "slots": slots}
+    return daylists.occupancy(structure_id, daylists.requested_day(req, structure_id))
 
 
 @api.route("/staff/board", roles=STAFF)
@@ -112,31 +88,52 @@ def period_settings(req: Req, period_id: str) -> dict[str, Any]:
 
 # --- the request queue and decisions ---------------------------------------------------------------------
 
+PAGE = 100  # requests read per page of a staff list (one Query)
+
+
+def _both(a: Condition | None, b: Condition) -> Condition:
+    return b if a is None else a & b
+
+
+def _with_status(status: str) -> Condition:
+    """Requests with a line in ``status`` (its count kept on the request), or written before the counts."""
+    return ((getattr(ReservationRequest, f"count_{status}") > 0) | ReservationRequest.counted.does_not_exist()
+            | (ReservationRequest.counted == False))  # noqa: E712
+
+
 @api.route("/staff/requests", roles=STAFF)
 def staff_requests(req: Req) -> dict[str, Any]:
-    """The structure's requests with their answer; filters: a line status, a period, a child or number."""
+    """The structure's requests with their answer, a page at a time (``?after=``, one Query); filters: a line
+    status, a period, a child or number (the last on the page read)."""
     structure_id = structure_param(req)
     wanted = req.query.get("status") or "pending"
     if wanted not in LIST_STATUSES:
         raise InvalidInput("Ce statut n'existe pas.", fields={"status": " ou ".join(LIST_STATUSES)})
-    text = (req.query.get("q") or "").strip().casefold()
-    names: dict[str, dict[str, str | None]] = {}
+    text = req.query.get("q") or ""
+    condition = None
+    if req.query.get("period_id"):
+        condition = ReservationRequest.period_id == req.query["period_id"]
+    if wanted != "all":
+        condition = _both(condition, _with_status(wanted))
+    page, after = pages.query_page(ReservationRequest, f"STRUCTURE#{structure_id}", index="gsi1", condition=condition,
+                                   limit=PAGE, cursor=req.query.get("after"))
+    book = NameBook()
     contexts = reservations.Contexts()
     items = []
-    for request in _staff_requests(structure_id, req.query.get("period_id")):
-        child = _child_name(request, names)
-        if text and text not in (child or "").casefold() and text not in request.number.casefold():
+    for request in page:
+        who = book.of(request)
+        child = who.child_first_name
+        if not who.matches(text, request.number):
             continue
-        counts: dict[str, int] = {}
-        for line in reservations.request_lines(request):
-            counts[line.status] = counts.get(line.status, 0) + 1
+        counts = reservations.counts_of(request)
         if wanted != "all" and not counts.get(wanted):
             continue
         ctx = contexts[request.period_id]
         answer = answers.answer_of(counts)
         items.append({**reservations.summary(request, ctx), "family_id": request.family_id, "child_first_name": child,
-                      "counts": counts, "answer": answer, "answer_label": answers.LABELS[answer]})
-    return {"items": items}
+                      "child_name": who.child_name, "family_name": who.family_name, "counts": counts,
+                      "answer": answer, "answer_label": answers.LABELS[answer]})
+    return {"items": items, "next": after}
 
 
 def _staff_request(req: Req, family_id: str, request_id: str) -> ReservationRequest:
@@ -151,14 +148,16 @@ def _request_view(request: ReservationRequest) -> dict[str, Any]:
     lines = sorted(reservations.request_lines(request), key=lambda ln: (ln.date, ln.slot_code))
     score, parts = committee.score(decisions.facts(request), decisions.weights())
     answer = answers.answer_of(ln.status for ln in lines)
+    who = NameBook().of(request)
     return {**reservations.summary(request, ctx), "family_id": request.family_id,
-            "child_first_name": _child_name(request, {}), "pattern": json.loads(request.pattern or "[]"),
+            "child_first_name": who.child_first_name, "child_name": who.child_name, "family_name": who.family_name,
+            "pattern": json.loads(request.pattern or "[]"),
             "score": score, "answer": answer, "answer_label": answers.LABELS[answer],
             "parts": [{"criterion": k, "label": committee.CRITERIA_LABELS[k], "points": v} for k, v in parts.items()],
             "elements": decisions.element_views(ctx, request, lines),
             "outcomes": [o.model_dump() for o in decisions.outcomes_of(ctx, request, lines)],
             "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": ctx.label(ln.slot_code),
-                       "status": ln.status, "status_label": reservations.STATUS_LABELS[ln.status],
+                       "status": ln.status, "status_label": lifecycle.label(ln.status),
                        "reason": ln.reason or ""} for ln in lines]}
 
 
@@ -178,18 +177,34 @@ def decide(req: Req, family_id: str, request_id: str) -> dict[str, Any]:
     return {**_request_view(request), **result}
 
 
+def _cells(values: set[str] | None) -> list[dict[str, str]]:
+    return [{"date": day, "slot_code": slot} for day, slot in sorted(v.split("#", 1) for v in values or ())]
+
+
 @api.route("/staff/cancellations", roles=STAFF)
 def staff_cancellations(req: Req) -> dict[str, Any]:
+    """The requests with cancellations to confirm, a page at a time (one Query): the dates asked are kept
+    on the request by the transitions that ask or confirm them."""
     structure_id = structure_param(req)
-    names: dict[str, dict[str, str | None]] = {}
+    page, after = pages.query_page(ReservationRequest, f"STRUCTURE#{structure_id}", index="gsi1",
+                                   condition=_with_status("cancel_requested"), limit=PAGE,
+                                   cursor=req.query.get("after"))
+    book = NameBook()
+    contexts = reservations.Contexts()
     items = []
-    for request in _staff_requests(structure_id):
-        asked = [ln for ln in reservations.request_lines(request) if ln.status == "cancel_requested"]
+    for request in page:
+        if request.counted:
+            asked = _cells(request.cancel_cells)
+        else:  # written before the counts: its lines say it
+            asked = [{"date": ln.date, "slot_code": ln.slot_code} for ln in reservations.request_lines(request)
+                     if ln.status == "cancel_requested"]
         if asked:
-            items.append({**reservations.summary(request), "family_id": request.family_id,
-                          "child_first_name": _child_name(request, names),
-                          "lines": [{"date": ln.date, "slot_code": ln.slot_code} for ln in asked]})
-    return {"items": items}
+            who = book.of(request)
+            items.append({**reservations.summary(request, contexts[request.period_id]), "family_id": request.family_id,
+                          "child_first_name": who.child_first_name, "child_name": who.child_name,
+                          "family_name": who.family_name, "counts": reservations.counts_of(request),
+                          "lines": asked})
+    return {"items": items, "next": after}
 
 
 @api.route("/staff/requests/{family_id}/{request_id}/cancellations/confirm", ("POST",), roles=STAFF)
@@ -204,38 +219,45 @@ def confirm_cancellations(req: Req, family_id: str, request_id: str) -> dict[str
 
 @api.route("/staff/waitlist", roles=STAFF)
 def waitlist(req: Req) -> dict[str, Any]:
-    """The waiting requests, ranked (score, then request date), with what could be placed right now and
-    the places offered to them that wait for the family's reply."""
+    """The waiting requests in their order (score, then request date) from the structure's ranked index,
+    a page at a time (one Query, ``?after=`` and ``?rank=`` the last rank shown), with what could be placed
+    right now (one Query of each period's counters) and the places offered that wait for the family."""
     structure_id = structure_param(req)
     period_id = req.query.get("period_id") or None
     if period_id:
         _period(req, period_id, structure_id)
-    names: dict[str, dict[str, str | None]] = {}
+    rank = req.query.get("rank") or "0"
+    if not (rank.isascii() and rank.isdigit() and len(rank) <= 6):
+        raise InvalidInput("Indiquez un rang.", fields={"rank": "Nombre entier."})
+    condition: Condition = (ReservationRequest.count_waitlisted > 0) | (ReservationRequest.count_offered > 0)
+    if period_id:
+        condition &= ReservationRequest.period_id == period_id
+    page, after = pages.query_page(ReservationRequest, f"WAITLIST#{structure_id}", index="gsi2", condition=condition,
+                                   limit=PAGE, cursor=req.query.get("after"))
+    book = NameBook()
     contexts = reservations.Contexts()
     taken: dict[str, dict[tuple[str, str], int]] = {}
     items = []
-    for request in _staff_requests(structure_id, period_id):
-        lines = reservations.request_lines(request)
-        waiting = [ln for ln in lines if ln.status == "waitlisted"]
-        offered = [ln for ln in lines if ln.status == "offered"]
-        if not waiting and not offered:
-            continue
+    for n, request in enumerate(page, start=int(rank) + 1):
         ctx = contexts[request.period_id]
         if request.period_id not in taken:  # one Query per period
             taken[request.period_id] = decisions.places_taken(request.period_id)
-        placeable = sum(1 for ln in waiting if decisions.has_place(ctx, taken[request.period_id], ln))
+        waiting = sorted(tuple(v.split("#", 1)) for v in request.wait_cells or ())
+        placeable = sum(1 for day, slot in waiting if taken[request.period_id].get((day, slot), 0)
+                        < decisions.capacity_of(ctx, slot))
+        who = book.of(request)
         items.append({**reservations.summary(request, ctx), "family_id": request.family_id,
-                      "child_first_name": _child_name(request, names),
-                      "priority": max(int(ln.priority or 0) for ln in waiting + offered),
-                      "waiting_lines": len(waiting), "offered_lines": len(offered),
-                      "offer_until": min((ln.offer_until or "" for ln in offered), default=None),
-                      "first": min(ln.date for ln in waiting + offered),
-                      "last": max(ln.date for ln in waiting + offered),
-                      "placeable": placeable, "mode": ctx.data.get("waitlist_mode", "auto")})
-    items.sort(key=lambda i: (-i["priority"], i["created_at"]))
-    for rank, item in enumerate(items, start=1):
-        item["rank"] = rank
-    return {"items": items}
+                      "child_first_name": who.child_first_name, "child_name": who.child_name,
+                      "family_name": who.family_name, "rank": n,
+                      "priority": int(request.priority or 0),
+                      "waiting_lines": int(request.count_waitlisted or 0),
+                      "offered_lines": int(request.count_offered or 0),
+                      "offer_until": request.offer_until if request.count_offered else None,
+                      "first": waiting[0][0] if waiting else request.first_date,
+                      "last": waiting[-1][0] if waiting else request.last_date,
+                      "placeable": placeable, "mode": ctx.data.get("waitlist_mode", "auto"),
+                      "offer_reply_days": decisions.offer_days(ctx)})
+    return {"items": items, "next": after, "next_rank": int(rank) + len(items)}
 
 
 @api.route("/staff/waitlist/promote", ("POST",), roles=STAFF)
@@ -243,8 +265,11 @@ def promote_waitlist(req: Req) -> dict[str, Any]:
     """The manager gives the period's free places to its waiting list, in order."""
     body = req.body(schemas.PeriodRef)
     ctx = _period(req, body.period_id)
+    until = decisions.offer_deadline(ctx)
     promoted = decisions.promote_waiting(ctx, req.correlation_id)
-    return {"promoted_requests": promoted}
+    # Said as it happened: with a reply delay the places are offered (held until ``offer_until``), not given.
+    return {"promoted_requests": promoted, "offered": until is not None, "offer_until": until,
+            "offer_reply_days": decisions.offer_days(ctx)}
 
 
 @api.route("/staff/families/{family_id}/flag", ("POST",), roles=STAFF)
@@ -310,6 +335,20 @@ def start_committee(req: Req, period_id: str) -> dict[str, Any]:
 def committee_job(req: Req, period_id: str, job_id: str) -> dict[str, Any]:
     _period(req, period_id)
     return _job_view(jobs.get_job(period_id, job_id), req)
+
+
+@api.route("/staff/committee/{period_id}/jobs/{job_id}/export", roles=COMMITTEE)
+def export_committee(req: Req, period_id: str, job_id: str) -> Response:
+    """The simulation's ranking as a CSV file (« Exporter le classement »)."""
+    _period(req, period_id)
+    job = jobs.get_job(period_id, job_id)
+    if job.status not in ("simulated", "publishing", "published"):
+        raise Conflict("Cette simulation n'est pas terminée.", fields={"job_id": job.status})
+    name = f"classement-commission-{period_id}-{job.created_at:%Y-%m-%d-%H%M}.csv"
+    return Response(body=jobs.ranking_csv(job), status_code=200,
+                    headers={"Content-Type": "text/csv; charset=utf-8",
+                             "Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
 
 
 @api.route("/staff/committee/{period_id}/jobs/{job_id}/publish", ("POST",), roles=COMMITTEE, status=202)
