@@ -118,7 +118,7 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
              "--prefix", "portail-live"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 300  # a loaded machine starts the stack slowly
     while True:
         try:
             with urllib.request.urlopen(f"{base_url}/api/accounts/health", timeout=2):

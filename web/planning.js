@@ -377,7 +377,7 @@ export function slotCard(line, { showChild = true, extra = null } = {}, ...actio
  *
  * load(month) → {days: Map date → {open, reason}, lines: Map date → [Entry], note?}; an Entry is
  * {label, detail?, status, statusText, onClick?, marker?}: with onClick it is a button (a booked slot).
- * onDay(date) opens the day; onMonth(month) is told after a change.
+ * onDay(date) opens the day; onMonth(month) is told of each change, before the month loads.
  */
 export function monthCalendar({ idPrefix, month, load, onDay, onMonth, legend = null }) {
   const titleId = `${idPrefix}-month`;
@@ -403,6 +403,7 @@ export function monthCalendar({ idPrefix, month, load, onDay, onMonth, legend = 
   async function show(target, { focusDay = null } = {}) {
     current = target;
     heading.textContent = monthTitle(target);
+    if (onMonth) onMonth(target); // at once: a reload while the month loads comes back to it
     setArrow(prev, '‹', 'Mois précédent', shiftMonth(target, -1));
     setArrow(next, '›', 'Mois suivant', shiftMonth(target, 1));
     body.setAttribute('aria-busy', 'true');
@@ -420,7 +421,6 @@ export function monthCalendar({ idPrefix, month, load, onDay, onMonth, legend = 
     note.hidden = !data.note;
     body.replaceChildren(grid(target, data));
     body.setAttribute('aria-busy', 'false');
-    if (onMonth) onMonth(target);
     if (focusDay) dayButton(focusDay)?.focus();
   }
 

@@ -44,8 +44,9 @@ def http(base: str, method: str, path: str, body: object = None, token: str | No
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
-        # Generous: with two test workers, two live stacks and two browsers share the 2 cores.
-        with urllib.request.urlopen(request, timeout=30) as response:
+        # Generous: with two test workers, two live stacks and two browsers (and other engineers) share
+        # the 2 cores; a moto transaction can then take tens of seconds.
+        with urllib.request.urlopen(request, timeout=120) as response:
             text = response.read()
             return response.status, json.loads(text) if text else None
     except urllib.error.HTTPError as error:
