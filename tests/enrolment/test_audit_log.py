@@ -62,6 +62,10 @@ def test_staff_actions_are_recorded_with_who_when_and_what(stack: Any) -> None:
     assert [a["actor_name"] for a in answered["items"]] == ["Julie Schmitt"]
     assert stack.call("GET", f"/api/enrolment/family/answers/{created['request_id']}",
                       token=manager).status_code == 403
+    # ...and all of them at once, for « Historique » (one call, each answer with its request).
+    mine = stack.call("GET", "/api/enrolment/family/answers", token=token).json["items"]
+    assert [(a["request_id"], a["actor_name"]) for a in mine] == [(created["request_id"], "Julie Schmitt")]
+    assert stack.call("GET", "/api/enrolment/family/answers", token=manager).status_code == 403
 
     # The admin searches, filters and exports; nobody else does.
     everything = stack.call("GET", "/api/enrolment/staff/audit?from=2026-08-01&to=2026-08-31", token=admin)

@@ -210,6 +210,7 @@ EXPECT: dict[str, Expect] = {
     "PUT /enrolment/territory": Expect("admin", const({})),
     "GET /enrolment/staff/audit": Expect("admin"),
     "GET /enrolment/staff/families/{family_id}/audit": Expect("family"),
+    "GET /enrolment/family/answers": Expect("self"),
     "GET /enrolment/family/answers/{request_id}": Expect("own"),
     "GET /planning/calendars": Expect("any"),
     "GET /planning/staff/committee/{period_id}/jobs/{job_id}/export": Expect("structure"),

@@ -281,6 +281,11 @@ def test_an_association_sets_up_its_year_and_runs_its_first_day(page, browser, l
         answer = family_page.get_by_role("region", name="Réponse à ma demande")
         expect(answer).to_contain_text("Réponse : Acceptée", timeout=SAVE_TIMEOUT_MS)
         expect(answer).to_contain_text("Réponse de Nadia Haddad", timeout=SAVE_TIMEOUT_MS)
+        # « Historique » names her too, not « la structure ».
+        family_page.goto(f"{base}/mon-compte/planning/historique")
+        card = family_page.get_by_role("listitem").filter(has_text=f"Demande N° {booked['number']}")
+        expect(card).to_contain_text("Réponse de Nadia Haddad", timeout=SAVE_TIMEOUT_MS)
+        expect(card).not_to_contain_text("Réponse de la structure")
     finally:
         context.close()
     assert not errors, f"JavaScript errors in the family's portal: {errors}"

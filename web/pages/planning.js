@@ -281,7 +281,16 @@ function answerDetails(item) {
   return details;
 }
 
-function historyCard(ctx, item) {
+/** The history entry of an answer names who gave it (« Réponse de Julie Schmitt »): the audit entry of the
+ * same request nearest in time, from enrolment's « who answered » list. */
+function historyText(event, answers) {
+  if (!event.what.startsWith('Réponse de la structure') || !answers.length) return event.what;
+  const at = Date.parse(event.at);
+  const nearest = answers.reduce((best, a) => (Math.abs(Date.parse(a.at) - at) < Math.abs(Date.parse(best.at) - at) ? a : best));
+  return event.what.replace('Réponse de la structure', `Réponse de ${nearest.actor_name}`);
+}
+
+function historyCard(ctx, item, answers = []) {
   const id = `demande-${item.request_id}`;
   const period = [...ctx.periods.values()].map((p) => p.period)
     .find((p) => p.period_id === item.period_id || p.name === item.period_name);
@@ -309,25 +318,31 @@ function historyCard(ctx, item) {
     history.length
       ? [h('h3', {}, 'Historique de la demande'),
         h('ol', { class: 'history-list' }, history.map((event) => h('li', {},
-          h('time', { datetime: event.at }, frenchDate(event.at)), ' : ', event.what)))]
+          h('time', { datetime: event.at }, frenchDate(event.at)), ' : ', historyText(event, answers))))]
       : null,
     h('div', { class: 'actions-inline doc-actions' }, actions)));
 }
 
 async function historique(ctx) {
   let data;
+  let answers;
   try {
-    data = await api(`${PLANNING}/requests`);
+    [data, answers] = await Promise.all([
+      api(`${PLANNING}/requests`),
+      // Who answered (the audit log, kept by enrolment); the history shows without the names if it cannot be read.
+      api('/api/enrolment/family/answers').then((found) => found.items || []).catch(() => []),
+    ]);
   } catch (error) {
     return alertBox('error', null, error.message);
   }
   const items = (data && data.items) || [];
+  const answersOf = (id) => answers.filter((a) => a.request_id === id);
   if (!items.length) {
     return h('div', {}, h('p', {}, 'Vous n\'avez pas encore de demande de réservation.'),
       ctx.open.length ? h('p', {}, h('a', { href: '/mon-compte/planning/ajouter', class: 'btn btn-primary' }, 'Ajouter')) : null);
   }
   return h('ul', { class: 'cards cards-wide', 'aria-label': 'Mes demandes de réservation' },
-    items.map((item) => historyCard(ctx, item)));
+    items.map((item) => historyCard(ctx, item, answersOf(item.request_id))));
 }
 
 // --- the page --------------------------------------------------------------------------------

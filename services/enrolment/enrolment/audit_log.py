@@ -170,6 +170,16 @@ def answers_to(family_id: str, request_id: str) -> list[dict[str, Any]]:
             if item.family_id == family_id and item.action == "decision"]
 
 
+def answers_of_family(family_id: str) -> list[dict[str, Any]]:
+    """Who answered each of a family's requests, newest first: one Query of the family's entries, so the
+    « Historique » names the staff member of every answer without a call per request."""
+    names = _names()
+    return [{"request_id": item.request_id, "at": item.at.isoformat(),
+             "actor_name": item.actor_name or names.get(item.actor_id) or UNKNOWN_ACTOR, "label": item.label}
+            for item in AuditEntry.by_family.query(f"AUDIT#FAMILY#{family_id}", scan_index_forward=False)
+            if item.action == "decision" and item.request_id]
+
+
 CSV_COLUMNS = (("at", "Date"), ("actor_name", "Membre de l'équipe"), ("actor_role", "Rôle"),
                ("action_label", "Type"), ("label", "Action"), ("outcome", "Décision"), ("family_id", "Famille"),
                ("request_id", "Demande"), ("structure_id", "Structure"), ("subject", "Objet"))

@@ -62,6 +62,10 @@ def register(api: Api) -> None:
         staff.family_for(req.principal, family_id)  # the family has a request in the caller's structures
         return {"items": audit_log.for_family(family_id)}
 
+    @api.route("/family/answers", roles=(Role.FAMILY,))
+    def my_answers(req: Req) -> dict[str, Any]:
+        return {"items": audit_log.answers_of_family(req.principal.account_id)}
+
     @api.route("/family/answers/{request_id}", roles=(Role.FAMILY,))
     def answered_by(req: Req, request_id: str) -> dict[str, Any]:
         return {"items": audit_log.answers_to(req.principal.account_id, request_id)}
