@@ -9,6 +9,11 @@ from pydantic import BaseModel, Field
 
 from shared.events.base import Event
 
+# The words of a request's answer, the one table planning's screens, e-mails and enrolment's contract use.
+ANSWER_LABELS: dict[str, str] = {
+    "pending": "En attente", "accepted": "Acceptée", "partially_accepted": "Partiellement acceptée",
+    "offered": "Place proposée", "waitlisted": "Sur liste d'attente", "refused": "Refusée", "cancelled": "Annulée"}
+
 
 class PlanningEvent(Event):
     source = "portail.planning"

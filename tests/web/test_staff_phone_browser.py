@@ -82,6 +82,12 @@ def test_every_staff_screen_fits_a_phone(browser, live_stack, artifacts_dir):
             box = control.bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
         page.screenshot(path=str(artifacts_dir / "telephone-decision-date-par-date.png"), full_page=True)
+
+        # The family file, reached from the decision (documents, changes and validation on a phone).
+        page.get_by_role("link", name=re.compile(r"^Dossier de la famille")).click()
+        expect(page.get_by_role("heading", level=1, name=re.compile(r"^Dossier de la famille"))).to_be_visible()
+        fits(page, "dossier de la famille")
+        page.screenshot(path=str(artifacts_dir / "telephone-dossier-famille.png"), full_page=True)
     finally:
         context.close()
     assert not errors, f"JavaScript errors in the back office: {errors}"

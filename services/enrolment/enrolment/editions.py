@@ -26,14 +26,15 @@ from enrolment import family as family_file
 from enrolment.models import Decision, family_pk
 from shared import clock
 from shared.errors import NotFound
+from shared.events.planning import ANSWER_LABELS as SHARED_ANSWER_LABELS
 from shared.events.planning import RequestDecided
 from shared.logs import get_logger
 
 logger = get_logger("enrolment")
 
 AVAILABLE_ANSWERS = ("accepted", "partially_accepted")
-ANSWER_LABELS = {"accepted": "Demande acceptée", "partially_accepted": "Demande partiellement acceptée",
-                 "waitlisted": "Liste d'attente", "refused": "Demande refusée"}
+# « Demande acceptée », « Demande partiellement acceptée »: the answer's words of the shared table.
+ANSWER_LABELS = {code: f"Demande {label[0].lower()}{label[1:]}" for code, label in SHARED_ANSWER_LABELS.items()}
 ACTIVITY_LABELS = {"periscolaire": "Accueil périscolaire", "mercredi": "Accueil du mercredi",
                    "creche": "Crèche (multi-accueil)", "sejour": "Séjour de vacances"}
 HEALTH_FORM_TITLE = "Fiche sanitaire de liaison"

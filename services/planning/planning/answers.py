@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, Protocol
 
+from shared.events.planning import ANSWER_LABELS
+
 WEEKDAYS = ("Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche")
 PARITY_LABELS = {"all": "toutes les semaines", "even": "semaines paires", "odd": "semaines impaires"}
-LABELS = {"pending": "En attente", "accepted": "Acceptée", "partially_accepted": "Partiellement acceptée",
-          "offered": "Place proposée", "waitlisted": "Sur liste d'attente", "refused": "Refusée",
-          "cancelled": "Annulée"}
+LABELS = ANSWER_LABELS  # one table of answer words, shared with enrolment's contract
 ElementKey = tuple[int, str, str]  # weekday, slot code, parity
 
 
