@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SERVICES := accounts enrolment planning notifications
 
-.PHONY: run test install chromium lint unit browser package bench bench-artifacts deploy deploy-check checkov redrive replay clean
+.PHONY: run test install chromium axe lint unit browser package bench bench-artifacts deploy deploy-check checkov redrive replay clean
 
 # Fall back to python3 when there is no python3.11 binary (the interpreter must still be 3.11+).
 ifeq ($(shell command -v $(PYTHON) 2>/dev/null),)
@@ -20,6 +20,13 @@ $(STAMP): constraints.txt requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# axe-core from the npm registry, injected by the browser tests into the portal's pages (accessibility).
+AXE_VERSION := 4.14.1
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE):
+	npm install --prefix .cache/axe --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
 
 # Debian's Chromium for the browser tests (never a browser downloaded by a test tool).
 chromium:
@@ -36,13 +43,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/cfn-lint infra/template.yaml infra/web.yaml
 
-test: $(STAMP) chromium lint
+test: $(STAMP) chromium axe lint
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 unit: $(STAMP)
 	$(PY) -m pytest -q --ignore=tests/web
 
-browser: $(STAMP) chromium
+browser: $(STAMP) chromium axe
 	$(PY) -m pytest -q tests/web
 
 # Speed and DynamoDB request counts (figures in benchmarks/README.md); never part of `make test`.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -24,6 +25,16 @@ from tests.web.test_planning_browser import (
 )
 
 pytestmark = pytest.mark.browser
+
+# axe-core, installed from the npm registry by `make test` / `make browser` (Makefile, AXE_VERSION).
+AXE = Path(__file__).resolve().parents[2] / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """() => axe.run(document, {rules: {'label-content-name-mismatch': {enabled: true}}})
+  .then((r) => r.violations.map((v) => `${v.id}: ${v.nodes.length} (${v.nodes[0].target.join(' ')})`))"""
+
+
+def axe_violations(page) -> list[str]:
+    """axe's violations on the page as it is, the experimental label-content-name-mismatch rule included."""
+    return page.evaluate(AXE_RUN)
 
 
 def test_the_session_spans_the_tabs_and_a_logout_ends_it_everywhere(page, live_stack):
@@ -94,6 +105,8 @@ def test_the_recap_fits_a_phone_and_the_day_buttons_are_named_by_their_content(p
     monday = next(date.fromisoformat(d["date"]) for d in days
                   if d["open"] and d["bookable"] and date.fromisoformat(d["date"]).weekday() == 0)
     page.set_viewport_size(PHONE)
+    assert AXE.is_file(), "axe-core is missing: run `make browser` (it installs it)"
+    page.add_init_script(path=str(AXE))  # loaded like the browser's own scripts: the portal's CSP allows no inline one
     log_in(page, base, family.email, PASSWORD)
     open_planning(page)
     page.get_by_role("main").get_by_role("link", name="Ajouter", exact=True).click()
@@ -112,9 +125,12 @@ def test_the_recap_fits_a_phone_and_the_day_buttons_are_named_by_their_content(p
         name = re.sub(r"\s+", " ", button.evaluate("(b) => b.textContent")).strip().lower()
         assert entry["visible"].lower().replace(" ", "") in name.replace(" ", ""), (entry, name)
 
+    assert axe_violations(page) == []  # the agenda at 390 px (20 day buttons)
+
     pick_slots(page, monday, ["PERISCOLAIRE MIDI", "PERISCOLAIRE SOIR"])
     page.get_by_role("button", name=re.compile("^Suivant")).click()
     expect(page.get_by_role("heading", level=1, name="Récapitulatif de ma demande")).to_be_visible()
+    assert axe_violations(page) == []  # the recap at 390 px
     table = page.get_by_role("table", name="Présences demandées")
     expect(table.get_by_role("row", name=re.compile("^Total"))).to_be_visible()
     wide = page.evaluate("""() => [document.scrollingElement, ...document.querySelectorAll('.table-wrap')]
