@@ -562,7 +562,14 @@ def test_planning_not_open_says_what_is_missing(page, live_stack):
     family = complete_file(live_stack, new_family(live_stack, f"Attente{uuid.uuid4().hex[:4]}", "Marie"),
                            documents=False, submit=False)
     log_in(page, base, family.email, PASSWORD)
-    open_planning(page)
+    # Before validation the header has no « Mon planning » (« Mon compte » says it appears after) ...
+    expect(page.get_by_role("heading", level=1, name="Mon compte")).to_be_visible()
+    banner = page.get_by_role("banner")
+    expect(banner.locator("nav[data-planning='closed']")).to_have_count(1)  # the header knows, then says
+    expect(banner.get_by_role("link", name="Mon planning")).to_have_count(0)
+    # ... and its address, from a bookmark, says what is missing.
+    page.goto(f"{base}/mon-compte/planning")
+    expect(page.get_by_role("heading", level=1, name="Mon planning")).to_be_visible()
     main = page.get_by_role("main")
     expect(main).to_contain_text("Votre compte doit être validé par le responsable de la structure")
     expect(main.get_by_role("link", name="Copie des vaccins")).to_have_attribute(
