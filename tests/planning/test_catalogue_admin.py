@@ -196,3 +196,26 @@ def test_the_admin_keeps_the_territory(stack: Any, admin: str) -> None:
     family, _ = confirmed_family(stack, "nouvelle@example.fr")
     schools = stack.call("GET", "/api/enrolment/catalogue", token=family).json["schools"]
     assert [s["name"] for s in schools] == ["École Jean Zay"]
+
+
+def test_a_catalogue_edit_keeps_the_answer_settings_it_does_not_send(stack: Any, admin: str) -> None:
+    """« Places par jour » keeps a period's answer settings; the catalogue screen edits its dates and slots
+    and must not switch off what it does not show (partial answers, an offer delay...)."""
+    assert stack.call("PUT", "/api/planning/catalogue/structures/alef-mulhouse", {
+        "name": "ALEF - MULHOUSE", "commune": "Mulhouse", "departement": "68", "zone": "B",
+        "activities": ["periscolaire", "sejour"]}, token=admin).status_code == 200
+    assert stack.call("PUT", "/api/planning/catalogue/periods/peri-mulhouse-2026", period_body(),
+                      token=admin).status_code == 200
+    settings = stack.call("PUT", "/api/planning/staff/periods/peri-mulhouse-2026/settings",
+                          {"partial_answers": True, "offer_reply_days": 3}, token=admin)
+    assert settings.status_code == 200, settings.json
+    renamed = stack.call("PUT", "/api/planning/catalogue/periods/peri-mulhouse-2026",
+                         period_body(name="PERISCOLAIRE 2026 - 2027 - MULHOUSE (nouveau nom)"), token=admin)
+    assert renamed.status_code == 200, renamed.json
+    period = next(p for p in stack.call("GET", "/api/planning/staff/catalogue", token=admin).json["periods"]
+                  if p["period_id"] == "peri-mulhouse-2026")
+    assert period["name"].endswith("(nouveau nom)")
+    assert period["partial_answers"] is True and period["offer_reply_days"] == 3
+    # What the body does send wins.
+    assert stack.call("PUT", "/api/planning/catalogue/periods/peri-mulhouse-2026",
+                      period_body(partial_answers=False), token=admin).json["partial_answers"] is False

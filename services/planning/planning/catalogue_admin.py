@@ -17,7 +17,7 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
-from planning import catalogue, decisions, reservations
+from planning import catalogue, decisions, reservations, schemas
 from planning.models import CatalogueItem, Outbox, ReservationLine, ReservationRequest
 from shared import clock, outbox
 from shared.ddb import transaction
@@ -233,8 +233,7 @@ def save_sejour(sejour_id: str, body: dict[str, Any], correlation_id: str) -> di
                    "capacity": body["places"]}],
     }
     if before_period is not None:
-        keep = ("decision_mode", "waitlist_mode", "auto_confirm_cancellations", "pre_enrolment", "offer_reply_days")
-        period.update({k: before_period.data[k] for k in keep if k in before_period.data})
+        period.update({k: before_period.data[k] for k in schemas.PERIOD_SETTINGS if k in before_period.data})
     result = save_period(sejour_id, period, correlation_id)
     before = read("sejour", sejour_id)
     archived = bool(before and before.data.get("archived"))

@@ -11,7 +11,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from planning import catalogue, catalogue_admin
 from planning.http_app import STAFF, api
-from planning.schemas import ClosureBody, PeriodBody, StructureBody, ends_after_start
+from planning.schemas import PERIOD_SETTINGS, ClosureBody, PeriodBody, StructureBody, ends_after_start
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.fields import Body
@@ -104,10 +104,12 @@ def put_period(req: Req, period_id: str) -> dict[str, Any]:
     body = req.body(PeriodBody)
     _structure(req.principal, body.structure_id)
     existing = catalogue.periods().get(_id(period_id, "period_id"))
+    period = body.model_dump(mode="json", exclude_none=True)
     if existing:
         _manage(req.principal, existing["structure_id"])
-    return catalogue_admin.save_period(period_id, body.model_dump(mode="json", exclude_none=True),
-                                       req.correlation_id)
+        # The answer settings are kept by « Places par jour »: those the body does not send stay as they are.
+        period.update({k: existing[k] for k in PERIOD_SETTINGS if k not in body.model_fields_set and k in existing})
+    return catalogue_admin.save_period(period_id, period, req.correlation_id)
 
 
 @api.route("/catalogue/periods/{period_id}", ("DELETE",), roles=STAFF)

@@ -203,6 +203,10 @@ class SettingsBody(Body):
         Field(default_factory=dict, max_length=20)
 
 
+# A period's answer settings (kept by « Places par jour »): a catalogue edit of the period keeps them as they are.
+PERIOD_SETTINGS = tuple(name for name in SettingsBody.model_fields if name != "capacities")
+
+
 class PeriodRef(Body):
     period_id: str = Field(min_length=1, max_length=80)
 
