@@ -265,6 +265,32 @@ def field(scope, label: str):
     return scope.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
 
 
+def validate_file(base: str, family) -> None:
+    """The demo manager accepts every document of the family's file and validates its request (API)."""
+    manager = ok(http(base, "POST", "/api/accounts/login", {"email": MANAGER, "password": DEMO_PASSWORD}))[
+        "access_token"
+    ]
+    for doc in ok(http(base, "GET", f"/api/enrolment/staff/families/{family.family_id}", token=manager))["documents"]:
+        ok(
+            http(
+                base,
+                "POST",
+                f"/api/enrolment/staff/families/{family.family_id}/documents/{doc['document_id']}/review",
+                {"decision": "accepted"},
+                manager,
+            )
+        )
+    ok(
+        http(
+            base,
+            "POST",
+            f"/api/enrolment/staff/requests/{family.request_id}/validate",
+            {"family_id": family.family_id},
+            manager,
+        )
+    )
+
+
 def log_in(page: Page, base: str, email: str, password: str, staff: bool = False) -> None:
     page.goto(f"{base}{'/gestion/connexion' if staff else '/connexion'}")
     field(page, "Adresse e-mail").fill(email)
@@ -655,28 +681,7 @@ def test_manager_accepts_documents_and_validates_the_file(page, live_stack, arti
 def test_change_after_validation_waits_for_the_manager(page, live_stack):
     base = live_stack.base_url.rstrip("/")
     family = complete_file(live_stack, new_family(live_stack, f"Weber{uuid.uuid4().hex[:4]}", "Anne"))
-    manager = ok(http(base, "POST", "/api/accounts/login", {"email": MANAGER, "password": DEMO_PASSWORD}))[
-        "access_token"
-    ]
-    for doc in ok(http(base, "GET", f"/api/enrolment/staff/families/{family.family_id}", token=manager))["documents"]:
-        ok(
-            http(
-                base,
-                "POST",
-                f"/api/enrolment/staff/families/{family.family_id}/documents/{doc['document_id']}/review",
-                {"decision": "accepted"},
-                manager,
-            )
-        )
-    ok(
-        http(
-            base,
-            "POST",
-            f"/api/enrolment/staff/requests/{family.request_id}/validate",
-            {"family_id": family.family_id},
-            manager,
-        )
-    )
+    validate_file(base, family)
 
     log_in(page, base, family.email, PASSWORD)
     main = page.get_by_role("main")

@@ -35,6 +35,7 @@ from tests.web.test_family_file_browser import (
     new_family,
     ok,
     presigned_post,
+    validate_file,
 )
 
 pytestmark = pytest.mark.browser
@@ -275,28 +276,7 @@ def validated_family(live_stack):
     """A family whose périscolaire request at Schweighouse is validated by the demo manager."""
     base = live_stack.base_url.rstrip("/")
     family = complete_file(live_stack, new_family(live_stack, f"Planning{uuid.uuid4().hex[:4]}", "Marie"))
-    manager = ok(http(base, "POST", "/api/accounts/login", {"email": MANAGER, "password": DEMO_PASSWORD}))[
-        "access_token"
-    ]
-    for doc in ok(http(base, "GET", f"/api/enrolment/staff/families/{family.family_id}", token=manager))["documents"]:
-        ok(
-            http(
-                base,
-                "POST",
-                f"/api/enrolment/staff/families/{family.family_id}/documents/{doc['document_id']}/review",
-                {"decision": "accepted"},
-                manager,
-            )
-        )
-    ok(
-        http(
-            base,
-            "POST",
-            f"/api/enrolment/staff/requests/{family.request_id}/validate",
-            {"family_id": family.family_id},
-            manager,
-        )
-    )
+    validate_file(base, family)
     return family
 
 
