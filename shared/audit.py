@@ -2,19 +2,27 @@
 becomes a ``<Service>StaffActed`` event in the service's outbox, so that every staff action is recorded
 whatever module handles it, without each use case having to remember. Which routes are staff actions,
 and how each is named, is the table below; the identifiers come from the route's parameters, its body
-and its answer (never free text: no motif, no message, no medical content).
+and what the use case notes (:func:`note`; never free text: no motif, no message, no medical content).
 
-The event is written right after the view succeeds, not in its transaction: a process that dies between
-the two loses the record of that one action (rare; the state change itself is never lost nor doubled)."""
+The event rides with the action's first transaction (``shared.ddb.ride``): it is written if and only if
+the action changed something, and a crash can no longer keep the change and lose its record. A staff
+action whose view succeeded without any transaction (a single conditional write not yet folded into
+one) is recorded just after it, outside, as a fallback that logs a warning and counts
+``AuditOutsideTransaction``; with ``AUDIT_STRICT=1`` (the tests) that fallback is an error instead, so a
+route that forgets its transaction fails its test."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
-from shared import outbox
+from pynamodb.transactions import TransactWrite
+
+from shared import ddb, metrics, outbox
 from shared.auth import Principal
 from shared.events import audit as ev
 
@@ -108,13 +116,80 @@ def event_for(service: str, method: str, path: str, principal: Principal, params
                            correlation_id=correlation_id)
 
 
-def recorder(service: str, outbox_model: type) -> Callable[..., None]:
-    """What :class:`shared.http.Api` calls after a successful write: the audit event into the outbox."""
+class AuditNotInTransaction(RuntimeError):
+    """``AUDIT_STRICT``: a staff action succeeded without writing its audit event in a transaction."""
 
-    def record(method: str, path: str, principal: Principal, params: dict[str, Any], body: bytes | None,
-               result: Any, correlation_id: str) -> None:
-        event = event_for(service, method, path, principal, params, body, result, correlation_id)
+
+@dataclass
+class _Pending:
+    """One staff action's audit event, waiting for the action's first transaction (a ``ddb.Rider``)."""
+
+    service: str
+    outbox_model: type
+    method: str
+    path: str
+    principal: Principal
+    params: dict[str, Any]
+    body: bytes | None
+    correlation_id: str
+    noted: dict[str, str] = field(default_factory=dict)
+    pending: bool = True
+
+    def event(self, result: Any = None) -> ev.StaffActed | None:
+        answer = {**(result if isinstance(result, dict) else {}), **self.noted}
+        return event_for(self.service, self.method, self.path, self.principal, {**self.noted, **self.params},
+                         self.body, answer, self.correlation_id)
+
+    def add_to(self, tx: TransactWrite) -> None:
+        event = self.event()
         if event is not None:
-            outbox.entry(outbox_model, event).save()
+            tx.save(outbox.entry(self.outbox_model, event))
 
-    return record
+    def committed(self) -> None:
+        self.pending = False
+
+
+_CURRENT: ContextVar[_Pending | None] = ContextVar("audit_pending", default=None)
+
+
+def note(**ids: str) -> None:
+    """Give the audit event an identifier only the use case knows (a new account's id), before it writes."""
+    current = _CURRENT.get()
+    if current is not None:
+        current.noted.update({key: value for key, value in ids.items() if value})
+
+
+def recorder(service: str, outbox_model: type) -> Callable[..., Callable[[Any], None] | None]:
+    """What :class:`shared.http.Api` calls before a staff write's view: it attaches the action's audit event
+    to the transactions the view commits and returns the function to call once the view has succeeded."""
+
+    def begin(method: str, path: str, principal: Principal, params: dict[str, Any], body: bytes | None,
+              correlation_id: str) -> Callable[[Any], None] | None:
+        if (service, method, path) not in ACTIONS or not principal.is_staff:
+            return None
+        pending = _Pending(service, outbox_model, method, path, principal, params, body, correlation_id)
+        audit_token, ride_token = _CURRENT.set(pending), ddb.ride(pending)
+
+        def finish(result: Any) -> None:
+            ddb.unride(ride_token)
+            _CURRENT.reset(audit_token)
+            if result is _FAILED or not pending.pending:
+                return
+            metrics.count("AuditOutsideTransaction", service)
+            if os.environ.get("AUDIT_STRICT") == "1":
+                raise AuditNotInTransaction(f"{service} {method} {path}: no transaction carried the audit event")
+            event = pending.event(result)
+            if event is not None:
+                outbox.entry(outbox_model, event).save()
+
+        return finish
+
+    return begin
+
+
+_FAILED = object()
+
+
+def failed() -> Any:
+    """The result to give ``finish`` when the view raised: nothing to record outside a transaction."""
+    return _FAILED

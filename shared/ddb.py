@@ -7,7 +7,8 @@ attribute; item types are PynamoDB models sharing the table, told apart by their
 from __future__ import annotations
 
 import threading
-from typing import Any
+from contextvars import ContextVar
+from typing import Any, Protocol
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
@@ -90,6 +91,55 @@ def gsi(number: int) -> GlobalSecondaryIndex[Any]:
     return index_cls()
 
 
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit on the items of one TransactWriteItems
+
+
+class Rider(Protocol):
+    """An item that must be written in the same transaction as an action's first state change (the staff
+    action's audit event, decision 101): it exists if and only if the action changed something."""
+
+    pending: bool
+
+    def add_to(self, tx: TransactWrite) -> None: ...
+
+    def committed(self) -> None: ...
+
+
+_RIDER: ContextVar[Rider | None] = ContextVar("ddb_rider", default=None)
+
+
+def ride(rider: Rider | None) -> Any:
+    """Attach ``rider`` to the transactions this context commits next; returns the token for :func:`unride`."""
+    return _RIDER.set(rider)
+
+
+def unride(token: Any) -> None:
+    _RIDER.reset(token)
+
+
+class _Transaction(TransactWrite):
+    """A ``TransactWrite`` that takes the context's pending rider along, if it has room for one more item."""
+
+    def _commit(self) -> Any:
+        rider = _RIDER.get()
+        carried = rider is not None and rider.pending and self.size() < MAX_TRANSACTION_ITEMS
+        if carried:
+            assert rider is not None
+            rider.add_to(self)
+        response = super()._commit()
+        if carried:
+            assert rider is not None
+            rider.committed()
+        return response
+
+    def size(self) -> int:
+        return (len(self._put_items) + len(self._update_items) + len(self._delete_items)
+                + len(self._condition_check_items))
+
+
 def transaction() -> TransactWrite:
-    """A write transaction on the configured endpoint (state items and their outbox entry together)."""
-    return TransactWrite(connection=connection())
+    """A write transaction on the configured endpoint (state items and their outbox entry together).
+
+    A use case filling transactions to the limit leaves one item free (``MAX_TRANSACTION_ITEMS - 1``) when
+    it runs for a staff action, so that the action's audit event rides with its first write."""
+    return _Transaction(connection=connection())

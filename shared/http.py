@@ -18,6 +18,8 @@ from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 from pydantic import BaseModel, ValidationError
 
+from shared.audit import AuditNotInTransaction
+from shared.audit import failed as audit_failed
 from shared.auth import Principal, Role, principal_from_context, register_authorizer
 from shared.errors import ApiError, InvalidInput, from_validation_error
 
@@ -133,9 +135,10 @@ class Api:
         self.logger = logger
         self.authorizer = register_authorizer(app, revocations)
         app.register_middleware(_french_framework_errors, "http")
-        # Called after each successful write with (method, path, principal, params, raw body, result,
-        # correlation id): the audit log's recorder (shared.audit), set by the service's api module.
-        self.after_write: Callable[..., None] | None = None
+        # Called before each staff write's view with (method, path, principal, params, raw body,
+        # correlation id); returns None or the function to call with the view's result (or
+        # ``audit.failed()``): the audit log's recorder (shared.audit), set by the service's api module.
+        self.before_write: Callable[..., Callable[[Any], None] | None] | None = None
 
     def route(self, path: str, methods: tuple[str, ...] = ("GET",), *, roles: tuple[Role, ...] | None = None,
               status: int = 200) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -163,10 +166,18 @@ class Api:
                     check_params(params, query)
                     client = str(((request.context or {}).get("identity") or {}).get("sourceIp") or "")
                     req = Req(request.raw_body, query, headers, correlation_id, principal, client)
-                    result = view(req, **params)
-                    if self.after_write is not None and principal is not None and request.method != "GET":
-                        self._record(request.method, path, principal, params, request.raw_body, result,
-                                     correlation_id)
+                    finish = None
+                    if self.before_write is not None and principal is not None and request.method != "GET":
+                        finish = self.before_write(request.method, path, principal, params, request.raw_body,
+                                                   correlation_id)
+                    try:
+                        result = view(req, **params)
+                    except BaseException:
+                        if finish is not None:
+                            finish(audit_failed())
+                        raise
+                    if finish is not None:
+                        self._record(finish, result, path)
                     if isinstance(result, Response):
                         return result
                     if result is None:
@@ -191,13 +202,15 @@ class Api:
 
         return decorator
 
-    def _record(self, *args: Any) -> None:
-        """Record a staff action; a failure is logged (without personal data) and does not undo the action."""
+    def _record(self, finish: Callable[[Any], None], result: Any, path: str) -> None:
+        """End a staff action's audit: nothing to do when its transaction carried the event; otherwise the
+        fallback write, whose failure is logged (without personal data) and does not undo the action."""
         try:
-            assert self.after_write is not None
-            self.after_write(*args)
+            finish(result)
+        except AuditNotInTransaction:
+            raise
         except Exception:
-            self.logger.exception("staff action not recorded", extra={"path": args[1]})
+            self.logger.exception("staff action not recorded", extra={"path": path})
 
     def health(self, service: str) -> None:
         @self.route("/health")

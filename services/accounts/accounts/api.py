@@ -19,7 +19,7 @@ logger = get_logger("accounts")
 api = Api(app, logger, Revocation)
 api.health("accounts")
 register_relay(app, "accounts", Outbox)
-api.after_write = audit.recorder("accounts", Outbox)
+api.before_write = audit.recorder("accounts", Outbox)
 staff_admin.register(api)
 structures.consumer.register(app)
 

@@ -38,7 +38,7 @@ daysheet.register(api)
 routes_audit.register(api)
 consumer.register(app)
 register_relay(app, "enrolment", Outbox)
-api.after_write = audit.recorder("enrolment", Outbox)
+api.before_write = audit.recorder("enrolment", Outbox)
 
 FAMILY = (Role.FAMILY,)
 STAFF = (Role.MANAGER, Role.COORDINATOR, Role.ADMIN)

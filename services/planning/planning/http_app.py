@@ -22,7 +22,7 @@ api = Api(app, logger, Revocation)
 api.health("planning")
 consumer.register(app)
 register_relay(app, "planning", Outbox)
-api.after_write = audit.recorder("planning", Outbox)
+api.before_write = audit.recorder("planning", Outbox)
 
 FAMILY = (Role.FAMILY,)
 STAFF = (Role.MANAGER, Role.COORDINATOR, Role.ADMIN)
