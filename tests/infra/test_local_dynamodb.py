@@ -234,3 +234,40 @@ def test_a_query_reads_its_partition_not_the_table(ddb: Any, monkeypatch: pytest
     assert query_gsi(ddb, f"{pk}#idx") == ["0", "1", "2", "3", "4"]
     assert query_gsi(ddb, f"{crowd}#idx7") == [f"{i:05}" for i in range(7, 2000, 50)]
     assert 0 < compared < 1000  # moto alone: more than 2,000 per Query (every item of the table)
+
+
+def stored_item(pk: str, sk: str) -> Any:
+    """The Item object moto's table holds (to look at how it is stored, not at what it answers)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"].get_table(TABLE)
+    return table.items[DynamoType(s(pk))][DynamoType(s(sk))]
+
+
+def test_stored_items_share_the_strings_they_repeat(ddb: Any) -> None:
+    """Two lines of one request, written by separate calls (so parsed from separate JSON), an update and
+    a transaction: the stored items share attribute names and equal values, and answer as written."""
+    pk = f"T#{uuid.uuid4()}"
+    family = f"family-{uuid.uuid4()}"
+    line = {"family_id": s(family), "status": s("pending"), "priority": {"N": "12"},
+            "labels": {"M": {"slot": s("PERISCOLAIRE MIDI"), "child": s("Léa")}}, "tags": {"SS": ["a", "b"]}}
+    ddb.put_item(TableName=TABLE, Item={**key(pk, "2025-09-01#MIDI"), **line})
+    ddb.transact_write_items(TransactItems=[{"Put": {"TableName": TABLE,
+                                                     "Item": {**key(pk, "2025-09-02#MIDI"), **line}}}])
+    ddb.update_item(TableName=TABLE, Key=key(pk, "2025-09-02#MIDI"), UpdateExpression="SET #s = :s, note = :n",
+                    ExpressionAttributeNames={"#s": "status"},
+                    ExpressionAttributeValues={":s": s(f"accep{'ted'}"), ":n": s("pending")})
+
+    first, second = stored_item(pk, "2025-09-01#MIDI"), stored_item(pk, "2025-09-02#MIDI")
+    assert first is not second
+    for name in ("family_id", "priority"):
+        assert first.attrs[name].value is second.attrs[name].value  # one string for both items
+        assert next(n for n in first.attrs if n == name) is next(n for n in second.attrs if n == name)
+    assert first.attrs["labels"].value["slot"].value is second.attrs["labels"].value["slot"].value
+    assert first.attrs["status"].value is second.attrs["note"].value  # "pending", written by the update
+    assert first.hash_key.value is second.hash_key.value
+
+    assert get(ddb, pk, "2025-09-01#MIDI") == {**key(pk, "2025-09-01#MIDI"), **line}
+    assert get(ddb, pk, "2025-09-02#MIDI") == {**key(pk, "2025-09-02#MIDI"), **line, "status": s("accepted"),
+                                               "note": s("pending")}
