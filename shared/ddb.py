@@ -62,7 +62,16 @@ class _SharedClientModel(Model):
         return table_connection
 
 
-def table_model(service: str) -> type[Model]:
+class TableItem(_SharedClientModel):
+    """What every item of a service's table has: its keys and the TTL attribute (the type the services'
+    models see; :func:`table_model` binds it to a table)."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    ttl = NumberAttribute(null=True)
+
+
+def table_model(service: str) -> type[TableItem]:
     """The base model bound to ``service``'s table; item types subclass it."""
     conf = settings.load()
     meta = type("Meta", (), {
@@ -70,13 +79,7 @@ def table_model(service: str) -> type[Model]:
         "region": conf.region,
         "host": conf.endpoint_url,
     })
-    return type(f"{service.title()}Item", (_SharedClientModel,), {
-        "__module__": __name__,
-        "Meta": meta,
-        "pk": UnicodeAttribute(hash_key=True),
-        "sk": UnicodeAttribute(range_key=True),
-        "ttl": NumberAttribute(null=True),
-    })
+    return type(f"{service.title()}Item", (TableItem,), {"__module__": __name__, "Meta": meta})
 
 
 def gsi(number: int) -> GlobalSecondaryIndex[Any]:

@@ -9,12 +9,17 @@ by account through ``gsi1`` (``STAFF#<account_id>`` / ``STRUCTURE#<structure_id>
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.ddb import gsi, table_model
+from shared.ddb import TableItem, gsi, table_model
 from shared.idempotency import processed_model
 
-Base = table_model("notifications")
+if TYPE_CHECKING:  # a class mypy can subclass; at run time the same class bound to the service's table
+    Base = TableItem
+else:
+    Base = table_model("notifications")
 SentEmail = processed_model(Base)
 
 ALL_STRUCTURES = "*"
