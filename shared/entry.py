@@ -25,5 +25,5 @@ def lambda_handlers(app: Chalice) -> dict[str, Any]:
     """
     if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         settings.token_secret()
-    configs = [*app.event_sources, *app.builtin_auth_handlers]
+    configs: list[Any] = [*app.event_sources, *app.builtin_auth_handlers]
     return {config.handler_string.split(".", 1)[1]: app.handler_map[config.name] for config in configs}

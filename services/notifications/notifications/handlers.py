@@ -356,9 +356,10 @@ def request_decided(event: pl.RequestDecided) -> dict[str, Any] | None:
     metrics.count("PlacesAccepted", "notifications", sum(o.accepted for o in event.outcomes))
     if _no_address(event):
         return None
-    outcomes = [{"weekday": o.weekday, "slot": o.slot, "weeks": PARITY_LABELS[o.parity], "parity": o.parity,
-                 "accepted": o.accepted, "waitlisted": o.waitlisted, "refused": o.refused, "reason": o.reason}
-                for o in event.outcomes if o.accepted or o.waitlisted or o.refused]  # not only cancelled lines
+    outcomes: list[dict[str, Any]] = [
+        {"weekday": o.weekday, "slot": o.slot, "weeks": PARITY_LABELS[o.parity], "parity": o.parity,
+         "accepted": o.accepted, "waitlisted": o.waitlisted, "refused": o.refused, "reason": o.reason}
+        for o in event.outcomes if o.accepted or o.waitlisted or o.refused]  # not only cancelled lines
     totals = {k: sum(o[k] for o in outcomes) for k in ("accepted", "waitlisted", "refused")}
     return _send(event, "request_decided", event.email, decision_subject(event), first_name=event.first_name,
                  child_first_name=event.child_first_name, structure_name=event.structure_name,
