@@ -24,6 +24,7 @@ Two writes per event at most (issue 12: the claim, then the action with its comp
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -32,7 +33,7 @@ from datetime import timedelta
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DeleteError, PutError
 from pynamodb.models import Model
 
 from shared import clock
@@ -128,6 +129,15 @@ def _take(run: _Run) -> None:
     run.claimed_at = now
 
 
+def _release(run: _Run) -> None:
+    """Give the claim back so that the retry acts, unless it is no longer this worker's (taken over after
+    its lease: the other worker's claim, or its done mark, stays)."""
+    model = run.model
+    with contextlib.suppress(DeleteError):
+        run.record("processing", run.claimed_at or 0).delete(
+            condition=(model.status == "processing") & (model.claimed_at == run.claimed_at))
+
+
 def claim() -> bool:
     """In an action run with ``deferred=True``: take the event's claim now, right before the step that cannot
     be undone. True: claimed, go on. False: a worker claimed it earlier and stopped without finishing, so
@@ -206,7 +216,7 @@ def run_once(model: type[Any], event_id: str, detail_type: str,
         return False
     except Exception:
         if run.claimed_at is not None and not run.done:
-            run.record("processing", run.claimed_at).delete()
+            _release(run)
         raise
     finally:
         _RUN.reset(token)
