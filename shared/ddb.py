@@ -133,7 +133,13 @@ class _Transaction(TransactWrite):
         if carried:
             assert rider is not None
             rider.committed()
+        for callback in self.__dict__.get("_after_commit", ()):
+            callback()
         return response
+
+    def on_commit(self, callback: Any) -> None:
+        """Call ``callback`` once this transaction has committed (never when it is cancelled)."""
+        self.__dict__.setdefault("_after_commit", []).append(callback)
 
     def size(self) -> int:
         return (len(self._put_items) + len(self._update_items) + len(self._delete_items)

@@ -1,6 +1,7 @@
 """Items of the accounts table (PynamoDB). Only this service reads or writes that table.
 
-Keys: ``ACCOUNT#<id>/PROFILE`` the account; ``ACCOUNT#<id>/SESSION#<sid>`` its sessions;
+Keys: ``ACCOUNT#<id>/PROFILE`` the account; ``ACCOUNT#<id>/SESSION#<sid>`` its logins (kept until their
+TTL; whether a session is still open is ``AUTH#…``'s, read by the authorizer);
 ``EMAIL#<address>/EMAIL`` the uniqueness lock of an address; ``TOKEN#<sha256>/TOKEN`` a pending e-mailed
 secret; ``THROTTLE#<sha256(address)>/LOGIN`` failed logins of an address, ``/CLIENT`` of a client address,
 ``/RESET`` the forgotten-password cooldown; ``AUTH#<id>/…`` ended sessions (shared.sessions);
