@@ -206,22 +206,32 @@ def delete_child(family_id: str, child_id: str) -> None:
     view.children[child_id].delete()
 
 
-def apply_change(tx: Any, view: FileView, change: Change) -> None:
-    """Add to ``tx`` the write applying an approved change to its section, conditional on the section
-    as read (two approvals of one section in parallel: the second gets a 409, nothing is lost)."""
+def _changed_section(view: FileView, change: Change) -> tuple[Any, Any, str | None, str]:
+    """The item a change applies to, its attribute, the section's JSON as read and as changed."""
     value = json.loads(change.new) if change.new is not None else None
     if change.scope == "child":
         child = view.children[change.child_id]
         data = changes.put(json.loads(child.data), change.field, value)
-        tx.update(child, actions=[Child.data.set(schemas.ChildData.model_validate(data).model_dump_json())],
-                  condition=Child.data == child.data)
-        return
+        return child, Child.data, child.data, schemas.ChildData.model_validate(data).model_dump_json()
     attribute = FamilyFile.profile if change.scope == "profile" else FamilyFile.household
     model = schemas.Profile if change.scope == "profile" else schemas.Household
     seen = getattr(view.family, change.scope)
     data = changes.put(json.loads(seen or "{}"), change.field, value)
-    tx.update(view.family, actions=[attribute.set(model.model_validate(data).model_dump_json())],
+    return view.family, attribute, seen, model.model_validate(data).model_dump_json()
+
+
+def apply_change(tx: Any, view: FileView, change: Change) -> None:
+    """Add to ``tx`` the write applying an approved change to its section, conditional on the section
+    as read (two approvals of one section in parallel: the second gets a 409, nothing is lost)."""
+    item, attribute, seen, new = _changed_section(view, change)
+    tx.update(item, actions=[attribute.set(new)],
               condition=(attribute == seen) if seen else attribute.does_not_exist())
+
+
+def applied(view: FileView, change: Change) -> None:
+    """Apply to ``view`` in memory the change :func:`apply_change` wrote (once its transaction committed)."""
+    item, attribute, _, new = _changed_section(view, change)
+    setattr(item, attribute.attr_name, new)
 
 
 # --- views ------------------------------------------------------------------------------------------
