@@ -28,7 +28,6 @@ from enrolment.models import PreEnrolment
 from shared.errors import InvalidInput
 
 PAGE = 100  # entries of one page (one Query per structure read)
-KEY_NAMES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk"})
 _NOT_COPIED = frozenset({"pk", "sk", "gsi1pk", "gsi2pk", "gsi2sk"})
 BAD_CURSOR = "Ce lien de page n'est plus valable : rechargez la liste."
 
@@ -79,9 +78,11 @@ class Cursor:
 
 
 def encode(cursor: Cursor | None) -> str | None:
+    """An opaque, short cursor (a query parameter is at most 512 characters): the structure and the key's values."""
     if cursor is None:
         return None
-    raw = json.dumps({"s": cursor.structure_id, "k": cursor.key}, separators=(",", ":")).encode()
+    values = [cursor.key[name]["S"] for name in ("pk", "sk", "gsi1sk")] if cursor.key else None
+    raw = json.dumps({"s": cursor.structure_id, "k": values}, separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -98,13 +99,14 @@ def decode(text: str | None, structures: list[str]) -> Cursor | None:
         raise bad from None
     if not isinstance(data, dict) or data.get("s") not in structures:
         raise bad
-    key = data.get("k")
-    if key is not None:
-        valid = isinstance(key, dict) and set(key) <= KEY_NAMES and all(
-            isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
-        if not valid or key.get("gsi1pk", {}).get("S") != f"STRUCTURE#{data['s']}":
-            raise bad
-    return Cursor(data["s"], key)
+    values = data.get("k")
+    if values is None:
+        return Cursor(data["s"], None)
+    if not (isinstance(values, list) and len(values) == 3 and all(isinstance(v, str) and v for v in values)):
+        raise bad
+    pk, sk, gsi1sk = values
+    return Cursor(data["s"], {"pk": {"S": pk}, "sk": {"S": sk}, "gsi1pk": {"S": f"STRUCTURE#{data['s']}"},
+                              "gsi1sk": {"S": gsi1sk}})
 
 
 def _first_mine(request: PreEnrolment, structures: list[str]) -> str | None:
@@ -112,9 +114,11 @@ def _first_mine(request: PreEnrolment, structures: list[str]) -> str | None:
 
 
 def page(structures: list[str], statuses: Iterable[str], after: str | None,
-         size: int = PAGE) -> tuple[list[PreEnrolment], str | None]:
-    """Up to ``size`` entries with one of ``statuses`` in the queues of ``structures`` (in that order), oldest
-    first within each, and the cursor to the next page (None at the end). One Query per structure read."""
+         size: int | None = None) -> tuple[list[PreEnrolment], str | None]:
+    """Up to ``size`` (:data:`PAGE`) entries with one of ``statuses`` in the queues of ``structures`` (in that
+    order), oldest first within each, and the cursor to the next page (None at the end). One Query per
+    structure read."""
+    size = size or PAGE
     wanted = tuple(statuses)
     cursor = decode(after, structures) or (Cursor(structures[0], None) if structures else None)
     found: list[PreEnrolment] = []
