@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from enrolment import audit_log, queue
+from tests.enrolment.support import child
 from tests.enrolment.test_staff_races import E, submitted_family
 from tests.helpers import seed_catalogue, staff_token
 
@@ -35,7 +36,8 @@ def test_the_queue_pages_through_every_structure_listing_each_request_once(
     both = staff_token(stack, "julie@asso.fr", "manager", ["acem-schweighouse", "acem-haguenau-mercredi"])
     haguenau = staff_token(stack, "marc@asso.fr", "manager", ["acem-haguenau-mercredi"])
     schweighouse = staff_token(stack, "anne@asso.fr", "manager", ["acem-schweighouse"])
-    _, wednesdays_family, _, wednesdays, documents = submitted_family(stack, "mercredi@example.fr", wednesday=True)
+    family, wednesdays_family, lea, wednesdays, documents = submitted_family(stack, "mercredi@example.fr",
+                                                                               wednesday=True)
     _, school_family, _, school_days, _ = submitted_family(stack, "ecole@example.fr", wednesday=False)
 
     listed, pages = all_pages(stack, both, f"{E}/staff/requests?status=submitted")
@@ -47,6 +49,13 @@ def test_the_queue_pages_through_every_structure_listing_each_request_once(
     assert copy["structure_names"] == ["(cah)ACEM - SCHWEIGHOUSE", "ACEM - HAGUENAU (mercredis)"]
     assert [r["request_id"] for r in all_pages(stack, schweighouse, f"{E}/staff/requests?status=submitted")[0]] \
         == [wednesdays, school_days]
+
+    # The names follow the family's file: the child renamed before validation, both queues say so.
+    assert stack.call("PUT", f"{E}/children/{lea}", child("Léna"), token=family).status_code == 200
+    for token in (haguenau, schweighouse):
+        names = {r["request_id"]: r["child_first_name"]
+                 for r in all_pages(stack, token, f"{E}/staff/requests?status=submitted")[0]}
+        assert names[wednesdays] == "Léna"
 
     # The copy follows the request: validated, it leaves the « submitted » list of both structures.
     for document_id in documents:

@@ -167,10 +167,11 @@ def _cursor(text: str | None, sources: list[tuple[str, str | None]]) -> tuple[in
     if not (isinstance(values, list) and len(values) == 2 and all(isinstance(v, str) and v for v in values)):
         raise bad
     pk, sk = values  # an index entry's own sort key is its item's sort key (see record)
-    key = {"pk": {"S": pk}, "sk": {"S": sk}}
-    if sources[index][1]:
-        key.update({f"{sources[index][1]}pk": {"S": sources[index][0]}, f"{sources[index][1]}sk": {"S": sk}})
-    return index, key
+    hash_value, index_name = sources[index]
+    if not index_name:  # a month's partition: the key is in that very partition
+        return index, {"pk": {"S": hash_value}, "sk": {"S": sk}}
+    return index, {"pk": {"S": pk}, "sk": {"S": sk}, f"{index_name}pk": {"S": hash_value},
+                   f"{index_name}sk": {"S": sk}}
 
 
 def search_page(start: date, end: date, actor_id: str = "", action: str = "", family_id: str = "",

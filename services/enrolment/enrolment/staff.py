@@ -9,6 +9,7 @@ admins see all. Every state change is a conditional write on the state it leaves
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -281,6 +282,9 @@ def review_change(principal: Principal, family_id: str, change_id: str, decision
         with transaction() as tx:
             if decision == "approved":
                 family.apply_change(tx, view, change)
+                if change.scope == "child" and change.field == "first_name" and change.new:
+                    family.rename_in_requests(tx, family.child_requests(view, change.child_id or ""),
+                                              str(json.loads(change.new)))
             tx.update(change, actions=[Change.status.set(decision),
                                        Change.reason.set(reason) if reason else Change.reason.remove(),
                                        Change.gsi1pk.remove(), Change.gsi1sk.remove()],
