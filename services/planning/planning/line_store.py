@@ -23,10 +23,12 @@ from pynamodb.transactions import TransactWrite
 from planning.lifecycle import LineState, LineStatus, Move, Transition, move
 from planning.models import Capacity, Outbox, ReservationLine, ReservationRequest
 from shared import outbox
-from shared.ddb import transaction
+from shared.ddb import MAX_TRANSACTION_ITEMS, transaction
 from shared.events.base import Event
 
-MAX_ITEMS = 100  # DynamoDB's limit of items per transaction
+# DynamoDB takes 100 items a transaction; one stays free so that a staff action's audit event rides with
+# its first transaction (shared.ddb.ride, decision 101), whichever unit of work that is.
+MAX_ITEMS = MAX_TRANSACTION_ITEMS - 1
 
 
 class Keep:
@@ -216,7 +218,22 @@ class UnitOfWork:
 
     @property
     def empty(self) -> bool:
-        return not (self._moves or self._new or self._steps)
+        return not (self._moves or self._new or self._steps or any(w.actions for w in self._requests.values()))
+
+    def projected(self, lines: Iterable[ReservationLine]) -> list[ReservationLine]:
+        """``lines`` as they will be once this unit of work commits: copies for the lines it moves (what the
+        answer written with them tells), the others as read."""
+        planned = {id(m.line): m for m in self._moves}
+        result = []
+        for line in lines:
+            m = planned.get(id(line))
+            if m is None:
+                result.append(line)
+                continue
+            copy = ReservationLine.from_raw_data(line.serialize())
+            _LineMove(copy, m.move, m.reason, m.priority, m.offer_until).apply()
+            result.append(copy)
+        return result
 
     def _request(self, family_id: str, request_id: str) -> _RequestWrite:
         key = ReservationRequest.key(family_id, request_id)

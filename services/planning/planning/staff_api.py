@@ -137,17 +137,24 @@ def staff_requests(req: Req) -> dict[str, Any]:
     return {"items": items, "next": after}
 
 
-def _staff_request(req: Req, family_id: str, request_id: str) -> ReservationRequest:
-    request = reservations.get_request(family_id, request_id)
-    if not req.principal.can_manage(request.structure_id):
+def _staff_request(req: Req, family_id: str, request_id: str) -> reservations.FamilyRequest:
+    """The request with its family's partition (validations, other requests: the score's facts), one Query."""
+    found = reservations.family_request(family_id, request_id)
+    if not req.principal.can_manage(found.request.structure_id):
         raise Forbidden("Cette demande ne concerne pas vos structures.")
-    return request
+    return found
 
 
-def _request_view(request: ReservationRequest) -> dict[str, Any]:
-    ctx = reservations.context(request.period_id)
-    lines = sorted(reservations.request_lines(request), key=lambda ln: (ln.date, ln.slot_code))
-    score, parts = committee.score(decisions.facts(request), decisions.weights())
+def _request_view(found: reservations.FamilyRequest, ctx: PeriodContext | None = None,
+                  lines: list[Any] | None = None, weights: dict[str, int] | None = None) -> dict[str, Any]:
+    """The decision page: the request, its lines, its elements and score. Beside the family's partition it
+    reads the request's lines, the catalogue and the criteria, unless the decision just did."""
+    request = found.request
+    ctx = ctx or reservations.context(request.period_id)
+    lines = sorted(lines if lines is not None else reservations.request_lines(request),
+                   key=lambda ln: (ln.date, ln.slot_code))
+    facts = decisions.facts(request, found.validations, decisions.sibling_enrolled(request, found.requests))
+    score, parts = committee.score(facts, weights if weights is not None else decisions.weights())
     answer = answers.answer_of(ln.status for ln in lines)
     who = NameBook().of(request)
     return {**reservations.summary(request, ctx), "family_id": request.family_id,
@@ -170,12 +177,13 @@ def staff_request(req: Req, family_id: str, request_id: str) -> dict[str, Any]:
 @api.route("/staff/requests/{family_id}/{request_id}/decide", ("POST",), roles=STAFF)
 def decide(req: Req, family_id: str, request_id: str) -> dict[str, Any]:
     body = req.body(schemas.DecideBody)
-    request = _staff_request(req, family_id, request_id)
-    result = decisions.decide(request, [e.model_dump() for e in body.elements],
-                              [{**ln.model_dump(), "date": ln.date.isoformat()} for ln in body.lines],
-                              req.correlation_id)
-    request.refresh()
-    return {**_request_view(request), **result}
+    found = _staff_request(req, family_id, request_id)
+    decided = decisions.decide(found, [e.model_dump() for e in body.elements],
+                               [{**ln.model_dump(), "date": ln.date.isoformat()} for ln in body.lines],
+                               req.correlation_id)
+    if not decided.fresh:  # a race made some moves go one by one: what is written is read again
+        return {**_request_view(_staff_request(req, family_id, request_id)), **decided.result}
+    return {**_request_view(found, decided.ctx, decided.lines, decided.weights), **decided.result}
 
 
 def _cells(values: set[str] | None) -> list[dict[str, str]]:
@@ -212,9 +220,10 @@ def staff_cancellations(req: Req) -> dict[str, Any]:
 @api.route("/staff/requests/{family_id}/{request_id}/cancellations/confirm", ("POST",), roles=STAFF)
 def confirm_cancellations(req: Req, family_id: str, request_id: str) -> dict[str, Any]:
     body = req.body(schemas.ConfirmBody)
-    request = _staff_request(req, family_id, request_id)
+    found = _staff_request(req, family_id, request_id)
     only = {(ln.date.isoformat(), ln.slot_code) for ln in body.lines} if body.lines is not None else None
-    return decisions.confirm_cancellations(request, only, req.correlation_id)
+    return decisions.confirm_cancellations(found.request, only, req.correlation_id, contact=found.contact,
+                                           known_contact=True)
 
 
 # --- the waiting list ------------------------------------------------------------------------------------
