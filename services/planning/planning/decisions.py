@@ -34,7 +34,7 @@ from planning.reservations import (
     told,
     validations,
 )
-from shared import clock, outbox
+from shared import audit, clock, outbox
 from shared.ddb import transaction
 from shared.errors import Conflict, InvalidInput
 from shared.events import planning as ev
@@ -429,7 +429,9 @@ def _decide_together(ctx: PeriodContext, found: FamilyRequest, all_lines: list[R
             uow.request(request, told_parts.actions)
             for step in told_parts.steps:
                 uow.step(step)
-        if not uow.try_commit():
+        if uow.empty:
+            audit.unchanged()  # nothing to move and nothing to tell (every line cancelled or offered)
+        elif not uow.try_commit():
             request.log = before
             return [m for rest in chunks[number:] for m in rest]
     return []

@@ -174,12 +174,18 @@ class UnitOfWork:
             request.rank = (priority, line.structure_id or "", line.requested_at or "")
         return m
 
-    def add_line(self, line: ReservationLine, replaces: ReservationLine | None = None, count: bool = True) -> None:
+    def add_line(self, line: ReservationLine, replaces: ReservationLine | None = None, count: bool = True,
+                 resumes: bool = False) -> None:
         """A new pending line; where ``replaces`` (a cancelled or refused line of another request at the
         same date, child and slot) still is what was read, it takes its key, and its request loses it.
-        ``count=False`` when the request item is created with its counts in the same unit of work."""
+        ``count=False`` when the request item is created with its counts in the same unit of work.
+        ``resumes``: a request being created may find its own pending line there, written by an attempt that
+        died before its last transaction (same key, so same request id): it writes it again."""
         if replaces is None:
             condition = ReservationLine.pk.does_not_exist()
+            if resumes:
+                condition |= ((ReservationLine.request_id == line.request_id)
+                              & (ReservationLine.status == LineStatus.PENDING.value))
         else:
             condition = ((ReservationLine.status == replaces.status)
                          & (ReservationLine.request_id == replaces.request_id))

@@ -320,7 +320,7 @@ def _sharing(ctx: PeriodContext, child_id: str, requests: Iterable[ReservationRe
 
 
 def plan(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
-         first_day_slots: list[str] | None) -> Plan:
+         first_day_slots: list[str] | None, request_id: str | None = None) -> Plan:
     """What a request would hold: two reads for a first request (the catalogue, the family's partition),
     and one more per other request of the child in a period that meets this one."""
     snap = catalogue.snapshot()
@@ -332,6 +332,8 @@ def plan(family_id: str, child_id: str, period_id: str, selection: list[PatternE
     validation = access(family_id, child_id, ctx, known)
     lines = lines_for(ctx, selection, first_day_slots)
     by_id = {r.request_id: r for r in requests}
+    if request_id in by_id:  # ``request_id`` exists already: nothing to plan, the caller answers it
+        return Plan(ctx, validation, [], [], [], by_id)
     month_lines = [ln for r in _sharing(ctx, child_id, requests, snap) for ln in request_lines(r)]
     _check_overlaps(by_id, child_id, ctx, lines, month_lines, snap)
     keep, skipped = _bookable(ctx, lines, clock.now())
@@ -415,7 +417,7 @@ def request_id_for(family_id: str, idempotency_key: str | None) -> str:
 
 
 def _write_new_lines(items: list[ReservationLine], replaced: dict[tuple[str, str], ReservationLine],
-                     last: Callable[[UnitOfWork], None], count: bool) -> None:
+                     last: Callable[[UnitOfWork], None], count: bool, resumes: bool = False) -> None:
     """Write new lines, each conditional on its key being free (or on the cancelled or refused line it
     replaces being unchanged), 90-odd a transaction; ``last`` adds the request's own writes and its
     outbox entry to the final transaction, so the event exists only once every line does. On a
@@ -426,7 +428,7 @@ def _write_new_lines(items: list[ReservationLine], replaced: dict[tuple[str, str
     try:
         while pending:
             line = pending.pop(0)
-            uow.add_line(line, replaced.get((line.date, line.slot_code)), count=count)
+            uow.add_line(line, replaced.get((line.date, line.slot_code)), count=count, resumes=resumes)
             if pending and uow.size() >= MAX_ITEMS - 4:  # room for the request, its event and a replaced one
                 uow.commit()
                 written += items[len(written):len(items) - len(pending)]
@@ -456,12 +458,17 @@ def _undo(lines: list[ReservationLine]) -> None:
 
 def create(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
            first_day_slots: list[str] | None, correlation_id: str, idempotency_key: str | None = None) -> Created:
-    p = plan(family_id, child_id, period_id, selection, first_day_slots)
+    request_id = request_id_for(family_id, idempotency_key)
+    p = plan(family_id, child_id, period_id, selection, first_day_slots, request_id)
+    if request_id in p.requests:  # this key's request, written by an attempt whose answer was lost
+        done = p.requests[request_id]
+        lines = request_lines(done)
+        recap_data = recap_view(p.ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in lines])
+        return Created(done, lines, {**summary(done, p.ctx), "recap": recap_data, "skipped": []}, p.ctx)
     held = p.held(child_id)
     p.lines = [ln for ln in p.lines if (ln.date.isoformat(), ln.slot_code) not in held]
     if not p.lines:
         raise InvalidInput("Ces présences sont déjà demandées.", fields={"selection": "Déjà demandées."})
-    request_id = request_id_for(family_id, idempotency_key)
     now = clock.now()
     days = sorted(ln.date.isoformat() for ln in p.lines)
     request = ReservationRequest(
@@ -483,7 +490,9 @@ def create(family_id: str, child_id: str, period_id: str, selection: list[Patter
         uow.step(lambda tx: tx.save(request, condition=ReservationRequest.pk.does_not_exist()))
         uow.publish(event)
 
-    _write_new_lines(items, p.replaced(child_id), last, count=False)
+    # A retry with the key of an attempt that died between its transactions finds that attempt's lines
+    # (same request id) and writes them again; the request and its event come with the last transaction.
+    _write_new_lines(items, p.replaced(child_id), last, count=False, resumes=idempotency_key is not None)
     return Created(request, items, {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}, p.ctx)
 
 
