@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from aws_lambda_powertools import Logger
 from chalice import Chalice
 
 from shared import idempotency, settings
 from shared.events.base import Event, UnknownEvent, parse
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger  # created lazily: shared.logs
 
 E = TypeVar("E", bound=Event)
 

@@ -12,9 +12,8 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 from pydantic import BaseModel, ValidationError
 
@@ -22,6 +21,9 @@ from shared.audit import AuditNotInTransaction
 from shared.audit import failed as audit_failed
 from shared.auth import Principal, Role, principal_from_context, register_authorizer
 from shared.errors import ApiError, InvalidInput, from_validation_error
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger  # created lazily: shared.logs
 
 M = TypeVar("M", bound=BaseModel)
 CORRELATION_HEADER = "x-correlation-id"

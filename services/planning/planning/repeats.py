@@ -16,16 +16,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-
 from planning.http_app import app
 from shared import aws, settings
 from shared.errors import ApiError, Conflict, InvalidInput
@@ -52,6 +42,18 @@ def once(req: Req, scope: str, run: Callable[[], dict[str, Any]]) -> dict[str, A
     key = key_of(req)
     if key is None:
         return run()
+    # Powertools' idempotency utility (and Powertools itself) is imported by the first repeatable POST,
+    # not at the function's cold start (decision 37).
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     store = DynamoDBPersistenceLayer(
         table_name=settings.load().table("planning"), key_attr="pk", sort_key_attr="sk",
         static_pk_value=f"IDEMPOTENCY#{req.principal.account_id}", expiry_attr="ttl",
