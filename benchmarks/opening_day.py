@@ -272,7 +272,8 @@ class Level:
 
 
 def mail_count(http: Http) -> int:
-    return len(http.expect(200, "GET", "/dev/mail.json"))
+    """E-mails sent so far (the dev mailbox's count: parsing 1,500 recaps at each poll would load the stack)."""
+    return int(http.expect(200, "GET", "/dev/mail/count")["count"])
 
 
 def opening(http: Http, sampler: RssSampler, stack: Stack, families: list[Family], clients: int,
@@ -363,6 +364,18 @@ def decide(http: Http, sampler: RssSampler, created: list[tuple[Family, dict[str
 
 # --- report -------------------------------------------------------------------------------------------------
 
+def commit() -> str:
+    """The commit measured (with ``+changes`` when the work tree differs from it)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head or 'unknown'}{'+changes' if dirty else ''}"
+
+
 def mib(value: int) -> str:
     return f"{value / 1024 ** 2:,.0f} MiB"
 
@@ -372,7 +385,8 @@ def report(levels: list[Level], timed: list[Timed], expected_lines: int, familie
     ok = True
     out = [f"Opening day: {families} families per level submit the guide's pattern on {PERIOD_ID} "
            f"({expected_lines} lines each), local stack in its own process",
-           f"  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, Python {platform.python_version()}, "
+           f"  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}, {os.cpu_count()} cores, "
+           f"Python {platform.python_version()}, "
            f"load average at the start of each level / at the end: "
            f"{', '.join(f'{lv.load:.1f}' for lv in levels)} / {os.getloadavg()[0]:.1f}",
            f"  stack RSS idle after start-up {mib(rss_idle)}, peak of the whole run "
