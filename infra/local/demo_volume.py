@@ -22,6 +22,7 @@ Families are ``famille-0001@demo.portail-familles.fr``… and are not re-created
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -294,8 +295,16 @@ def _decide(client: _Client, family_id: str, request: dict[str, Any], pattern: l
             return
 
 
+@functools.cache
+def _s3() -> Any:
+    """One S3 client for the seeding (a new client per document cost more than the upload)."""
+    from shared import aws
+
+    return aws.client("s3")
+
+
 def _document(client: _Client, token: str, doc_type: str, child_id: str | None) -> str:
-    from shared import aws, settings
+    from shared import settings
 
     body = {"type": doc_type, "filename": f"{doc_type}.pdf", "content_type": "application/pdf",
             **({"child_id": child_id} if child_id else {})}
@@ -303,7 +312,7 @@ def _document(client: _Client, token: str, doc_type: str, child_id: str | None) 
     document = started["document"]
     fields = started["upload"]["fields"]
     # What the browser's presigned POST does: the object lands at the key the service chose.
-    aws.client("s3").put_object(Bucket=settings.load().documents_bucket, Key=fields["key"], Body=PDF,
-                                ContentType="application/pdf")
+    _s3().put_object(Bucket=settings.load().documents_bucket, Key=fields["key"], Body=PDF,
+                     ContentType="application/pdf")
     client.call("POST", f"/api/enrolment/documents/{document['document_id']}/confirm", token=token)
     return str(document["document_id"])
