@@ -419,7 +419,7 @@ def report(levels: list[Level], timed: list[Timed], expected_lines: int, familie
 
 # --- main ---------------------------------------------------------------------------------------------------
 
-def run(families: int, with_committee: bool = True, levels: tuple[int, ...] = LEVELS) -> int:
+def run(families: int, with_committee: bool = True, clients_of: tuple[int, ...] = LEVELS) -> int:
     say = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
     from shared import clock
 
@@ -438,16 +438,16 @@ def run(families: int, with_committee: bool = True, levels: tuple[int, ...] = LE
             expected_lines = len(preview["lines"])
             levels: list[Level] = []
             timed: list[Timed] = []
-            for clients in levels:
+            for clients in clients_of:
                 say(f"Validating {families} families for level {clients}…")
                 batch = validated_families(http, clients, families)
                 say(f"Level {clients}: {families} submissions with {clients} clients…")
                 levels.append(opening(http, sampler, stack, batch, clients, expected_lines))
                 say(f"  {dict(levels[-1].statuses)} in {levels[-1].elapsed:.0f} s, settled +{levels[-1].settle:.0f} s")
-                if clients == levels[0] and with_committee:
+                if clients == clients_of[0] and with_committee:
                     say("Committee over the first level's children…")
                     timed += committee(http, sampler)
-                elif clients == levels[min(1, len(levels) - 1)]:
+                elif clients == clients_of[min(1, len(clients_of) - 1)]:
                     say("Deciding full-year requests…")
                     timed += decide(http, sampler, levels[-1].created)
             sampler.stopped.set()
@@ -482,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--levels: numbers separated by commas, e.g. 10,50,100")
     if not levels or not all(1 <= n <= 500 for n in levels):
         parser.error("--levels: each between 1 and 500")
-    return run(args.families, with_committee=not args.no_committee, levels=levels)
+    return run(args.families, with_committee=not args.no_committee, clients_of=levels)
 
 
 if __name__ == "__main__":
