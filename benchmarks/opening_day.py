@@ -50,14 +50,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 HOST = "127.0.0.1"
 PREFIX = "portail-opening"
 ROOT = Path(__file__).resolve().parents[1]
 OPENING_DAY = datetime(2025, 11, 28, 9, 0, tzinfo=UTC)
 PERIOD_ID = "periscolaire-2025-2026-schweighouse"
-STRUCTURE_ID, ACTIVITY = "acem-schweighouse", "periscolaire"
+STRUCTURE_ID = "acem-schweighouse"
+ACTIVITY: Literal["periscolaire"] = "periscolaire"
 GUIDE = [{"weekday": 0, "slot_code": "MIDI", "parity": "all"}, {"weekday": 0, "slot_code": "SOIR", "parity": "all"},
          {"weekday": 1, "slot_code": "MIDI", "parity": "all"}, {"weekday": 3, "slot_code": "MIDI", "parity": "all"}]
 LEVELS = (10, 50, 100)
