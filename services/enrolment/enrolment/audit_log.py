@@ -129,7 +129,8 @@ def view(entry: AuditEntry, names: dict[str, str]) -> dict[str, Any]:
 
 
 def _months(start: date, end: date) -> list[str]:
-    months, cursor = [], date(end.year, end.month, 1)
+    months: list[str] = []
+    cursor = date(end.year, end.month, 1)
     while cursor >= date(start.year, start.month, 1) and len(months) < MAX_MONTHS:
         months.append(cursor.strftime("%Y-%m"))
         cursor = (cursor - timedelta(days=1)).replace(day=1)

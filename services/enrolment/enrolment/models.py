@@ -13,6 +13,8 @@ Requests stored before that used ``gsi2`` for the second structure (moved to a c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -21,12 +23,15 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from shared.ddb import gsi, table_model
+from shared.ddb import TableItem, gsi, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
 from shared.sessions import revocation_model
 
-Base = table_model("enrolment")
+if TYPE_CHECKING:  # a class mypy can subclass; at run time the same class bound to the service's table
+    Base = TableItem
+else:
+    Base = table_model("enrolment")
 Outbox = outbox_model(Base)
 ProcessedEvent = processed_model(Base)
 Revocation = revocation_model(Base)  # ended sessions (shared.sessions), read by the authorizer
