@@ -35,7 +35,7 @@ BAD_CURSOR = "Ce lien de page n'est plus valable : rechargez la liste."
 def copies(request: PreEnrolment) -> list[PreEnrolment]:
     """The request's entries in the queues of its structures after the first (full copies)."""
     values = {name: getattr(request, name) for name in request.get_attributes() if name not in _NOT_COPIED}
-    return [PreEnrolment(*PreEnrolment.copy_key(request.family_id, request.request_id, structure_id), **values,
+    return [PreEnrolment(*PreEnrolment.copy_key(request.family_id, request.request_id, str(structure_id)), **values,
                          gsi1pk=f"STRUCTURE#{structure_id}")
             for structure_id in request.structure_ids[1:]]
 
