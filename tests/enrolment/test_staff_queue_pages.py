@@ -73,6 +73,14 @@ def test_the_queue_pages_through_every_structure_listing_each_request_once(
         [school_days, wednesdays])
     assert school_family != wednesdays_family
 
+    # The pending changes are paged the same way (one Query of the pending index a page).
+    changed = child("Léna")
+    changed["medical"].update(allergies="Kiwi", diet="Sans porc")
+    assert stack.call("PUT", f"{E}/children/{lea}", changed, token=family).status_code == 200
+    changes, pages = all_pages(stack, haguenau, f"{E}/staff/changes")
+    assert sorted(c["label"] for c in changes) == ["Allergies", "Régime alimentaire"] and pages >= 2
+    assert stack.call("GET", f"{E}/staff/changes?after=WyJ4Il0", token=haguenau).status_code == 400
+
     # A cursor continues only the caller's own lists: one naming another's structure (crafted: the cursor is
     # opaque, but anyone can forge one), or garbage, is a French 400.
     forged = base64.urlsafe_b64encode(json.dumps({"s": "acem-haguenau-mercredi", "k": None}).encode()).decode()
