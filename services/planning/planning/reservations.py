@@ -630,11 +630,11 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
 
 # --- reading -----------------------------------------------------------------------------------------------
 
-def summary(request: ReservationRequest, ctx: PeriodContext | None = None) -> dict[str, Any]:
+def summary(request: ReservationRequest, ctx: Labelled | None = None) -> dict[str, Any]:
     ctx = ctx or context(request.period_id)
     return {"request_id": request.request_id, "number": request.number, "created_at": request.created_at.isoformat(),
             "child_id": request.child_id, "structure_id": request.structure_id,
-            "structure_name": ctx.structure["name"], "period_id": request.period_id, "period_name": ctx.data["name"],
+            "structure_name": ctx.structure_name, "period_id": request.period_id, "period_name": ctx.period_name,
             "activity": request.activity, "line_count": int(request.line_count),
             "history": request.history_entries()}
 
