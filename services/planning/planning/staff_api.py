@@ -161,7 +161,7 @@ def _request_view(found: reservations.FamilyRequest, ctx: PeriodContext | None =
     facts = decisions.facts(request, found.validations, decisions.sibling_enrolled(request, found.requests))
     score, parts = committee.score(facts, weights if weights is not None else decisions.weights())
     answer = answers.answer_of(ln.status for ln in lines)
-    who = NameBook().of(request)
+    who = NameBook({request.family_id: found.validations}).of(request)  # the validations are read already
     return {**reservations.summary(request, names), "family_id": request.family_id,
             "child_first_name": who.child_first_name, "child_name": who.child_name, "family_name": who.family_name,
             "pattern": json.loads(request.pattern or "[]"),
