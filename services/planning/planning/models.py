@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -27,12 +27,15 @@ from pynamodb.attributes import (
 )
 
 from planning.lifecycle import LineStatus
-from shared.ddb import gsi, table_model
+from shared.ddb import TableItem, gsi, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
 from shared.sessions import revocation_model
 
-Base = table_model("planning")
+if TYPE_CHECKING:  # a class mypy can subclass; at run time the same class bound to the service's table
+    Base = TableItem
+else:
+    Base = table_model("planning")
 Outbox = outbox_model(Base)
 ProcessedEvent = processed_model(Base)
 Revocation = revocation_model(Base)  # ended sessions (shared.sessions), read by the authorizer
