@@ -159,8 +159,29 @@ def test_a_full_year_is_decided_in_as_many_transactions_as_its_lines_fill(stack:
     with calls() as seen:
         decided = stack.call("POST", f"{path}/decide", year, token=manager)
     assert decided.status_code == 200 and decided.json["answer"] == "refused", decided.json
-    # The same reads and the catalogue (capacities), then ~96 lines a transaction (no place changes hands: one item a line), the answer
-    # (history, event) in the last one; the view is built from what was written, without reading again.
+    # The same reads and the catalogue (capacities), then ~96 lines a transaction (no place changes hands:
+    # one item a line), the answer (history, event) in the last one; the view is built from what was
+    # written, without reading again.
     writes = [op for op in seen if op[0] == "TransactWriteItems"]
     assert len(writes) == -(-lines // 96), (lines, seen)
     assert len(seen) == 4 + len(writes), seen
+
+
+def test_the_calendar_feed_reads_the_family_once(stack: Any, manager: str) -> None:
+    token, family_id = validated_family(stack, "claire@example.fr", GRANT, "c-lea", "Léa")
+    created = _book(stack, token, "c-lea").json
+    assert stack.call("POST", f"{API}/staff/requests/{family_id}/{created['request_id']}/decide",
+                      {"elements": [{"weekday": 0, "slot_code": "MIDI", "decision": "accepted"}]},
+                      token=manager).status_code == 200
+    with calls() as seen:
+        url = stack.call("POST", f"{API}/feed", token=token).json["url"]
+    assert seen == [("GetItem", "table"), ("TransactWriteItems", "table")], seen  # the old feed, then the new
+    with calls() as seen:
+        feed = stack.call("GET", url.split("portail.test", 1)[1])
+    assert feed.status_code == 200 and feed.data.count(b"BEGIN:VEVENT") == created["line_count"]
+    # The family's partition (its feed and requests), the accepted request's lines, the catalogue.
+    assert seen == [("Query", "table"), ("Query", "gsi2"), ("Query", "table")], seen
+    with calls() as seen:
+        assert stack.call("DELETE", f"{API}/feed", token=token).status_code == 204
+    assert seen == [("GetItem", "table"), ("TransactWriteItems", "table")], seen
+    assert stack.call("GET", url.split("portail.test", 1)[1]).status_code == 404
