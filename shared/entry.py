@@ -68,7 +68,7 @@ def lambda_handlers(app: Chalice) -> dict[str, Any]:
     a function without one serves nothing rather than sign or accept tokens with a guessable value.
     (``chalice package`` and the local stack import ``app.py`` outside Lambda: they get the bare handlers.)
     """
-    configs = [*app.event_sources, *app.builtin_auth_handlers]
+    configs: list[Any] = [*app.event_sources, *app.builtin_auth_handlers]
     handlers = {config.handler_string.split(".", 1)[1]: app.handler_map[config.name] for config in configs}
     if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         return handlers

@@ -121,7 +121,7 @@ def _french_framework_errors(event: Any, get_response: Callable[[Any], Response]
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and body.get("Code") in _FRAMEWORK_ERRORS:
         code, message = _FRAMEWORK_ERRORS[body["Code"]]
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+        headers = {k: str(v) for k, v in response.headers.items() if k.lower() != "content-type"}
         return json_response({"error": {"code": code, "message": message, "fields": {}}}, response.status_code,
                              headers)
     return response
@@ -150,6 +150,7 @@ class Api:
             @functools.wraps(view)
             def wrapped(**params: Any) -> Response:
                 request = self.app.current_request
+                assert request is not None  # Chalice sets it before calling a view
                 headers = {k.lower(): v for k, v in (request.headers or {}).items()}
                 # Set afresh on every invocation (a warm Lambda must not carry the last request's id),
                 # and answered in a header so the caller can quote it to support.

@@ -345,4 +345,6 @@ def review(view: family_file.FileView, document_id: str, decision: str, reason: 
                            fields={"document_id": "Document modifié."}) from None
         raise
     logger.info("document reviewed", extra={"document_id": document_id, "decision": decision})
-    return _get(view.family.family_id, document_id)
+    # The conditional write proves the document was as read: it is now that, reviewed (no second read).
+    document.status, document.reason = decision, reason or None
+    return document

@@ -61,7 +61,8 @@ def once(req: Req, scope: str, run: Callable[[], dict[str, Any]]) -> dict[str, A
     config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body",
                                expires_after_seconds=WINDOW)
     if app.lambda_context is not None:  # in AWS: a claim left by a timed-out call ends with the call
-        config.register_lambda_context(app.lambda_context)  # type: ignore[arg-type]  (the same object in Lambda)
+        # Chalice passes Lambda's own context object in AWS (typed as chalice.local's for the local server).
+        config.register_lambda_context(app.lambda_context)  # type: ignore[arg-type]
 
     @idempotent_function(data_keyword_argument="data", persistence_store=store, config=config, key_prefix=scope)
     def call(data: dict[str, str]) -> dict[str, Any]:
