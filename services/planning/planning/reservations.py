@@ -19,12 +19,12 @@ from typing import Any
 
 from pynamodb.exceptions import PynamoDBException
 
-from planning import answers, catalogue, lifecycle
+from planning import answers, catalogue, gates, lifecycle
 from planning.calendar import Calendar, Period
 from planning.deadlines import DeadlineRule, can_book, can_cancel
 from planning.lifecycle import LineStatus, Transition
 from planning.line_store import MAX_ITEMS, StaleWrite, UnitOfWork
-from planning.models import Counter, ReservationLine, ReservationRequest, Validation
+from planning.models import Capacity, Counter, ReservationLine, ReservationRequest, Validation
 from planning.pattern import Line, PatternElement, Slot, expand, recap
 from shared import clock
 from shared.ddb import transaction
@@ -386,6 +386,9 @@ def _write_new_lines(items: list[ReservationLine], replaced: dict[tuple[str, str
         uow.commit()
     except StaleWrite:
         _undo(written)
+        closed = gates.closed_among(items)  # lost to a catalogue change (decision 106): say what it removed
+        if closed:
+            raise gates.catalogue_changed(closed) from None
         raise Conflict("Certaines de ces présences viennent d'être demandées par ailleurs (un autre onglet ?) : "
                        "rechargez « Mon planning » pour voir votre demande.",
                        fields={"selection": "Déjà demandées."}) from None
@@ -397,12 +400,16 @@ def _write_new_lines(items: list[ReservationLine], replaced: dict[tuple[str, str
 
 
 def _undo(lines: list[ReservationLine]) -> None:
-    """Delete the lines of a failed write that are still as written (nothing else changed them)."""
-    for start in range(0, len(lines), MAX_ITEMS):
+    """Delete the lines of a failed write that are still as written (nothing else changed them); each
+    key leaves its cell's count of lines (decision 106)."""
+    per = MAX_ITEMS // 2
+    for start in range(0, len(lines), per):
         with transaction() as tx:
-            for line in lines[start:start + MAX_ITEMS]:
+            for line in lines[start:start + per]:
                 tx.delete(line, condition=(ReservationLine.request_id == line.request_id)
                           & (ReservationLine.status == LineStatus.PENDING.value))
+                tx.update(Capacity(*Capacity.key(line.period_id or "", line.date, line.slot_code)),
+                          actions=[Capacity.lines.add(-1)])
 
 
 def create(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,

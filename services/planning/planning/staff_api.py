@@ -13,7 +13,19 @@ from typing import Any
 from chalice import Response
 from pynamodb.expressions.condition import Condition
 
-from planning import answers, catalogue, committee, daylists, decisions, jobs, lifecycle, pages, reservations, schemas
+from planning import (
+    answers,
+    catalogue,
+    catalogue_admin,
+    committee,
+    daylists,
+    decisions,
+    jobs,
+    lifecycle,
+    pages,
+    reservations,
+    schemas,
+)
 from planning.http_app import COMMITTEE, STAFF, api, month_param, structure_param
 from planning.models import CommitteeJob, Config, ReservationRequest, Validation
 from planning.names import NameBook
@@ -25,9 +37,10 @@ from shared.http import Req
 LIST_STATUSES = ("pending", "waitlisted", "offered", "accepted", "refused", "cancel_requested", "all")
 
 
-def _period(req: Req, period_id: str, structure_id: str | None = None) -> PeriodContext:
+def _period(req: Req, period_id: str, structure_id: str | None = None,
+            snap: catalogue.Snapshot | None = None) -> PeriodContext:
     """A period of the staff member's structures (of ``structure_id`` when given)."""
-    ctx = reservations.context(period_id)
+    ctx = reservations.context(period_id, snap)
     if not req.principal.can_manage(ctx.data["structure_id"]):
         raise Forbidden("Cette période ne concerne pas vos structures.")
     if structure_id and ctx.data["structure_id"] != structure_id:
@@ -72,7 +85,8 @@ def board(req: Req) -> dict[str, Any]:
 @api.route("/staff/periods/{period_id}/settings", ("PUT",), roles=STAFF)
 def period_settings(req: Req, period_id: str) -> dict[str, Any]:
     body = req.body(schemas.SettingsBody)
-    ctx = _period(req, period_id)
+    snap = catalogue.snapshot()  # one read: the period, and the version the write is conditional on
+    ctx = _period(req, period_id, snap=snap)
     codes = {s["code"] for s in ctx.data["slots"]}
     unknown = sorted(set(body.capacities) - codes)
     if unknown:
@@ -82,8 +96,9 @@ def period_settings(req: Req, period_id: str) -> dict[str, Any]:
               "slots": [{**s, "capacity": body.capacities.get(s["code"], s["capacity"])} for s in ctx.data["slots"]]}
     if period["pre_enrolment"] is None:
         period.pop("pre_enrolment")
-    promoted = decisions.save_period(period, req.correlation_id)
-    return {**period, "promoted_requests": promoted}
+    # Through the back office's write: version-conditional, a capacity change set on its cells (decision 106).
+    return catalogue_admin.save_period(period_id, {k: v for k, v in period.items() if k != "period_id"},
+                                       req.correlation_id, snap)
 
 
 # --- the request queue and decisions ---------------------------------------------------------------------
