@@ -31,6 +31,7 @@ from planning.models import CommitteeJob, Config, ReservationRequest, Validation
 from planning.names import NameBook
 from planning.reservations import PeriodContext
 from shared.auth import Role
+from shared.ddb import transaction
 from shared.errors import Conflict, Forbidden, InvalidInput
 from shared.http import Req
 
@@ -314,8 +315,9 @@ def get_criteria(req: Req) -> dict[str, Any]:
 @api.route("/staff/committee/criteria", ("PUT",), roles=(Role.ADMIN,))
 def put_criteria(req: Req) -> dict[str, Any]:
     body = req.body(schemas.CriteriaBody)
-    Config(*Config.key("CRITERIA"), data=json.dumps(body.model_dump())).save()
-    return {"weights": decisions.weights(), "labels": committee.CRITERIA_LABELS}
+    with transaction() as tx:  # with the admin's audit event (decision 101)
+        tx.save(Config(*Config.key("CRITERIA"), data=json.dumps(body.model_dump())))
+    return {"weights": dict(body.model_dump()), "labels": committee.CRITERIA_LABELS}
 
 
 ROWS_PAGE = 500
