@@ -158,12 +158,17 @@ def set_lines(lines: list[ReservationLine], status: str, priority: int | None = 
 
 # --- priority ---------------------------------------------------------------------------------------------
 
-def weights() -> dict[str, int]:
-    from planning.models import Config
+def weights(snap: dict[str, Any] | None = None) -> dict[str, int]:
+    """The committee's criteria, kept in the catalogue's partition (decision 107): from ``snap`` when the
+    caller read the catalogue, else one GetItem."""
+    from planning.models import CatalogueItem
 
+    if snap is not None:
+        saved = snap.get("criteria", {}).get("current")
+        return dict(saved) if saved else dict(committee.DEFAULT_WEIGHTS)
     try:
-        return dict(json.loads(Config.get(*Config.key("CRITERIA")).data))
-    except Config.DoesNotExist:
+        return dict(json.loads(CatalogueItem.get(*CatalogueItem.key("criteria", "current")).data))
+    except CatalogueItem.DoesNotExist:
         return dict(committee.DEFAULT_WEIGHTS)
 
 

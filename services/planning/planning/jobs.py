@@ -18,7 +18,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
-from planning import answers, committee, decisions
+from planning import answers, catalogue, committee, decisions
 from planning.calendar import Period
 from planning.lifecycle import Transition
 from planning.line_store import MAX_ITEMS, StaleWrite, UnitOfWork
@@ -214,10 +214,11 @@ def simulate(job: CommitteeJob) -> None:
     first_names: dict[str, str | None] = {}
     numbers: dict[str, str] = {}
     asking: set[str] = set()
-    ctx = context(job.period_id)
+    snap = catalogue.snapshot()  # the period and the criteria, one Query
+    ctx = context(job.period_id, snap)
     candidates, remaining = gather(job.period_id, first_names, numbers, asking, ctx)
     places = sum(remaining.values())
-    weights = decisions.weights()
+    weights = decisions.weights(snap)
     partial = bool(ctx.data.get("partial_answers"))
     allocations = committee.allocate(candidates, remaining, weights, bool(options.get("keep_siblings_together")),
                                      partial)

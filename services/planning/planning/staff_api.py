@@ -27,9 +27,10 @@ from planning import (
     schemas,
 )
 from planning.http_app import COMMITTEE, STAFF, api, month_param, structure_param
-from planning.models import CommitteeJob, Config, ReservationRequest, Validation
+from planning.models import CatalogueItem, CommitteeJob, ReservationRequest, Validation
 from planning.names import NameBook
 from planning.reservations import PeriodContext
+from shared import clock
 from shared.auth import Role
 from shared.ddb import transaction
 from shared.errors import Conflict, Forbidden, InvalidInput
@@ -316,7 +317,8 @@ def get_criteria(req: Req) -> dict[str, Any]:
 def put_criteria(req: Req) -> dict[str, Any]:
     body = req.body(schemas.CriteriaBody)
     with transaction() as tx:  # with the admin's audit event (decision 101)
-        tx.save(Config(*Config.key("CRITERIA"), data=json.dumps(body.model_dump())))
+        tx.save(CatalogueItem(*CatalogueItem.key("criteria", "current"), kind="criteria",
+                              data=json.dumps(body.model_dump()), changed_at=clock.now()))
     return {"weights": dict(body.model_dump()), "labels": committee.CRITERIA_LABELS}
 
 
