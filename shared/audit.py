@@ -159,6 +159,13 @@ def note(**ids: str) -> None:
         current.noted.update({key: value for key, value in ids.items() if value})
 
 
+def unchanged() -> None:
+    """The staff action succeeded without changing anything (no free place to give): nothing to record."""
+    current = _CURRENT.get()
+    if current is not None:
+        current.pending = False
+
+
 def recorder(service: str, outbox_model: type) -> Callable[..., Callable[[Any], None] | None]:
     """What :class:`shared.http.Api` calls before a staff write's view: it attaches the action's audit event
     to the transactions the view commits and returns the function to call once the view has succeeded."""

@@ -14,7 +14,6 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-import jwt
 from chalice import AuthResponse, Chalice
 
 from shared import clock, settings
@@ -74,12 +73,16 @@ def issue_token(principal: Principal) -> tuple[str, int]:
         "iat": int(issued.timestamp()),
         "exp": int((issued + TOKEN_TTL).timestamp()),
     }
+    import jwt  # imported by the first token signed or checked, not at cold start (decision 37)
+
     token = jwt.encode(claims, settings.load().token_secret, algorithm="HS256")
     return token, int(TOKEN_TTL.total_seconds())
 
 
 def verify_token(token: str) -> Principal:
     """The principal of a valid token; :class:`Unauthenticated` for anything else (expired, forged...)."""
+    import jwt  # see issue_token
+
     try:
         claims = jwt.decode(
             token,

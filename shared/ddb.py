@@ -62,7 +62,16 @@ class _SharedClientModel(Model):
         return table_connection
 
 
-def table_model(service: str) -> type[Model]:
+class TableItem(_SharedClientModel):
+    """What every item of a service's table has: its keys and the TTL attribute (the type the services'
+    models see; :func:`table_model` binds it to a table)."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    ttl = NumberAttribute(null=True)
+
+
+def table_model(service: str) -> type[TableItem]:
     """The base model bound to ``service``'s table; item types subclass it."""
     conf = settings.load()
     meta = type("Meta", (), {
@@ -70,13 +79,7 @@ def table_model(service: str) -> type[Model]:
         "region": conf.region,
         "host": conf.endpoint_url,
     })
-    return type(f"{service.title()}Item", (_SharedClientModel,), {
-        "__module__": __name__,
-        "Meta": meta,
-        "pk": UnicodeAttribute(hash_key=True),
-        "sk": UnicodeAttribute(range_key=True),
-        "ttl": NumberAttribute(null=True),
-    })
+    return type(f"{service.title()}Item", (TableItem,), {"__module__": __name__, "Meta": meta})
 
 
 def gsi(number: int) -> GlobalSecondaryIndex[Any]:
@@ -130,7 +133,13 @@ class _Transaction(TransactWrite):
         if carried:
             assert rider is not None
             rider.committed()
+        for callback in self.__dict__.get("_after_commit", ()):
+            callback()
         return response
+
+    def on_commit(self, callback: Any) -> None:
+        """Call ``callback`` once this transaction has committed (never when it is cancelled)."""
+        self.__dict__.setdefault("_after_commit", []).append(callback)
 
     def size(self) -> int:
         return (len(self._put_items) + len(self._update_items) + len(self._delete_items)

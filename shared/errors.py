@@ -123,6 +123,6 @@ def from_validation_error(exc: ValidationError) -> InvalidInput:
     """Translate a pydantic error into our model, one French message per field (the first one wins)."""
     fields: dict[str, str] = {}
     for error in exc.errors(include_url=False, include_input=False):
-        fields.setdefault(_field_name(tuple(error["loc"])), _french(error))
+        fields.setdefault(_field_name(tuple(error["loc"])), _french(dict(error)))
     names = ", ".join(fields)
     return InvalidInput(f"Certains champs sont invalides : {names}.", fields=fields)

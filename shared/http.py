@@ -12,9 +12,8 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 from pydantic import BaseModel, ValidationError
 
@@ -22,6 +21,9 @@ from shared.audit import AuditNotInTransaction
 from shared.audit import failed as audit_failed
 from shared.auth import Principal, Role, principal_from_context, register_authorizer
 from shared.errors import ApiError, InvalidInput, from_validation_error
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger  # created lazily: shared.logs
 
 M = TypeVar("M", bound=BaseModel)
 CORRELATION_HEADER = "x-correlation-id"
@@ -119,7 +121,7 @@ def _french_framework_errors(event: Any, get_response: Callable[[Any], Response]
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and body.get("Code") in _FRAMEWORK_ERRORS:
         code, message = _FRAMEWORK_ERRORS[body["Code"]]
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+        headers = {k: str(v) for k, v in response.headers.items() if k.lower() != "content-type"}
         return json_response({"error": {"code": code, "message": message, "fields": {}}}, response.status_code,
                              headers)
     return response
@@ -148,6 +150,7 @@ class Api:
             @functools.wraps(view)
             def wrapped(**params: Any) -> Response:
                 request = self.app.current_request
+                assert request is not None  # Chalice sets it before calling a view
                 headers = {k.lower(): v for k, v in (request.headers or {}).items()}
                 # Set afresh on every invocation (a warm Lambda must not carry the last request's id),
                 # and answered in a header so the caller can quote it to support.

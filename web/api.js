@@ -198,3 +198,26 @@ export function useLinkToken(path, token) {
   }
   return linkOutcomes.get(key);
 }
+
+/**
+ * GET every page of a staff list. The API answers a list a page at a time ({items, next}); this follows
+ * `next` (sent back as `?after=`, with `?rank=` from `next_rank` for the ranked waiting list) until the
+ * list ends, and resolves to the first page's body holding all the items. A list without `next` is one page.
+ */
+export async function apiAll(path, options = {}) {
+  const first = await api(path, options);
+  if (!first || !Array.isArray(first.items)) return first;
+  const items = [...first.items];
+  const seen = new Set();
+  let page = first;
+  while (page && page.next && !seen.has(page.next)) {
+    seen.add(page.next);
+    const url = new URL(path, window.location.origin);
+    url.searchParams.set('after', page.next);
+    if (page.next_rank !== undefined && page.next_rank !== null) url.searchParams.set('rank', String(page.next_rank));
+    // eslint-disable-next-line no-await-in-loop
+    page = await api(`${url.pathname}${url.search}`, options);
+    items.push(...((page && page.items) || []));
+  }
+  return { ...first, items, next: null };
+}

@@ -1,7 +1,17 @@
 // CSV export of the staff's lists, made in the browser from what the page already shows: semicolon
-// separated with a BOM (what a French spreadsheet opens correctly), every cell quoted.
+// separated with a BOM (what a French spreadsheet opens correctly), every cell quoted. A cell a spreadsheet
+// would run as a formula (starting with =, +, -, @, a tab or a carriage return: OWASP « CSV injection »)
+// gets a leading apostrophe, so a name typed by a family never becomes a formula on a staff computer.
 
-const cell = (value) => `"${String(value ?? '').replace(/"/g, '""')}"`;
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** The text of a cell as written to the file: formulas made inert. */
+export const inert = (value) => {
+  const text = String(value ?? '');
+  return FORMULA_START.test(text) ? `'${text}` : text;
+};
+
+const cell = (value) => `"${inert(value).replace(/"/g, '""')}"`;
 
 export function toCsv(headers, rows) {
   return `\ufeff${[headers, ...rows].map((row) => row.map(cell).join(';')).join('\r\n')}\r\n`;

@@ -30,6 +30,8 @@ It changes how moto stores and locks, never what an API call answers:
   value). moto's own code then filters, sorts and pages those candidates as before, so answers are
   unchanged; the cost is O(partition), no longer O(table).
 - **bounded streams**: a table stream keeps its last :data:`STREAM_RECORDS_KEPT` records.
+- **no object kept for moto's dashboard** (:mod:`infra.local.retention`): an item a write replaced,
+  a copy handed back, a deleted SQS message is freed, not kept in a list forever.
 
 Nothing here is needed in AWS: it is the local stand-in for guarantees DynamoDB gives.
 """
@@ -55,6 +57,8 @@ from moto.dynamodb.exceptions import (
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import GlobalSecondaryIndex, StreamShard, Table
+
+from infra.local import retention
 
 LOCK = threading.RLock()
 """The one lock of the embedded DynamoDB (re-entrant: a transaction calls the item operations)."""
@@ -85,6 +89,7 @@ def install() -> None:
     with LOCK:
         if _installed:
             return
+        retention.install()
         for name in _LOCKED:
             original = getattr(DynamoDBBackend, name)
             setattr(DynamoDBBackend, name, _locked(original, copy_result=name in _RETURN_COPIES))

@@ -7,6 +7,7 @@ of idempotent consumers), ``occurred_at``, ``schema_version`` and ``correlation_
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from datetime import datetime
 from typing import Any, ClassVar
@@ -16,10 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared import clock
 
 _REGISTRY: dict[str, type[Event]] = {}
+# The modules that declare events: imported on first need (a registry miss, or the whole registry), so that a
+# function imports only the events it publishes or consumes (cold start, decision 37).
+MODULES = ("accounts", "audit", "enrolment", "planning")
 
 
 class Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # ``defer_build``: the validator and serializer of each event are built on its first use, not when the
+    # class is declared: a function pays only for the events it handles (cold start, decision 37).
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     source: ClassVar[str]
     abstract: ClassVar[bool] = True  # a family of events (one per publisher), not an event itself
@@ -45,8 +51,15 @@ class Event(BaseModel):
         return self.model_dump_json()
 
 
+def load_all() -> None:
+    """Import every module that declares events (each once; cheap after the first call)."""
+    for name in MODULES:
+        importlib.import_module(f"shared.events.{name}")
+
+
 def registry() -> dict[str, type[Event]]:
     """Every declared event by detail-type."""
+    load_all()
     return dict(_REGISTRY)
 
 
@@ -57,6 +70,9 @@ class UnknownEvent(ValueError):
 def parse(detail_type: str, detail: dict[str, Any] | str) -> Event:
     """The typed event for an EventBridge detail-type and detail."""
     cls = _REGISTRY.get(detail_type)
+    if cls is None:
+        load_all()  # a type this process has not imported yet (a consumer imports only what it handles)
+        cls = _REGISTRY.get(detail_type)
     if cls is None:
         raise UnknownEvent(detail_type)
     if isinstance(detail, str):

@@ -165,16 +165,25 @@ def test_every_service_fits_its_configured_memory(journey: dict[str, Any], world
 
 
 def test_a_missing_secret_stops_the_function(world: sc.World, built: dict[str, dict[str, artifacts.Artifact]]) -> None:
+    """Decision 31, checked at the first invocation since decision 37: a function whose secret is missing
+    or unreadable serves nothing (the API not even its health route, nor a consumer or the authorizer),
+    and keeps refusing (each invocation reads again)."""
     artifact = built["3.11"]["notifications"]
-    logical_id = sc.only(world, artifact, "APIHandler")
-    env = world.env(artifact, logical_id)
     task_root = world.task_root(artifact)
-    for broken in ({**env, "PORTAIL_TOKEN_SECRET_NAME": f"{world.prefix}/no-such-secret"},
-                   {k: v for k, v in env.items() if k != "PORTAIL_TOKEN_SECRET_NAME"}):
-        handler = artifact.functions()[logical_id]["Handler"]
-        out = artifacts.invoke(task_root, world.runtime, handler, [sc.api_event("GET", "/health")], broken)
-        assert out["import_error"] and "MissingSecret" in out["import_error"]
-        assert out["invocations"] == []
+    api = sc.only(world, artifact, "APIHandler")
+    for logical_id, props in artifact.functions().items():
+        env = world.env(artifact, logical_id)
+        for broken in ({**env, "PORTAIL_TOKEN_SECRET_NAME": f"{world.prefix}/no-such-secret"},
+                       {k: v for k, v in env.items() if k != "PORTAIL_TOKEN_SECRET_NAME"}):
+            event = sc.api_event("GET", "/health") if logical_id == api else {}
+            out = artifacts.invoke(task_root, world.runtime, props["Handler"], [event, event], broken)
+            assert not out.get("import_error"), logical_id
+            assert [("MissingSecret" in i.get("error", ""), "result" in i) for i in out["invocations"]] == [
+                (True, False), (True, False)], logical_id
+    # The same function with its secret answers: the check is not what fails.
+    out = artifacts.invoke(task_root, world.runtime, artifact.functions()[api]["Handler"],
+                           [sc.api_event("GET", "/health")], world.env(artifact, api))
+    assert out["invocations"][0]["result"]["statusCode"] == 200
 
 
 def _alarm_names(template: dict[str, Any]) -> set[str]:

@@ -80,9 +80,9 @@ def rendered(stack: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dic
 
 
 def test_the_mailer_renders_strictly_and_escapes_html_only() -> None:
-    assert mailer._env.undefined is jinja2.StrictUndefined
-    assert mailer._env.autoescape("x.html") is True
-    assert mailer._env.autoescape("x.txt") is False
+    assert mailer._environment().undefined is jinja2.StrictUndefined
+    assert mailer._environment().autoescape("x.html") is True
+    assert mailer._environment().autoescape("x.txt") is False
 
 
 def test_every_template_has_both_parts_and_extends_the_base() -> None:
@@ -104,20 +104,20 @@ def test_every_template_is_used_and_renders_with_strict_undefined(rendered: list
         # Even the branches this context does not take ask only for variables the handler passes.
         for extension in ("txt", "html"):
             source = (TEMPLATES / f"{template}.{extension}").read_text(encoding="utf-8")
-            wanted = jinja2.meta.find_undeclared_variables(mailer._env.parse(source))
+            wanted = jinja2.meta.find_undeclared_variables(mailer._environment().parse(source))
             assert wanted <= {*context, "portal_url", "subject"}, (template, extension, wanted - set(context))
             # A partial it includes asks only for those and for what the template sets before including it.
             for partial in LAYOUTS - {"base"}:
                 if f'{{% include "{partial}.' in source:
                     partial_source = (TEMPLATES / f"{partial}.{extension}").read_text(encoding="utf-8")
-                    needed = jinja2.meta.find_undeclared_variables(mailer._env.parse(partial_source))
+                    needed = jinja2.meta.find_undeclared_variables(mailer._environment().parse(partial_source))
                     declared = {*context, "portal_url", "subject", *_set_names(source)}
                     assert needed <= declared, (template, partial, needed - declared)
 
 
 def _set_names(source: str) -> set[str]:
     """The names a template assigns with ``{% set name = ... %}``."""
-    return {node.target.name for node in mailer._env.parse(source).find_all(jinja2.nodes.Assign)}
+    return {node.target.name for node in mailer._environment().parse(source).find_all(jinja2.nodes.Assign)}
 
 
 def test_french_dates_and_counts() -> None:

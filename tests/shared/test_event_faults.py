@@ -210,3 +210,73 @@ def test_a_redelivery_inside_the_claim_waits_and_the_email_goes_once(
     assert first_error == []
     handler(_sqs_event(body), Context(30_000))  # a late duplicate after the e-mail went out
     assert len(stack.mail_to("claire@example.fr")) == 1, "lost: 0, doubled: 0"
+
+
+def test_a_consumer_killed_before_the_emails_claim_sends_it_on_the_next_delivery(
+        stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The e-mail's claim is written right before SES (a deferred claim): a worker that dies before it, while
+    reading or rendering, leaves nothing behind, so the redelivery sends at once (no lease to wait for)."""
+    from notifications import mailer
+
+    body = _envelope(_account_registered())
+    handler = APPS["notifications"].handler_map["notifications_events"]
+    real_render = mailer.render
+
+    def render_then_die(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(mailer, "render", real_render)
+        raise Killed
+
+    monkeypatch.setattr(mailer, "render", render_then_die)
+    with pytest.raises(Killed):
+        handler(_sqs_event(body), Context(30_000))
+    assert stack.mail_to("claire@example.fr") == []
+    handler(_sqs_event(body), Context(30_000))
+    handler(_sqs_event(body), Context(30_000))  # a duplicate
+    assert len(stack.mail_to("claire@example.fr")) == 1, "lost: 0, doubled: 0"
+
+
+def _family_validated() -> Any:
+    from shared.events import enrolment as en
+
+    return en.FamilyValidated(family_id="fam-1", child_id="c1", structure_id="acem-schweighouse",
+                              activity="periscolaire", email="claire@example.fr", first_name="Claire",
+                              child_first_name="Léa", structure_name="ACEM", both_parents_working=True,
+                              resident=True)
+
+
+@pytest.mark.parametrize("moment", ["before_its_transaction", "after_its_transaction"])
+def test_planning_killed_around_the_validations_transaction_writes_it_once(
+        stack: Any, monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
+    """FamilyValidated → planning's read model is the claim, then one transaction (the validation and the
+    event's done mark): killed before it, the redelivery after the lease writes it; killed after it, the
+    redelivery finds the event handled."""
+    from contextlib import contextmanager
+
+    from planning import handlers
+
+    real = handlers.transaction
+
+    @contextmanager
+    def dying() -> Iterator[Any]:
+        monkeypatch.setattr(handlers, "transaction", real)
+        if moment == "before_its_transaction":
+            raise Killed
+        with real() as tx:
+            yield tx
+        raise Killed
+
+    monkeypatch.setattr(handlers, "transaction", dying)
+    body = _envelope(_family_validated())
+    with pytest.raises(Killed):
+        handlers.consumer.handle_envelope(body, 30_000)
+    if moment == "before_its_transaction":
+        assert handlers.validations("fam-1") == []
+        with pytest.raises(idempotency.EventInProgress):  # inside the dead worker's claim: later
+            handlers.consumer.handle_envelope(body, 30_000)
+        clock.travel(timedelta(seconds=30) + idempotency.LEASE_MARGIN + timedelta(seconds=1))
+        assert handlers.consumer.handle_envelope(body, 30_000) is True
+    else:
+        assert handlers.consumer.handle_envelope(body, 30_000) is False  # handled: nothing written twice
+    assert handlers.consumer.handle_envelope(body, 30_000) is False
+    (validation,) = handlers.validations("fam-1")
+    assert (validation.status, validation.email) == ("validated", "claire@example.fr"), "lost: 0, doubled: 0"

@@ -2,7 +2,7 @@
 // (GET /api/planning/staff/requests?structure_id=&status=&period_id=&q=), filtered by status, period
 // and child or number; each row opens the decision form ("/gestion/reponses/{family}/{request}").
 
-import { api } from '../api.js';
+import { apiAll } from '../api.js';
 import { h, selectField, field, alertBox } from '../ui.js';
 import { PLANNING, frenchDate } from '../planning.js';
 import { csvButton } from '../csv.js';
@@ -92,7 +92,7 @@ export async function render({ account, query, navigate }) {
     const params = new URLSearchParams({ structure_id: structure, status });
     if (period) params.set('period_id', period);
     if (search) params.set('q', search);
-    region.append(results(await api(`${PLANNING}/staff/requests?${params}`), status));
+    region.append(results(await apiAll(`${PLANNING}/staff/requests?${params}`), status));
   } catch (error) {
     region.append(alertBox('error', null, error.message));
   }

@@ -2,7 +2,7 @@
 // staff (GET /api/enrolment/staff/changes): old value → new value, "Approuver"
 // or "Refuser" with a reason (POST …/changes/{id}/review).
 
-import { api, post } from '../api.js';
+import { api, apiAll, post } from '../api.js';
 import {
   h, pageTitle, busy, alertBox, statusRegion, announce, reasonDisclosure,
 } from '../ui.js';
@@ -62,7 +62,7 @@ export function render() {
   async function load(message) {
     body.setAttribute('aria-busy', 'true');
     try {
-      const data = await api(`${ENROLMENT}/staff/changes`);
+      const data = await apiAll(`${ENROLMENT}/staff/changes`);
       const items = (data && data.items) || [];
       // Child first names come from each family's file (read once per family).
       const families = {};

@@ -6,7 +6,7 @@
 // only the table) and exports as CSV (GET …/jobs/{job}/export); under 600 px each row is a card, so a
 // phone shows every column without scrolling sideways.
 
-import { api, post, fetchFile } from '../api.js';
+import { api, apiAll, post, fetchFile } from '../api.js';
 import {
   h, alertBox, statusRegion, announce, busy, checkbox,
 } from '../ui.js';
@@ -135,7 +135,7 @@ export async function render({ account, query, navigate }) {
 
   async function loadJobs() {
     try {
-      const data = await api(base);
+      const data = await apiAll(base);
       const items = (data && data.items) || [];
       previous.replaceChildren(h('h2', { id: 'jobs-title' }, 'Simulations précédentes'),
         items.length

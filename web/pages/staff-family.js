@@ -3,7 +3,7 @@
 // la famille"), the documents ("Ouvrir", "Accepter", "Refuser"), the pending
 // changes, then profile, household and children.
 
-import { api, post } from '../api.js';
+import { api, apiAll, post } from '../api.js';
 import {
   h, pageTitle, busy, alertBox, statusRegion, announce, reasonDisclosure,
 } from '../ui.js';
@@ -20,7 +20,7 @@ const VISIBLE = ['submitted', 'validated', 'returned', 'revoked'];
 /** « Historique des actions »: who of the team did what on this file, newest first (the audit log). */
 function auditSection(familyId) {
   const holder = h('div', { 'aria-busy': 'true' }, h('p', {}, 'Chargement de l\'historique…'));
-  api(`${ENROLMENT}/staff/families/${enc(familyId)}/audit`).then((data) => {
+  apiAll(`${ENROLMENT}/staff/families/${enc(familyId)}/audit`).then((data) => {
     const items = (data && data.items) || [];
     holder.replaceChildren(items.length
       ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'file-audit' },

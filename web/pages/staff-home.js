@@ -2,7 +2,7 @@
 // dossiers", "Demandes de réservation" and the answers screens are open), and for
 // the administrator the professional accounts.
 
-import { api, post, put } from '../api.js';
+import { api, apiAll, post, put } from '../api.js';
 import {
   h, field, radioGroup, selectField, pageTitle, requiredNote, errorSummary, showErrors, clearErrors,
   busy, alertBox, statusRegion, announce, EMAIL_RE,
@@ -113,7 +113,7 @@ function staffList() {
   const load = async () => {
     holder.setAttribute('aria-busy', 'true');
     try {
-      const data = await api('/api/accounts/staff');
+      const data = await apiAll('/api/accounts/staff');
       const items = (data && data.items) || [];
       if (!items.length) {
         holder.replaceChildren(h('p', {}, 'Aucun compte professionnel pour le moment.'));

@@ -2,7 +2,7 @@
 // recorded by the audit log (GET /api/enrolment/staff/audit), filtered by dates, type and staff member,
 // and exported as CSV (the same filters, ?format=csv).
 
-import { api, fetchFile } from '../api.js';
+import { api, apiAll, fetchFile } from '../api.js';
 import { h, field, selectField, alertBox, pageTitle, busy } from '../ui.js';
 
 const enc = encodeURIComponent;
@@ -21,8 +21,8 @@ export async function render({ query, navigate, account }) {
   let error = null;
   try {
     [data, staff] = await Promise.all([
-      api(`/api/enrolment/staff/audit?${params}`),
-      api('/api/accounts/staff').then((d) => d.items || []).catch(() => []),
+      apiAll(`/api/enrolment/staff/audit?${params}`),
+      apiAll('/api/accounts/staff').then((d) => d.items || []).catch(() => []),
     ]);
   } catch (err) {
     error = err;

@@ -2,7 +2,7 @@
 // requests of the person's structures (GET /api/enrolment/staff/requests),
 // filtered by status and structure; each row opens the family file.
 
-import { api } from '../api.js';
+import { apiAll } from '../api.js';
 import { h, pageTitle, selectField, alertBox } from '../ui.js';
 import {
   ENROLMENT, loadCatalogue, frenchDate, requestPlaces, staffStatusBadge, staffCrumbs, staffTabs,
@@ -51,7 +51,7 @@ export async function render({ account, query, navigate }) {
   try {
     const params = new URLSearchParams({ status });
     if (structure) params.set('structure_id', structure);
-    const data = await api(`${ENROLMENT}/staff/requests?${params}`);
+    const data = await apiAll(`${ENROLMENT}/staff/requests?${params}`);
     const items = (data && data.items) || [];
     const caption = `${STAFF_STATUS[status].filter} : ${items.length} dossier${items.length > 1 ? 's' : ''}`;
     result = items.length

@@ -3,7 +3,7 @@
 // (GET /staff/requests?status=pending) and the requests with cancellations to handle
 // (GET /staff/cancellations).
 
-import { api } from '../api.js';
+import { api, apiAll } from '../api.js';
 import { h, selectField, field, alertBox } from '../ui.js';
 import { manages } from '../family-file.js';
 import { answersScreen, noStructure, requestPath } from '../answers.js';
@@ -71,7 +71,7 @@ async function occupancy(structure, date) {
 
 async function pendingRequests(structure) {
   try {
-    const data = await api(`${PLANNING}/staff/requests?structure_id=${enc(structure)}&status=pending`);
+    const data = await apiAll(`${PLANNING}/staff/requests?structure_id=${enc(structure)}&status=pending`);
     const items = (data && data.items) || [];
     const caption = `Demandes en attente de réponse : ${items.length}`;
     if (!items.length) return h('p', { class: 'empty' }, `${caption}.`);
@@ -91,7 +91,7 @@ async function pendingRequests(structure) {
 
 async function cancellations(structure, catalogue) {
   try {
-    const data = await api(`${PLANNING}/staff/cancellations?structure_id=${enc(structure)}`);
+    const data = await apiAll(`${PLANNING}/staff/cancellations?structure_id=${enc(structure)}`);
     const items = (data && data.items) || [];
     const caption = `Demandes avec des annulations à traiter : ${items.length}`;
     if (!items.length) return h('p', { class: 'empty' }, `${caption}.`);

@@ -5,7 +5,7 @@
 // them, when the period leaves families a reply delay: every message then says « proposée », with the
 // deadline, never that a place was given.
 
-import { api, post } from '../api.js';
+import { apiAll, post } from '../api.js';
 import {
   h, alertBox, statusRegion, announce, busy,
 } from '../ui.js';
@@ -85,24 +85,9 @@ export async function render({ account, query, navigate }) {
     let data;
     try {
       // The API gives the ranked list a page at a time (?after=<cursor>&rank=<last rank shown>): all of it here.
-      const all = [];
-      let next = null;
-      let rank = 0;
-      for (let pageCount = 0; pageCount < 100; pageCount += 1) {
-        const params = new URLSearchParams({ structure_id: structure });
-        if (period) params.set('period_id', period);
-        if (next) {
-          params.set('after', next);
-          params.set('rank', String(rank));
-        }
-        // eslint-disable-next-line no-await-in-loop
-        const got = await api(`${PLANNING}/staff/waitlist?${params}`);
-        all.push(...((got && got.items) || []));
-        next = got && got.next;
-        rank = (got && got.next_rank) || all.length;
-        if (!next) break;
-      }
-      data = { items: all };
+      const params = new URLSearchParams({ structure_id: structure });
+      if (period) params.set('period_id', period);
+      data = await apiAll(`${PLANNING}/staff/waitlist?${params}`);
     } catch (error) {
       list.replaceChildren(alertBox('error', null, error.message));
       list.setAttribute('aria-busy', 'false');

@@ -106,8 +106,7 @@ def create_staff(req: Req) -> dict[str, Any]:
     service.ensure_admin_only(req.principal)
     body = req.body(schemas.StaffCreate)
     staff_admin.check_scope(body.role, body.structures)
-    structures.check(body.structures)
-    account = service.create_staff(body, req.correlation_id)
+    account = service.create_staff(body, req.correlation_id, check_structures=True)
     return service.public_view(account)
 
 

@@ -1,6 +1,7 @@
 """Items of the accounts table (PynamoDB). Only this service reads or writes that table.
 
-Keys: ``ACCOUNT#<id>/PROFILE`` the account; ``ACCOUNT#<id>/SESSION#<sid>`` its sessions;
+Keys: ``ACCOUNT#<id>/PROFILE`` the account; ``ACCOUNT#<id>/SESSION#<sid>`` its logins (kept until their
+TTL; whether a session is still open is ``AUTH#…``'s, read by the authorizer);
 ``EMAIL#<address>/EMAIL`` the uniqueness lock of an address; ``TOKEN#<sha256>/TOKEN`` a pending e-mailed
 secret; ``THROTTLE#<sha256(address)>/LOGIN`` failed logins of an address, ``/CLIENT`` of a client address,
 ``/RESET`` the forgotten-password cooldown; ``AUTH#<id>/…`` ended sessions (shared.sessions);
@@ -8,6 +9,8 @@ secret; ``THROTTLE#<sha256(address)>/LOGIN`` failed logins of an address, ``/CLI
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import (
     ListAttribute,
@@ -17,12 +20,15 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from shared.ddb import gsi, table_model
+from shared.ddb import TableItem, gsi, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
 from shared.sessions import revocation_model
 
-Base = table_model("accounts")
+if TYPE_CHECKING:  # a class mypy can subclass; at run time the same class bound to the service's table
+    Base = TableItem
+else:
+    Base = table_model("accounts")
 Outbox = outbox_model(Base)
 ProcessedEvent = processed_model(Base)
 Revocation = revocation_model(Base)  # ended sessions (shared.sessions), read by the authorizer

@@ -15,12 +15,13 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from accounts import schemas
 from accounts.models import (
     Account,
     AddressAttr,
+    Base,
     EmailLock,
     LoginThrottle,
     Outbox,
@@ -29,7 +30,7 @@ from accounts.models import (
     Session,
     Token,
 )
-from shared import clock, outbox, sessions
+from shared import audit, clock, ddb, outbox, sessions
 from shared.auth import TOKEN_TTL, Principal, Role, issue_token
 from shared.ddb import transaction
 from shared.errors import ApiError, Conflict, Forbidden, InvalidInput, TooManyRequests, Unauthenticated
@@ -87,6 +88,32 @@ def _get(model: type[Any], key: tuple[str, str]) -> Any | None:
         return None
 
 
+def _batch_get(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The raw items of ``keys`` that exist, read in one strongly consistent BatchGetItem (items of several
+    kinds at once, which PynamoDB's ``Model.batch_get`` cannot do); build each with ``Model.from_raw_data``."""
+    table = Base.Meta.table_name
+    request: dict[str, Any] = {table: {"ConsistentRead": True, "Keys": [
+        {"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(keys)]}}
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    while request:
+        answer = ddb.connection().client.batch_get_item(RequestItems=request)
+        for raw in answer.get("Responses", {}).get(table, []):
+            found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
+        request = answer.get("UnprocessedKeys") or {}
+    return found
+
+
+def failed_conditions(exc: TransactWriteError) -> list[bool]:
+    """Per item of a cancelled transaction (condition checks, then deletes, puts, updates, each in the
+    order added), whether its own condition failed. Raises ``exc`` again when the transaction was cancelled
+    for another reason (throttling, a conflict): that is not an answer about the data."""
+    reasons = exc.cancellation_reasons
+    codes = {reason.code for reason in reasons if reason is not None}
+    if not reasons or not codes <= {"ConditionalCheckFailed"}:
+        raise exc
+    return [reason is not None for reason in reasons]
+
+
 def account_by_email(email: str) -> Account | None:
     lock = _get(EmailLock, EmailLock.key(email))
     return _get(Account, Account.key(lock.account_id)) if lock else None
@@ -96,11 +123,16 @@ def generation(account: Account) -> int:
     return int(account.generation or 0)
 
 
+def _generation_is(seen: int) -> Any:
+    """The account exists and its generation is ``seen`` (no reset, change or deactivation since)."""
+    same = (Account.generation == seen) if seen else (Account.generation.does_not_exist()
+                                                      | (Account.generation == 0))
+    return Account.pk.exists() & same
+
+
 def _same_generation(account: Account) -> Any:
     """The account's generation is still the one read (no reset, change or deactivation meanwhile)."""
-    seen = generation(account)
-    return (Account.generation == seen) if seen else (Account.generation.does_not_exist()
-                                                      | (Account.generation == 0))
+    return _generation_is(generation(account))
 
 
 def _token_item(purpose: str, account: Account | None, ttl: timedelta,
@@ -147,31 +179,31 @@ def _verification(account: Account, tx: Any) -> str:
 # --- signup and e-mail confirmation -------------------------------------------------------------------
 
 def signup(body: schemas.Signup, correlation_id: str) -> dict[str, str]:
+    """One transaction whose condition on the address's key item is the uniqueness check: nothing is read
+    before it. Only when the address is taken is its account read, to e-mail its owner instead."""
     password_hash = hasher.hash(body.password)  # for a known address too: the answer takes as long
-    existing = account_by_email(body.email)
-    if existing is None:
-        account_id = str(uuid.uuid4())
-        pk, sk = Account.key(account_id)
-        account = Account(
-            pk=pk, sk=sk, account_id=account_id, email=body.email, civility=body.civility,
-            first_name=body.first_name, last_name=body.last_name, phone=body.phone,
-            address=AddressAttr(**body.address.model_dump()), password_hash=password_hash,
-            status="pending", role=Role.FAMILY.value, created_at=clock.now(),
-        )
-        lock = EmailLock(*EmailLock.key(body.email), account_id=account_id)
-        try:
-            with transaction() as tx:
-                raw = _verification(account, tx)
-                tx.save(account, condition=Account.pk.does_not_exist())
-                tx.save(lock, condition=EmailLock.pk.does_not_exist())
-                tx.save(outbox.entry(Outbox, ev.AccountRegistered(
-                    account_id=account_id, email=body.email, civility=body.civility, first_name=body.first_name,
-                    last_name=body.last_name, verification_token=raw, correlation_id=correlation_id)))
-        except TransactWriteError:
-            # The address was taken between our read and our write: same answer, nothing written.
-            existing = account_by_email(body.email)
-    if existing is not None:
-        _tell_owner_of_signup_attempt(existing, correlation_id)
+    account_id = str(uuid.uuid4())
+    pk, sk = Account.key(account_id)
+    account = Account(
+        pk=pk, sk=sk, account_id=account_id, email=body.email, civility=body.civility,
+        first_name=body.first_name, last_name=body.last_name, phone=body.phone,
+        address=AddressAttr(**body.address.model_dump()), password_hash=password_hash,
+        status="pending", role=Role.FAMILY.value, created_at=clock.now(),
+    )
+    lock = EmailLock(*EmailLock.key(body.email), account_id=account_id)
+    try:
+        with transaction() as tx:
+            raw = _verification(account, tx)
+            tx.save(account, condition=Account.pk.does_not_exist())
+            tx.save(lock, condition=EmailLock.pk.does_not_exist())
+            tx.save(outbox.entry(Outbox, ev.AccountRegistered(
+                account_id=account_id, email=body.email, civility=body.civility, first_name=body.first_name,
+                last_name=body.last_name, verification_token=raw, correlation_id=correlation_id)))
+    except TransactWriteError as exc:
+        failed_conditions(exc)  # the address is taken (the only condition that can fail): same answer
+        existing = account_by_email(body.email)
+        if existing is not None:
+            _tell_owner_of_signup_attempt(existing, correlation_id)
     return {"email": body.email, "status": "pending_confirmation"}
 
 
@@ -203,27 +235,37 @@ def _invalid_link() -> InvalidInput:
     return InvalidInput(INVALID_LINK, code="invalid_token", fields={"token": "Lien invalide ou expiré."})
 
 
+def _read_token(raw: str, *purposes: str) -> Token:
+    """The e-mailed link's token if it is for one of ``purposes`` and not expired (used links are deleted)."""
+    token = _get(Token, Token.key(digest(raw)))
+    if token is None or token.purpose not in purposes or token.expires_at <= _ts() or not token.account_id:
+        raise _invalid_link()
+    return token
+
+
 def _take_token(raw: str, *purposes: str) -> tuple[Token, Account]:
     """The e-mailed link's token and its account, if the link is still good: not used, not expired, and
     issued under the account's current generation (a reset or change since kills it)."""
-    token = _get(Token, Token.key(digest(raw)))
-    if token is None or token.purpose not in purposes or token.expires_at <= _ts():
-        raise _invalid_link()
-    account = _get(Account, Account.key(token.account_id)) if token.account_id else None
+    token = _read_token(raw, *purposes)
+    account = _get(Account, Account.key(token.account_id))
     if account is None or int(token.generation or 0) != generation(account):
         raise _invalid_link()
     return token, account
 
 
 def verify_email(raw: str) -> None:
-    token, account = _take_token(raw, "verify")
+    """Read the token, then one transaction: the token used, the account confirmed provided its generation is
+    still the token's (the account itself is not read: the condition says all the write needs)."""
+    token = _read_token(raw, "verify")
     try:
         with transaction() as tx:
             tx.delete(token, condition=Token.pk.exists())
-            tx.update(account, actions=[Account.status.set("active"), Account.confirmed_at.set(clock.now()),
-                                        Account.verification_token_hash.remove()],
-                      condition=_same_generation(account))
-    except TransactWriteError:
+            tx.update(Account(*Account.key(token.account_id)),
+                      actions=[Account.status.set("active"), Account.confirmed_at.set(clock.now()),
+                               Account.verification_token_hash.remove()],
+                      condition=_generation_is(int(token.generation or 0)))
+    except TransactWriteError as exc:
+        failed_conditions(exc)
         raise _invalid_link() from None
 
 
@@ -242,39 +284,69 @@ def _wait_message(seconds: int) -> str:
             "(« Mot de passe oublié »).")
 
 
-def _reserve(key: tuple[str, str], limit: Limit) -> tuple[int, int]:
-    """Count one more attempt on ``key`` before its password is evaluated: ``(0, count)`` when it may go
-    on, else ``(seconds to wait, 0)``. One conditional write on the count read, so parallel guesses are each counted and
-    the delay set by one holds back the others (never read-modify-write)."""
+Reservation = tuple[tuple[str, str], int]  # a throttle's key and the attempt count this login reserved
+
+
+def _reserve(lock_key: tuple[str, str], limits: list[tuple[tuple[str, str], Limit]],
+             ) -> tuple[EmailLock | None, list[Reservation]]:
+    """Count one more attempt on each throttle key before the password is evaluated, and read the address's
+    key item on the way: one BatchGetItem (the key item and the throttles), then one transaction of
+    conditional puts on the counts read, so parallel guesses are each counted and the delay set by one holds
+    back the others (never read-modify-write). A key still delayed answers 429 with the longest wait, and
+    then nothing is counted (the attempt was not evaluated)."""
     for _ in range(25):
-        item = _get(LoginThrottle, key)
+        found = _batch_get([lock_key, *(key for key, _ in limits)])
+        items = [(key, limit, LoginThrottle.from_raw_data(found[key]) if key in found else None)
+                 for key, limit in limits]
         now = _ts()
-        if item is not None and int(item.next_at or 0) > now:
-            return int(item.next_at) - now, 0
-        fresh = item is None or int(item.window_start) < now - int(FAILURE_WINDOW.total_seconds())
-        count = 1 if fresh or item is None else int(item.attempts) + 1
-        start = now if fresh or item is None else int(item.window_start)
-        new = LoginThrottle(*key, attempts=count, window_start=start, next_at=now + limit.delay(count),
-                            ttl=now + int(FAILURE_WINDOW.total_seconds()) + limit.cap)
-        if item is None:
-            condition = LoginThrottle.pk.does_not_exist()
-        else:
-            condition = (LoginThrottle.attempts == item.attempts) & (LoginThrottle.window_start == item.window_start)
+        window = int(FAILURE_WINDOW.total_seconds())
+        waits = [int(item.next_at) - now for _, _, item in items if item is not None and int(item.next_at or 0) > now]
+        if waits:
+            raise TooManyRequests(_wait_message(max(waits)))
+        reserved: list[Reservation] = []
         try:
-            new.save(condition=condition)
-            return 0, count
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-    return 1, 0  # a storm of parallel attempts on this key: ask to retry shortly
+            with transaction() as tx:
+                for key, limit, item in items:
+                    fresh = item is None or int(item.window_start) < now - window
+                    count = 1 if fresh or item is None else int(item.attempts) + 1
+                    start = now if fresh or item is None else int(item.window_start)
+                    seen = LoginThrottle.pk.does_not_exist() if item is None else (
+                        (LoginThrottle.attempts == item.attempts) & (LoginThrottle.window_start == item.window_start))
+                    tx.save(LoginThrottle(*key, attempts=count, window_start=start, next_at=now + limit.delay(count),
+                                          ttl=now + window + limit.cap), condition=seen)
+                    reserved.append((key, count))
+        except TransactWriteError as exc:
+            failed_conditions(exc)
+            continue  # another attempt was counted meanwhile: read again
+        return (EmailLock.from_raw_data(found[lock_key]) if lock_key in found else None), reserved
+    raise TooManyRequests(_wait_message(1))  # a storm of parallel attempts on these keys: retry shortly
 
 
-def _release(key: tuple[str, str], count: int) -> None:
-    """A successful login is not a failure: give back the attempt it reserved, and the delay it set,
-    unless other attempts were counted since (then theirs stands)."""
-    with contextlib.suppress(UpdateError):
-        LoginThrottle(*key).update(actions=[LoginThrottle.attempts.set(count - 1), LoginThrottle.next_at.set(0)],
-                                   condition=LoginThrottle.attempts == count)
+def _release(tx: Any, reserved: list[Reservation]) -> None:
+    """A successful login is not a failure: give back the attempt it reserved, and the delay it set, provided
+    no other attempt was counted since (then theirs stands: see :func:`_released`)."""
+    for key, count in reserved:
+        tx.update(LoginThrottle(*key), actions=[LoginThrottle.attempts.set(count - 1), LoginThrottle.next_at.set(0)],
+                  condition=LoginThrottle.attempts == count)
+
+
+def _released(reserved: list[Reservation], session: Session | None = None) -> None:
+    """Write ``session`` (if any) and give back the reserved attempts in one transaction. When other attempts
+    were counted since on a key, that key keeps its count and the session is written on its own."""
+    try:
+        with transaction() as tx:
+            if session is not None:
+                tx.save(session)
+            _release(tx, reserved)
+    except TransactWriteError as exc:
+        failed_conditions(exc)
+        if session is not None:
+            session.save()
+        for key, count in reserved:
+            with contextlib.suppress(UpdateError):
+                LoginThrottle(*key).update(actions=[LoginThrottle.attempts.set(count - 1),
+                                                    LoginThrottle.next_at.set(0)],
+                                           condition=LoginThrottle.attempts == count)
 
 
 def _password_ok(account: Account | None, password: str) -> bool:
@@ -287,42 +359,41 @@ def _password_ok(account: Account | None, password: str) -> bool:
 
 
 def login(email: str, password: str, client: str = "") -> LoginResult:
-    """Slowed per client address, then per e-mail address (in that order, so a throttled client does not
-    slow the address's owner any further); the owner is never locked out (see :class:`Limit`)."""
-    keys = [(LoginThrottle.key(digest(client or "unknown"), CLIENT_LIMIT.kind), CLIENT_LIMIT),
-            (LoginThrottle.key(digest(email), ADDRESS_LIMIT.kind), ADDRESS_LIMIT)]
-    reserved = []
-    for key, limit in keys:
-        wait, count = _reserve(key, limit)
-        if wait:
-            raise TooManyRequests(_wait_message(wait))
-        reserved.append((key, count))
-    account = account_by_email(email)
+    """Slowed per client address and per e-mail address; the owner is never locked out (see :class:`Limit`).
+
+    Four requests for a success, three for a failure: the key item and the throttles (one BatchGetItem),
+    the attempt counted (one transaction), the account (GetItem, of a key that cannot exist when the
+    address has no account: the same work either way), then the session and the attempt given back
+    (one transaction)."""
+    limits = [(LoginThrottle.key(digest(client or "unknown"), CLIENT_LIMIT.kind), CLIENT_LIMIT),
+              (LoginThrottle.key(digest(email), ADDRESS_LIMIT.kind), ADDRESS_LIMIT)]
+    lock, reserved = _reserve(EmailLock.key(email), limits)
+    account = _get(Account, Account.key(lock.account_id if lock else "-"))
     if not _password_ok(account, password):
         raise Unauthenticated("Adresse e-mail ou mot de passe incorrect.", code="invalid_credentials")
     assert account is not None
-    for key, count in reserved:
-        _release(key, count)
     if account.status == "pending":
+        _released(reserved)
         raise Forbidden("Votre adresse e-mail n'est pas encore confirmée. Cliquez sur le lien que nous vous "
                         "avons envoyé par e-mail ; pensez à vérifier vos spams (courriers indésirables).",
                         code="email_not_confirmed")
     if account.status != "active":
+        _released(reserved)
         raise Unauthenticated("Adresse e-mail ou mot de passe incorrect.", code="invalid_credentials")
     session_id = str(uuid.uuid4())
     token, expires_in = issue_token(Principal(account.account_id, Role(account.role), session_id,
                                               tuple(account.structures or ()), generation(account)))
     pk, sk = Session.key(account.account_id, session_id)
-    Session(pk=pk, sk=sk, created_at=clock.now(), ttl=_ts(timedelta(seconds=expires_in))).save()
+    _released(reserved, Session(pk=pk, sk=sk, created_at=clock.now(), ttl=_ts(timedelta(seconds=expires_in))))
     return LoginResult(token, expires_in, account)
 
 
 def current_account(principal: Principal) -> Account:
-    """The caller's account, provided its session is still open (logout and password changes end it)."""
-    session = _get(Session, Session.key(principal.account_id, principal.session_id))
+    """The caller's account. Its session is not read again: the authorizer has just refused a token whose
+    session ended (logout) or whose generation is outdated (``shared.sessions``, written in the same
+    transaction as the change); the account's own generation and status are checked here too."""
     account = _get(Account, Account.key(principal.account_id))
-    if (session is None or account is None or account.status != "active"
-            or generation(account) > principal.generation):
+    if account is None or account.status != "active" or generation(account) > principal.generation:
         raise Unauthenticated()
     return account
 
@@ -335,13 +406,6 @@ def logout(principal: Principal) -> None:
         tx.save(sessions.ended_session_item(Revocation, principal.account_id, principal.session_id, expires))
         tx.save(outbox.entry(Outbox, ev.SessionEnded(account_id=principal.account_id,
                                                      session_id=principal.session_id, expires_at=expires)))
-
-
-def _end_sessions(account_id: str) -> None:
-    """Drop accounts' own session records (the generation already refuses their tokens everywhere)."""
-    with Session.batch_write() as batch:
-        for session in Session.query(f"ACCOUNT#{account_id}", Session.sk.startswith("SESSION#")):
-            batch.delete(session)
 
 
 # --- passwords ---------------------------------------------------------------------------------------
@@ -360,7 +424,6 @@ def change_password(principal: Principal, body: schemas.PasswordChange, correlat
                 correlation_id=correlation_id)))
     except TransactWriteError:
         raise Unauthenticated() from None  # the sessions ended meanwhile (a reset): log in again
-    _end_sessions(account.account_id)
 
 
 def forgot_password(email: str, correlation_id: str) -> None:
@@ -393,15 +456,14 @@ def reset_password(body: schemas.PasswordReset, correlation_id: str) -> None:
     try:
         with transaction() as tx:
             tx.delete(token, condition=Token.pk.exists())
+            # The throttling message offers a reset as the way out: the new password works at once.
+            tx.delete(LoginThrottle(*LoginThrottle.key(digest(account.email), ADDRESS_LIMIT.kind)))
             end_all_sessions(tx, account, "password_reset", correlation_id, actions=actions)
             tx.save(outbox.entry(Outbox, ev.PasswordChanged(
                 account_id=account.account_id, email=account.email, first_name=account.first_name,
                 correlation_id=correlation_id)))
     except TransactWriteError:
         raise _invalid_link() from None
-    _end_sessions(account.account_id)
-    # The throttling message offers a reset as the way out: the new password works at once.
-    LoginThrottle(*LoginThrottle.key(digest(account.email), ADDRESS_LIMIT.kind)).delete()
 
 
 # --- e-mail change -----------------------------------------------------------------------------------
@@ -445,15 +507,20 @@ def confirm_email_change(raw: str, correlation_id: str) -> None:
         _take_token(raw, "email_change")  # used or outdated meanwhile: the invalid-link answer
         raise Conflict("Cette adresse e-mail ne peut pas être utilisée. Choisissez-en une autre.",
                        fields={"token": "Adresse indisponible."}) from None
-    _end_sessions(account.account_id)
 
 
 # --- staff ---------------------------------------------------------------------------------------------
 
-def create_staff(body: schemas.StaffCreate, correlation_id: str, password: str | None = None) -> Account:
+def create_staff(body: schemas.StaffCreate, correlation_id: str, password: str | None = None,
+                 check_structures: bool = False) -> Account:
     """A staff account: invited by e-mail to choose a password, or active at once when ``password`` is
-    given (the ops command line and the demo data)."""
+    given (the ops command line and the demo data). One transaction: the account, its address's key item
+    (the uniqueness check), its events, and with ``check_structures`` a check that each structure of its
+    scope is in the catalogue (an unknown one is named in a 400); the admin's audit event rides with it."""
+    from accounts import structures
+
     account_id = str(uuid.uuid4())
+    audit.note(account_id=account_id)
     pk, sk = Account.key(account_id)
     account = Account(
         pk=pk, sk=sk, account_id=account_id, email=body.email, civility=body.civility,
@@ -462,8 +529,10 @@ def create_staff(body: schemas.StaffCreate, correlation_id: str, password: str |
         structures=body.structures, created_at=clock.now(), confirmed_at=clock.now() if password else None,
         gsi1pk="STAFF", gsi1sk=body.email,
     )
+    checked = body.structures if check_structures else []
     try:
         with transaction() as tx:
+            structures.require(tx, checked)
             tx.save(account, condition=Account.pk.does_not_exist())
             tx.save(EmailLock(*EmailLock.key(body.email), account_id=account_id),
                     condition=EmailLock.pk.does_not_exist())
@@ -476,7 +545,8 @@ def create_staff(body: schemas.StaffCreate, correlation_id: str, password: str |
                 tx.save(outbox.entry(Outbox, ev.StaffInvited(
                     account_id=account_id, email=body.email, first_name=body.first_name, role=body.role,
                     structures=body.structures, invitation_token=raw, correlation_id=correlation_id)))
-    except TransactWriteError:
+    except TransactWriteError as exc:
+        structures.refuse_unknown(checked, failed_conditions(exc))
         raise Conflict("Un compte existe déjà avec cette adresse e-mail.",
                        fields={"email": "Adresse déjà utilisée."}) from None
     return account
@@ -487,7 +557,8 @@ def list_staff() -> list[Account]:
 
 
 def ensure_admin_only(principal: Principal) -> None:
-    current_account(principal)  # a token whose session ended (logout, password change) is refused here too
+    """Nothing is read: the authorizer has refused a token whose session ended or whose account's role,
+    scope or status changed since (each ends the sessions), so the token's role is the account's."""
     if principal.role != Role.ADMIN:
         raise ApiError("Seul un administrateur peut gérer les comptes professionnels.", code="forbidden",
                        status=403)

@@ -62,26 +62,31 @@ def _changed(account: Account, correlation_id: str, **overrides: Any) -> Any:
 
 
 def _write(account: Account, actions: list[Any], event: Any, message: str, end_sessions: str | None,
-           correlation_id: str) -> None:
-    """The account's change and its event in one transaction, conditional on the status read; with
-    ``end_sessions`` (the reason), every session and e-mailed link of the account ends in the same
-    transaction, in every service (decision 71: ``SessionsRevoked``)."""
+           correlation_id: str, scope: list[str] | None = None) -> None:
+    """The account's change and its event in one transaction, conditional on the status read (the admin's
+    audit event rides with it); with ``end_sessions`` (the reason), every session and e-mailed link of the
+    account ends in the same transaction, in every service (decision 71: ``SessionsRevoked``); with
+    ``scope``, each structure is checked in it too (an unknown one is named in a 400)."""
     same = Account.status == account.status
+    checked = scope or []
     try:
         with transaction() as tx:
+            structures.require(tx, checked)
             if end_sessions:
                 service.end_all_sessions(tx, account, end_sessions, correlation_id, actions=actions, condition=same)
             else:
                 tx.update(account, actions=actions, condition=same)
             tx.save(event)
-    except TransactWriteError:
+    except TransactWriteError as exc:
+        structures.refuse_unknown(checked, service.failed_conditions(exc))
         raise Conflict(message, fields={"account_id": "Modifié entre-temps."}) from None
 
 
 def update(principal: Principal, account_id: str, body: StaffUpdate, correlation_id: str) -> Account:
+    """Two requests: the account (GetItem), then one transaction (the change, the scope's structures
+    checked, the event, the audit event); the answer is the account as written, not read again."""
     account = _staff(account_id)
     check_scope(body.role, body.structures)
-    structures.check(body.structures)
     if account_id == principal.account_id and body.role != account.role:
         raise InvalidInput("Vous ne pouvez pas changer votre propre rôle.", fields={"role": "Votre propre compte."})
     rescoped = body.role != account.role or sorted(account.structures or []) != body.structures
@@ -89,8 +94,10 @@ def update(principal: Principal, account_id: str, body: StaffUpdate, correlation
     actions = [getattr(Account, name).set(value) for name, value in fields.items()]
     _write(account, actions, _changed(account, correlation_id, **fields),
            "Ce compte vient d'être modifié par quelqu'un d'autre : rechargez la page.",
-           "rescoped" if rescoped else None, correlation_id)
-    return _staff(account_id)
+           "rescoped" if rescoped else None, correlation_id, scope=body.structures)
+    for name, value in fields.items():
+        setattr(account, name, value)
+    return account
 
 
 def set_active(principal: Principal, account_id: str, active: bool, correlation_id: str) -> Account:
@@ -105,7 +112,8 @@ def set_active(principal: Principal, account_id: str, active: bool, correlation_
     _write(account, [Account.status.set(status)], _changed(account, correlation_id, active=active),
            "Ce compte vient d'être modifié par quelqu'un d'autre : rechargez la page.",
            None if active else "deactivated", correlation_id)
-    return _staff(account_id)
+    account.status = status
+    return account
 
 
 def reinvite(account_id: str, correlation_id: str) -> Account:

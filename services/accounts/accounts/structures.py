@@ -41,12 +41,20 @@ def structure_published(event: planning_ev.StructurePublished) -> dict[str, Any]
     return {"structure_id": event.structure_id}
 
 
-def check(structure_ids: list[str]) -> None:
-    """Refuse a scope naming a structure the catalogue does not have (or has archived), naming it."""
-    if not structure_ids:
-        return
-    known = {item.sk: item for item in KnownStructure.query("STRUCTURE")}
-    unknown = [s for s in structure_ids if s not in known or known[s].archived]
+def require(tx: Any, structure_ids: list[str]) -> None:
+    """Add to ``tx`` a check that each structure is in the catalogue and not archived: the scope is checked
+    by the write itself (no Query before it, and a structure archived meanwhile is caught). Condition
+    checks are the transaction's first items, in the order added: call this before any other."""
+    for structure_id in structure_ids:
+        tx.condition_check(KnownStructure, *KnownStructure.key(structure_id),
+                           condition=KnownStructure.pk.exists() & (KnownStructure.archived.does_not_exist()
+                                                                   | KnownStructure.archived.is_in(False)))
+
+
+def refuse_unknown(structure_ids: list[str], failed: list[bool]) -> None:
+    """After a cancelled transaction that began with :func:`require`'s checks (``failed``: per item, whether
+    its condition failed), refuse the structures whose check failed, naming them."""
+    unknown = [s for s, bad in zip(structure_ids, failed, strict=False) if bad]
     if unknown:
         raise InvalidInput(f"Structure inconnue : {', '.join(unknown)}. Choisissez parmi les structures du catalogue.",
                            fields={"structures": f"Structure inconnue : {', '.join(unknown)}."})

@@ -58,9 +58,10 @@ def _file(family_id: str) -> dict[str, Any]:
 
 @api.route("/catalogue", roles=tuple(Role))
 def get_catalogue(req: Req) -> dict[str, Any]:
-    offered = [s for s in catalogue.structures().values() if not s.get("archived")]
-    return {"structures": offered, "sejours": [s for s in catalogue.sejours().values() if not s.get("archived")],
-            "schools": territory.schools(), "class_levels": list(catalogue.CLASS_LEVELS)}
+    snap = catalogue.snapshot()  # structures, séjours and the territory's schools: one Query
+    offered = [s for s in snap.structures.values() if not s.get("archived")]
+    return {"structures": offered, "sejours": [s for s in snap.sejours.values() if not s.get("archived")],
+            "schools": territory.schools(snap), "class_levels": list(catalogue.CLASS_LEVELS)}
 
 
 # --- the family's own file ----------------------------------------------------------------------------
@@ -112,9 +113,9 @@ def post_request(req: Req) -> dict[str, Any]:
     model = REQUEST_MODELS.get(kind)
     if model is None:
         raise InvalidInput("Type de demande inconnu.", fields={"kind": "Choisissez périscolaire, crèche ou séjour."})
-    view = family.load(req.principal.account_id)
-    request = requests.create(view, req.body(model))
-    return requests.view_of(request, view)
+    view, snap = family.load(req.principal.account_id), catalogue.snapshot()
+    request = requests.create(view, req.body(model), snap)
+    return requests.view_of(request, view, snap)
 
 
 @api.route("/requests/{request_id}/completeness", roles=FAMILY)
@@ -126,8 +127,8 @@ def get_completeness(req: Req, request_id: str) -> dict[str, Any]:
 
 @api.route("/requests/{request_id}/submit", ("POST",), roles=FAMILY)
 def submit_request(req: Req, request_id: str) -> dict[str, Any]:
-    view = family.load(req.principal.account_id)
-    return requests.view_of(requests.submit(view, request_id, req.correlation_id), view)
+    view, snap = family.load(req.principal.account_id), catalogue.snapshot()
+    return requests.view_of(requests.submit(view, request_id, req.correlation_id, snap), view, snap)
 
 
 @api.route("/requests/{request_id}", ("DELETE",), roles=FAMILY)
@@ -144,7 +145,9 @@ def document_requirements(req: Req) -> dict[str, Any]:
 
 @api.route("/staff/requests", roles=STAFF)
 def staff_requests(req: Req) -> dict[str, Any]:
-    return {"items": staff.queue(req.principal, req.query.get("status"), req.query.get("structure_id"))}
+    items, after = staff.queue(req.principal, req.query.get("status"), req.query.get("structure_id"),
+                               req.query.get("after"))
+    return {"items": items, "next": after}
 
 
 @api.route("/staff/families/{family_id}", roles=STAFF)
@@ -155,15 +158,15 @@ def staff_family(req: Req, family_id: str) -> dict[str, Any]:
 @api.route("/staff/requests/{request_id}/validate", ("POST",), roles=STAFF)
 def staff_validate(req: Req, request_id: str) -> dict[str, Any]:
     body = req.body(schemas.ValidateBody)
-    view = staff.validate(req.principal, body.family_id, request_id, req.correlation_id)
-    return requests.view_of(view.requests[request_id], view)
+    view, snap = staff.validate(req.principal, body.family_id, request_id, req.correlation_id)
+    return requests.view_of(view.requests[request_id], view, snap)
 
 
 @api.route("/staff/requests/{request_id}/return", ("POST",), roles=STAFF)
 def staff_return(req: Req, request_id: str) -> dict[str, Any]:
     body = req.body(schemas.ReturnBody)
-    view = staff.send_back(req.principal, body.family_id, request_id, body.message, req.correlation_id)
-    return requests.view_of(view.requests[request_id], view)
+    view, snap = staff.send_back(req.principal, body.family_id, request_id, body.message, req.correlation_id)
+    return requests.view_of(view.requests[request_id], view, snap)
 
 
 @api.route("/staff/changes", roles=STAFF)

@@ -5,9 +5,12 @@ filters and exports it; a family reads who answered its request (« Réponse de 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import csv
 import io
+import json
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +20,7 @@ from pynamodb.exceptions import PutError
 
 from enrolment.models import Base
 from shared.ddb import gsi
+from shared.errors import InvalidInput
 from shared.events import accounts as accounts_ev
 from shared.events import audit as ev
 
@@ -125,34 +129,93 @@ def view(entry: AuditEntry, names: dict[str, str]) -> dict[str, Any]:
 
 
 def _months(start: date, end: date) -> list[str]:
-    months, cursor = [], date(end.year, end.month, 1)
+    months: list[str] = []
+    cursor = date(end.year, end.month, 1)
     while cursor >= date(start.year, start.month, 1) and len(months) < MAX_MONTHS:
         months.append(cursor.strftime("%Y-%m"))
         cursor = (cursor - timedelta(days=1)).replace(day=1)
     return months
 
 
+PAGE = 100  # entries read per Query of a page of the admin's search
+
+
+def _sources(start: date, end: date, family_id: str, request_id: str) -> list[tuple[str, str | None]]:
+    """The partitions a search reads, newest first: the family's or the request's index, else each month's."""
+    if family_id:
+        return [(f"AUDIT#FAMILY#{family_id}", "gsi1")]
+    if request_id:
+        return [(f"AUDIT#REQUEST#{request_id}", "gsi2")]
+    return [(f"AUDIT#{month}", None) for month in _months(start, end)]
+
+
+def _cursor(text: str | None, sources: list[tuple[str, str | None]]) -> tuple[int, dict[str, Any] | None]:
+    """(index of the source, DynamoDB's last key in it) of a cursor, only if it continues this very search."""
+    if not text:
+        return 0, None
+    bad = InvalidInput("Ce lien de page n'est plus valable : rechargez la liste.",
+                       fields={"after": "Curseur invalide."})
+    try:
+        data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))) if len(text) < 2000 else None
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise bad from None
+    hashes = [h for h, _ in sources]
+    if not isinstance(data, dict) or data.get("h") not in hashes:
+        raise bad
+    index, values = hashes.index(data["h"]), data.get("k")
+    if values is None:
+        return index, None
+    if not (isinstance(values, list) and len(values) == 2 and all(isinstance(v, str) and v for v in values)):
+        raise bad
+    pk, sk = values  # an index entry's own sort key is its item's sort key (see record)
+    hash_value, index_name = sources[index]
+    if not index_name:  # a month's partition: the key is in that very partition
+        return index, {"pk": {"S": hash_value}, "sk": {"S": sk}}
+    return index, {"pk": {"S": pk}, "sk": {"S": sk}, f"{index_name}pk": {"S": hash_value},
+                   f"{index_name}sk": {"S": sk}}
+
+
+def search_page(start: date, end: date, actor_id: str = "", action: str = "", family_id: str = "",
+                request_id: str = "", after: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the entries between two days (Paris time), newest first, and the cursor to the next page
+    (None at the end): one Query per partition read (a month, or the family's or request's index), going on
+    to the next month while the page has room."""
+    sources = _sources(start, end, family_id, request_id)
+    index, key = _cursor(after, sources)
+    connection = AuditEntry._get_connection()
+    names = _names()
+    result: list[dict[str, Any]] = []
+    position: tuple[int, dict[str, Any] | None] | None = (index, key) if sources else None
+    while position is not None and len(result) < PAGE:
+        index, key = position
+        hash_value, index_name = sources[index]
+        page = connection.query(hash_value, index_name=index_name, limit=PAGE, exclusive_start_key=key,
+                                scan_index_forward=False)
+        for raw in page.get("Items", []):
+            item = AuditEntry.from_raw_data(raw)
+            day = item.at.astimezone(PARIS).date()
+            if not start <= day <= end or (actor_id and item.actor_id != actor_id) or (
+                    action and item.action != action) or (request_id and item.request_id != request_id):
+                continue
+            result.append(view(item, names))
+        last = page.get("LastEvaluatedKey")
+        position = (index, last) if last else ((index + 1, None) if index + 1 < len(sources) else None)
+    if position is None:
+        return result, None
+    key = position[1]
+    values = [key["pk"]["S"], key["sk"]["S"]] if key else None
+    raw_cursor = json.dumps({"h": sources[position[0]][0], "k": values}, separators=(",", ":")).encode()
+    return result, base64.urlsafe_b64encode(raw_cursor).decode().rstrip("=")
+
+
 def search(start: date, end: date, actor_id: str = "", action: str = "", family_id: str = "",
            request_id: str = "") -> list[dict[str, Any]]:
-    """The entries between two days (Paris time), newest first: one Query per month, or one on an index
-    when a family or a request is named."""
-    if family_id:
-        items = list(AuditEntry.by_family.query(f"AUDIT#FAMILY#{family_id}", scan_index_forward=False))
-    elif request_id:
-        items = list(AuditEntry.by_request.query(f"AUDIT#REQUEST#{request_id}", scan_index_forward=False))
-    else:
-        items = [item for month in _months(start, end)
-                 for item in AuditEntry.query(f"AUDIT#{month}", scan_index_forward=False)]
-    names = _names()
-    result = []
-    for item in items:
-        day = item.at.astimezone(PARIS).date()
-        if not start <= day <= end or (actor_id and item.actor_id != actor_id) or (action and item.action != action):
-            continue
-        if request_id and item.request_id != request_id:
-            continue
-        result.append(view(item, names))
-    return result
+    """Every entry of the search, page after page (the CSV export)."""
+    rows, after = search_page(start, end, actor_id, action, family_id, request_id)
+    while after:
+        more, after = search_page(start, end, actor_id, action, family_id, request_id, after)
+        rows.extend(more)
+    return rows
 
 
 def for_family(family_id: str) -> list[dict[str, Any]]:
@@ -185,10 +248,15 @@ CSV_COLUMNS = (("at", "Date"), ("actor_name", "Membre de l'équipe"), ("actor_ro
                ("request_id", "Demande"), ("structure_id", "Structure"), ("subject", "Objet"))
 
 
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula (OWASP « CSV injection »): a leading apostrophe."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 def to_csv(rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([label for _, label in CSV_COLUMNS])
     for row in rows:
-        writer.writerow([row[key] for key, _ in CSV_COLUMNS])
+        writer.writerow([_inert(str(row[key])) for key, _ in CSV_COLUMNS])
     return "\ufeff" + out.getvalue()

@@ -21,7 +21,6 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from pydantic import Field, field_validator
@@ -104,6 +103,8 @@ class UploadBody(Body):
 def _s3() -> Any:
     """S3 client: the local endpoint when one is set, else the regional virtual-hosted endpoint (a browser
     POST to the global endpoint of a bucket outside us-east-1 may get a redirect it cannot follow)."""
+    import boto3  # with the first S3 call, not at the function's cold start (decision 37)
+
     conf = settings.load()
     style = "path" if conf.endpoint_url else "virtual"
     return boto3.client("s3", region_name=conf.region, endpoint_url=conf.endpoint_url,
@@ -344,4 +345,6 @@ def review(view: family_file.FileView, document_id: str, decision: str, reason: 
                            fields={"document_id": "Document modifié."}) from None
         raise
     logger.info("document reviewed", extra={"document_id": document_id, "decision": decision})
-    return _get(view.family.family_id, document_id)
+    # The conditional write proves the document was as read: it is now that, reviewed (no second read).
+    document.status, document.reason = decision, reason or None
+    return document

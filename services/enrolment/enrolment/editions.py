@@ -142,7 +142,7 @@ def health_form_pdf(view: family_file.FileView, child_id: str) -> bytes:
     pdf.section("Vaccinations")
     if medical.vaccinations:
         rows = [[v.name, french_date(v.date)] for v in sorted(medical.vaccinations, key=lambda v: v.date)]
-        pdf.table(["Vaccin", "Date"], rows, [120, 60])
+        pdf.grid(["Vaccin", "Date"], rows, [120, 60])
     else:
         pdf.paragraph("Aucune vaccination renseignée : joignez la copie des pages vaccins du carnet de santé.")
     pdf.paragraph("Joindre la copie des pages « vaccinations » du carnet de santé. Si l'enfant n'a pas les "
@@ -167,9 +167,9 @@ def health_form_pdf(view: family_file.FileView, child_id: str) -> bytes:
     pdf.section("Personnes autorisées à récupérer l'enfant")
     if child.authorised_persons:
         rows = [[p.name, p.relationship, french_phone(p.phone)] for p in child.authorised_persons]
-        pdf.table(["Nom", "Lien avec l'enfant", "Téléphone"], rows, [75, 55, 50])
+        pdf.grid(["Nom", "Lien avec l'enfant", "Téléphone"], rows, [75, 55, 50])
     else:
-        pdf.table(["Nom", "Lien avec l'enfant", "Téléphone"], [["", "", ""], ["", "", ""]], [75, 55, 50])
+        pdf.grid(["Nom", "Lien avec l'enfant", "Téléphone"], [["", "", ""], ["", "", ""]], [75, 55, 50])
 
     pdf.section("Engagement du responsable légal")
     statement = (f"Je soussigné(e) ......................................................, responsable légal de "

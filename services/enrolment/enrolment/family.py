@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from enrolment import changes, schemas
+from pynamodb.exceptions import TransactWriteError
+
+from enrolment import changes, queue, schemas
 from enrolment.completeness import DocumentState
 from enrolment.models import Change, Child, Decision, Document, FamilyFile, Outbox, PreEnrolment, family_pk
 from shared import clock, outbox
@@ -184,9 +186,30 @@ def _save_child(view: FileView, child_id: str, body: schemas.ChildData, correlat
     new = body.model_dump(mode="json")
     if _child_is_validated(view, child_id):
         _pending_changes(view, "child", child_id, old, new, correlation_id)
-    else:
+        return view
+    renamed = child_requests(view, child_id) if old["first_name"] != new["first_name"] else []
+    if not renamed:
         view.children[child_id].update(actions=[Child.data.set(body.model_dump_json())])
+        return view
+    try:  # the staff's queue shows the child's first name: its requests follow in the same transaction
+        with transaction() as tx:
+            tx.update(view.children[child_id], actions=[Child.data.set(body.model_dump_json())])
+            rename_in_requests(tx, renamed, body.first_name)
+    except TransactWriteError:
+        raise Conflict("Une demande de cet enfant vient de changer : rechargez la page puis recommencez.",
+                       fields={"first_name": "Demande modifiée entre-temps."}) from None
+    view.children[child_id].data = body.model_dump_json()
     return view
+
+
+def child_requests(view: FileView, child_id: str) -> list[PreEnrolment]:
+    return [r for r in view.requests.values() if r.child_id == child_id]
+
+
+def rename_in_requests(tx: Any, requests: list[PreEnrolment], first_name: str) -> None:
+    """Add to ``tx`` the child's new first name on its requests and their queue copies (each must still exist)."""
+    for request in requests:
+        queue.update(tx, request, PreEnrolment.pk.exists(), child_first_name=first_name)
 
 
 def save_school(family_id: str, child_id: str, body: schemas.School, correlation_id: str) -> FileView:
@@ -206,22 +229,32 @@ def delete_child(family_id: str, child_id: str) -> None:
     view.children[child_id].delete()
 
 
-def apply_change(tx: Any, view: FileView, change: Change) -> None:
-    """Add to ``tx`` the write applying an approved change to its section, conditional on the section
-    as read (two approvals of one section in parallel: the second gets a 409, nothing is lost)."""
+def _changed_section(view: FileView, change: Change) -> tuple[Any, Any, str | None, str]:
+    """The item a change applies to, its attribute, the section's JSON as read and as changed."""
     value = json.loads(change.new) if change.new is not None else None
     if change.scope == "child":
         child = view.children[change.child_id]
         data = changes.put(json.loads(child.data), change.field, value)
-        tx.update(child, actions=[Child.data.set(schemas.ChildData.model_validate(data).model_dump_json())],
-                  condition=Child.data == child.data)
-        return
+        return child, Child.data, child.data, schemas.ChildData.model_validate(data).model_dump_json()
     attribute = FamilyFile.profile if change.scope == "profile" else FamilyFile.household
     model = schemas.Profile if change.scope == "profile" else schemas.Household
     seen = getattr(view.family, change.scope)
     data = changes.put(json.loads(seen or "{}"), change.field, value)
-    tx.update(view.family, actions=[attribute.set(model.model_validate(data).model_dump_json())],
+    return view.family, attribute, seen, model.model_validate(data).model_dump_json()
+
+
+def apply_change(tx: Any, view: FileView, change: Change) -> None:
+    """Add to ``tx`` the write applying an approved change to its section, conditional on the section
+    as read (two approvals of one section in parallel: the second gets a 409, nothing is lost)."""
+    item, attribute, seen, new = _changed_section(view, change)
+    tx.update(item, actions=[attribute.set(new)],
               condition=(attribute == seen) if seen else attribute.does_not_exist())
+
+
+def applied(view: FileView, change: Change) -> None:
+    """Apply to ``view`` in memory the change :func:`apply_change` wrote (once its transaction committed)."""
+    item, attribute, _, new = _changed_section(view, change)
+    setattr(item, attribute.attr_name, new)
 
 
 # --- views ------------------------------------------------------------------------------------------

@@ -5,10 +5,15 @@ The family file is a set of items under ``FAMILY#<family_id>`` (the family id is
 ``DECISION#<request_id>``. Sections are stored as JSON validated by the pydantic schemas, so one read
 gives a whole section. ``OPEN#<family>#<child>#<activity>#<structure>`` locks one open request per child,
 activity and structure. ``CATALOGUE`` items are the read model of planning's catalogue.
-Staff queues use ``gsi1``/``gsi2`` = ``STRUCTURE#<id>`` (a request may concern two structures).
+Staff queues use ``gsi1`` = ``STRUCTURE#<id>``, sorted by ``<status>#<date>``: the request item is in its
+first structure's queue, and a copy of it (``QUEUE#<request>#<structure>``, written in the same
+transactions) in its second structure's, so that one Query a page serves a structure's list (decision 24).
+Requests stored before that used ``gsi2`` for the second structure (moved to a copy on their next write).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -18,12 +23,15 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from shared.ddb import gsi, table_model
+from shared.ddb import TableItem, gsi, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
 from shared.sessions import revocation_model
 
-Base = table_model("enrolment")
+if TYPE_CHECKING:  # a class mypy can subclass; at run time the same class bound to the service's table
+    Base = TableItem
+else:
+    Base = table_model("enrolment")
 Outbox = outbox_model(Base)
 ProcessedEvent = processed_model(Base)
 Revocation = revocation_model(Base)  # ended sessions (shared.sessions), read by the authorizer
@@ -73,16 +81,25 @@ class PreEnrolment(Base):
     created_at = UTCDateTimeAttribute()
     submitted_at = UTCDateTimeAttribute(null=True)
     validated_at = UTCDateTimeAttribute(null=True)
+    # What the staff's queue shows, kept on the item (and its copy) by every write: no file read per row.
+    family_name = UnicodeAttribute(null=True)
+    family_first_name = UnicodeAttribute(null=True)
+    child_first_name = UnicodeAttribute(null=True)
+    structure_names = ListAttribute(of=UnicodeAttribute, null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
-    gsi2pk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)  # requests stored before the queue copies (decision 24)
     gsi2sk = UnicodeAttribute(null=True)
     by_structure = gsi(1)
-    by_second_structure = gsi(2)
 
     @staticmethod
     def key(family_id: str, request_id: str) -> tuple[str, str]:
         return family_pk(family_id), f"REQUEST#{request_id}"
+
+    @staticmethod
+    def copy_key(family_id: str, request_id: str, structure_id: str) -> tuple[str, str]:
+        """The request's copy in the queue of a structure other than its first."""
+        return family_pk(family_id), f"QUEUE#{request_id}#{structure_id}"
 
 
 class OpenRequestLock(Base):

@@ -72,7 +72,7 @@ class Pdf(FPDF):
         self.set_font("Helvetica", style, size)
         self.multi_cell(0, 5, pdf_text(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def table(self, headers: list[str], rows: list[list[str]], widths: list[float]) -> None:
+    def grid(self, headers: list[str], rows: list[list[str]], widths: list[float]) -> None:
         self.set_font("Helvetica", "B", 9)
         for header, width in zip(headers, widths, strict=True):
             self.cell(width, 6, pdf_text(header), border=1, fill=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from enrolment import catalogue, schemas
+from enrolment import catalogue, queue, schemas
 from enrolment.completeness import Missing, as_fields, missing_items
 from enrolment.family import FileView, load
 from enrolment.models import OpenRequestLock, Outbox, PreEnrolment
@@ -27,11 +27,11 @@ def _age_at(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def _targets(body: Any, view: FileView) -> list[tuple[str, str, str]]:
+def _targets(body: Any, view: FileView, snap: catalogue.Snapshot) -> list[tuple[str, str, str]]:
     """``(activity, structure_id, field)`` of each place the request asks for; checks the catalogue."""
-    structures = catalogue.structures()
+    structures = snap.structures
     if isinstance(body, schemas.SejourRequest):
-        sejours = catalogue.sejours()
+        sejours = snap.sejours
         child = view.child(body.child_id)
         targets = []
         for sejour_id in body.sejour_ids:
@@ -56,30 +56,38 @@ def _targets(body: Any, view: FileView) -> list[tuple[str, str, str]]:
     return wanted
 
 
-def _structure_of(target: tuple[str, str, str]) -> str:
+def _structure_of(target: tuple[str, str, str], snap: catalogue.Snapshot) -> str:
     """Séjours are run by the structure that offers them (the camps coordinator's scope)."""
     activity, entry_id, _ = target
-    return catalogue.sejours()[entry_id]["structure_id"] if activity == "sejour" else entry_id
+    return snap.sejours[entry_id]["structure_id"] if activity == "sejour" else entry_id
 
 
-def create(view: FileView, body: Any) -> PreEnrolment:
+def listed(view: FileView, request: PreEnrolment, snap: catalogue.Snapshot) -> dict[str, Any]:
+    """What the staff's queue shows of a request, kept on its item by every write (:mod:`enrolment.queue`)."""
+    child = view.children.get(request.child_id)
+    return {"family_name": view.family.last_name, "family_first_name": view.family.first_name,
+            "child_first_name": json.loads(child.data)["first_name"] if child else None,
+            "structure_names": [snap.structure_name(s) for s in request.structure_ids]}
+
+
+def create(view: FileView, body: Any, snap: catalogue.Snapshot) -> PreEnrolment:
     """Create a draft request in the family's file (``view``, read once by the route; updated here)."""
     family_id = view.family.family_id
     view.child(body.child_id)
-    targets = _targets(body, view)
+    targets = _targets(body, view, snap)
     request_id = str(uuid.uuid4())
     now = clock.now()
-    structure_ids = list(dict.fromkeys(_structure_of(t) for t in targets))
+    structure_ids = list(dict.fromkeys(_structure_of(t, snap) for t in targets))
     request = PreEnrolment(
         *PreEnrolment.key(family_id, request_id), family_id=family_id, request_id=request_id, kind=body.kind,
         child_id=body.child_id, structure_ids=structure_ids, details=body.model_dump_json(), status="draft",
         created_at=now, gsi1pk=f"STRUCTURE#{structure_ids[0]}", gsi1sk=f"draft#{now.isoformat()}",
     )
-    if len(structure_ids) > 1:
-        request.gsi2pk, request.gsi2sk = f"STRUCTURE#{structure_ids[1]}", f"draft#{now.isoformat()}"
+    for name, value in listed(view, request, snap).items():
+        setattr(request, name, value)
     try:
         with transaction() as tx:
-            tx.save(request, condition=PreEnrolment.pk.does_not_exist())
+            queue.create(tx, request, PreEnrolment.pk.does_not_exist())
             for activity, entry_id, _ in targets:
                 tx.save(OpenRequestLock(*OpenRequestLock.key(family_id, body.child_id, activity, entry_id),
                                         request_id=request_id), condition=OpenRequestLock.pk.does_not_exist())
@@ -103,7 +111,7 @@ def missing(view: FileView, request: PreEnrolment) -> list[Missing]:
                          view.child(request.child_id), view.document_states(), clock.now().date())
 
 
-def submit(view: FileView, request_id: str, correlation_id: str) -> PreEnrolment:
+def submit(view: FileView, request_id: str, correlation_id: str, snap: catalogue.Snapshot) -> PreEnrolment:
     """Submit a complete request; ``view`` (read once by the route) is updated with the new status."""
     family_id = view.family.family_id
     request = get(view, request_id)
@@ -114,23 +122,21 @@ def submit(view: FileView, request_id: str, correlation_id: str) -> PreEnrolment
         raise ApiError("Des informations ou des documents obligatoires manquent : complétez-les avant de "
                        "valider votre demande.", code="incomplete", fields=as_fields(lacking), status=400)
     now = clock.now()
-    structures = catalogue.structures()
-    names = [structures.get(s, {}).get("name", s) for s in request.structure_ids]
-    actions = [PreEnrolment.status.set("submitted"), PreEnrolment.submitted_at.set(now),
-               PreEnrolment.gsi1sk.set(f"submitted#{now.isoformat()}")]
-    if request.gsi2pk:
-        actions.append(PreEnrolment.gsi2sk.set(f"submitted#{now.isoformat()}"))
-    with transaction() as tx:
-        tx.update(request, actions=actions, condition=PreEnrolment.status == request.status)
-        tx.save(outbox.entry(Outbox, ev.PreEnrolmentSubmitted(
-            family_id=family_id, request_id=request_id, kind=request.kind,
-            child_first_name=view.child(request.child_id).first_name, family_name=view.family.last_name,
-            structure_ids=request.structure_ids, structure_names=names, email=view.family.email,
-            first_name=view.profile.first_name if view.profile else view.family.first_name,
-            correlation_id=correlation_id)))
-    request.status, request.submitted_at, request.gsi1sk = "submitted", now, f"submitted#{now.isoformat()}"
-    if request.gsi2pk:
-        request.gsi2sk = f"submitted#{now.isoformat()}"
+    names = [snap.structure_name(s) for s in request.structure_ids]
+    seen = request.status
+    event = ev.PreEnrolmentSubmitted(
+        family_id=family_id, request_id=request_id, kind=request.kind,
+        child_first_name=view.child(request.child_id).first_name, family_name=view.family.last_name,
+        structure_ids=request.structure_ids, structure_names=names, email=view.family.email,
+        first_name=view.profile.first_name if view.profile else view.family.first_name,
+        correlation_id=correlation_id)
+    try:
+        with transaction() as tx:
+            queue.update(tx, request, PreEnrolment.status == seen, status="submitted", submitted_at=now,
+                         gsi1sk=f"submitted#{now.isoformat()}", **listed(view, request, snap))
+            tx.save(outbox.entry(Outbox, event))
+    except TransactWriteError:  # submitted meanwhile (a second tab): nothing written twice
+        raise Conflict("Cette demande vient d'être transmise.", fields={"request_id": "Déjà transmise."}) from None
     return request
 
 
@@ -143,7 +149,7 @@ def withdraw(family_id: str, request_id: str) -> None:
     details = json.loads(request.details)
     body = schemas.SejourRequest.model_validate(details) if request.kind == "sejour" else None
     with transaction() as tx:
-        tx.delete(request)
+        queue.delete(tx, request)
         keys = ([("sejour", s) for s in body.sejour_ids] if body else
                 [(request.kind, details["structure_id"])]
                 + ([("mercredi", details["wednesday_structure_id"])] if details.get("wednesday_structure_id")
@@ -152,17 +158,20 @@ def withdraw(family_id: str, request_id: str) -> None:
             tx.delete(OpenRequestLock(*OpenRequestLock.key(family_id, request.child_id, activity, entry_id)))
 
 
-def view_of(request: PreEnrolment, view: FileView) -> dict[str, Any]:
+def view_of(request: PreEnrolment, view: FileView | None, snap: catalogue.Snapshot | None) -> dict[str, Any]:
+    """The request as the API shows it: names from the file and the catalogue the route read, else (the
+    staff's queue, which reads neither) those kept on the request's item."""
     details = json.loads(request.details)
-    structures = catalogue.structures()
-    child = view.children.get(request.child_id)
+    child = view.children.get(request.child_id) if view is not None else None
+    names = ([snap.structure_name(s) for s in request.structure_ids] if snap is not None
+             else list(request.structure_names or request.structure_ids))
     return {
         "request_id": request.request_id, "kind": request.kind, "child_id": request.child_id,
-        "child_first_name": json.loads(child.data)["first_name"] if child else None,
+        "child_first_name": json.loads(child.data)["first_name"] if child else request.child_first_name,
         "structure_id": request.structure_ids[0],
         "wednesday_structure_id": details.get("wednesday_structure_id"),
         "structure_ids": list(request.structure_ids),
-        "structure_names": [structures.get(s, {}).get("name", s) for s in request.structure_ids],
+        "structure_names": names,
         "sejour_ids": details.get("sejour_ids", []), "desired_start": details.get("desired_start"),
         "weekly_programme": details.get("weekly_programme", []), "notes": details.get("notes", ""),
         "status": request.status, "validated_structures": list(request.validated_structures or []),

@@ -47,14 +47,14 @@ def register(api: Api) -> None:
         action = req.query.get("action") or ""
         if action and action not in audit_log.ACTION_LABELS:
             raise InvalidInput("Type d'action inconnu.", fields={"action": "Type inconnu."})
-        rows = audit_log.search(start, end, actor_id=req.query.get("actor_id") or "", action=action,
-                                family_id=req.query.get("family_id") or "",
-                                request_id=req.query.get("request_id") or "")
-        if req.query.get("format") == "csv":
-            return Response(body=audit_log.to_csv(rows), status_code=200, headers={
-                "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
-                "Content-Disposition": f'attachment; filename="journal-{start}-{end}.csv"'})
-        return {"from": start.isoformat(), "to": end.isoformat(), "items": rows,
+        filters = {"actor_id": req.query.get("actor_id") or "", "action": action,
+                   "family_id": req.query.get("family_id") or "", "request_id": req.query.get("request_id") or ""}
+        if req.query.get("format") == "csv":  # the whole search
+            return Response(body=audit_log.to_csv(audit_log.search(start, end, **filters)), status_code=200,
+                            headers={"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+                                     "Content-Disposition": f'attachment; filename="journal-{start}-{end}.csv"'})
+        rows, after = audit_log.search_page(start, end, **filters, after=req.query.get("after"))
+        return {"from": start.isoformat(), "to": end.isoformat(), "items": rows, "next": after,
                 "actions": audit_log.ACTION_LABELS}
 
     @api.route("/staff/families/{family_id}/audit", roles=STAFF)

@@ -84,6 +84,7 @@ def register(api: Api) -> None:
         staff.document_in_scope(req.principal, view, document_id)
         document = documents.review(view, document_id, body.decision, body.reason, req.correlation_id)
         if body.decision == "rejected":
-            # Only the reviewer's own requests: a rejection in one structure never revokes another's.
-            staff.recheck_validations(view.family.family_id, req.correlation_id, req.principal)
+            # Only the reviewer's own requests: a rejection in one structure never revokes another's. On the
+            # file as read with this rejection (decision 24).
+            staff.recheck_validations(view.family.family_id, req.correlation_id, req.principal, view)
         return documents.document_view(document)

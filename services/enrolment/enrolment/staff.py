@@ -9,12 +9,14 @@ admins see all. Every state change is a conditional write on the state it leaves
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from enrolment import catalogue, documents, family, requests, territory
+from enrolment import queue as queues
 from enrolment.completeness import as_fields, missing_documents
 from enrolment.family import PENDING_CHANGES, FileView
 from enrolment.models import Change, Document, Outbox, PreEnrolment
@@ -31,7 +33,7 @@ ACTIVITY_OF_SECOND_STRUCTURE = "mercredi"
 def scope(principal: Principal) -> list[str]:
     if principal.role == Role.ADMIN:
         return sorted(catalogue.structures())
-    return list(principal.structures)
+    return sorted(principal.structures)
 
 
 # Kinds whose funding uses the allocataire number (CAF/MSA contracts of the after-school care and the
@@ -95,7 +97,11 @@ def document_in_scope(principal: Principal, view: FileView, document_id: str) ->
     return document
 
 
-def queue(principal: Principal, status: str | None, structure_id: str | None) -> list[dict[str, Any]]:
+def queue(principal: Principal, status: str | None, structure_id: str | None,
+          after: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the requests of the caller's structures (or of one of them), and the cursor to the next
+    page: one Query a page (decision 24). Each entry carries the names the list shows; only a request
+    stored before it did is completed from its family file."""
     structures = scope(principal)
     if structure_id:
         if not principal.can_manage(structure_id):
@@ -103,21 +109,23 @@ def queue(principal: Principal, status: str | None, structure_id: str | None) ->
         structures = [structure_id]
     if status and status not in VISIBLE:
         raise InvalidInput("Statut inconnu.", fields={"status": f"Choisissez parmi {', '.join(VISIBLE)}."})
-    wanted = (status,) if status else VISIBLE
-    found: dict[str, PreEnrolment] = {}
-    for sid in structures:
-        for index in (PreEnrolment.by_structure, PreEnrolment.by_second_structure):
-            for request in index.query(f"STRUCTURE#{sid}"):
-                if request.status in wanted:
-                    found[request.request_id] = request
+    entries, cursor = queues.page(structures, (status,) if status else VISIBLE, after)
     families: dict[str, FileView] = {}
+    snap: catalogue.Snapshot | None = None
     items = []
-    for request in sorted(found.values(), key=lambda r: r.submitted_at or r.created_at):
-        view = families.setdefault(request.family_id, family.load(request.family_id))
-        items.append({**requests.view_of(view.requests[request.request_id], view),
-                      "family_id": request.family_id, "family_name": view.family.last_name,
-                      "family_first_name": view.family.first_name})
-    return items
+    for entry in entries:
+        if entry.family_name is None or entry.structure_names is None:  # stored before the names were kept
+            if entry.family_id not in families:
+                families[entry.family_id] = family.load(entry.family_id)
+            view = families[entry.family_id]
+            snap = snap or catalogue.snapshot()
+            entry.family_name, entry.family_first_name = view.family.last_name, view.family.first_name
+            item = requests.view_of(view.requests.get(entry.request_id, entry), view, snap)
+        else:
+            item = requests.view_of(entry, None, None)
+        items.append({**item, "family_id": entry.family_id, "family_name": entry.family_name,
+                      "family_first_name": entry.family_first_name})
+    return items, cursor
 
 
 def family_for(principal: Principal, family_id: str) -> FileView:
@@ -142,12 +150,15 @@ def _activity(request: PreEnrolment, structure_id: str) -> str:
     return request.kind
 
 
-def validate(principal: Principal, family_id: str, request_id: str, correlation_id: str) -> FileView:
+def validate(principal: Principal, family_id: str, request_id: str,
+             correlation_id: str) -> tuple[FileView, catalogue.Snapshot]:
     """Validate the request for the caller's structures; each becomes a ``FamilyValidated`` event.
 
     A request revoked after a rejected document is validated again once it is complete (issue 13): the
     family does not have to submit it anew. The write is conditional on the status and the validated
-    structures it read, so of two parallel validations one wins and the other gets a 409.
+    structures it read, so of two parallel validations one wins and the other gets a 409. Returns the file
+    as read with the request as written (the conditional write proves nothing else of it changed), and the
+    catalogue read (structure names and the territory: one Query).
     """
     view = family_for(principal, family_id)
     request = _request_in_scope(principal, view, request_id)
@@ -168,27 +179,25 @@ def validate(principal: Principal, family_id: str, request_id: str, correlation_
     done = sorted(set(already) | set(mine))
     complete = set(done) == set(request.structure_ids)
     now = clock.now()
-    structures = catalogue.structures()
+    snap = catalogue.snapshot()
+    structures = snap.structures
     child = view.child(request.child_id)
     profile = view.profile
-    facts = priority_facts(view)
-    actions = [PreEnrolment.validated_structures.set(done), PreEnrolment.status.set("validated" if complete
-                                                                                       else request.status)]
+    facts = priority_facts(view, snap)
+    changes: dict[str, Any] = {"validated_structures": done,
+                               "status": "validated" if complete else request.status}
     if request.status == "revoked" and not complete:
-        actions = [PreEnrolment.validated_structures.set(done), PreEnrolment.status.set("submitted")]
+        changes["status"] = "submitted"
     if complete:
-        actions += [PreEnrolment.validated_at.set(now), PreEnrolment.staff_message.remove(),
-                    PreEnrolment.gsi1sk.set(f"validated#{now.isoformat()}")]
-        if request.gsi2pk:
-            actions.append(PreEnrolment.gsi2sk.set(f"validated#{now.isoformat()}"))
-    names = [structures.get(s, {}).get("name", s) for s in mine]
+        changes.update(validated_at=now, staff_message=None, gsi1sk=f"validated#{now.isoformat()}")
+    names = [snap.structure_name(s) for s in mine]
     seen = list(request.validated_structures or [])
     unchanged = (PreEnrolment.status == request.status) & (
         PreEnrolment.validated_structures == seen if seen
         else (PreEnrolment.validated_structures.does_not_exist() | (PreEnrolment.validated_structures == [])))
     try:
         with transaction() as tx:
-            tx.update(request, actions=actions, condition=unchanged)
+            queues.update(tx, request, unchanged, **changes, **requests.listed(view, request, snap))
             for index, structure_id in enumerate(mine):
                 tx.save(outbox.entry(Outbox, ev.FamilyValidated(
                     family_id=family_id, child_id=request.child_id, structure_id=structure_id,
@@ -200,40 +209,40 @@ def validate(principal: Principal, family_id: str, request_id: str, correlation_
                     notify=index == 0, structure_names=names, correlation_id=correlation_id, **facts)))
     except TransactWriteError:
         raise Conflict(CHANGED_MEANWHILE, fields={"request_id": "Demande modifiée entre-temps."}) from None
-    return family.load(family_id)
+    return view, snap
 
 
-def priority_facts(view: FileView) -> dict[str, bool]:
+def priority_facts(view: FileView, snap: catalogue.Snapshot | None = None) -> dict[str, bool]:
     """What the placement committee's criteria need to know of the file, and nothing more."""
     profile, household = view.profile, view.household
     spouse = household.spouse if household else None
     working = bool(profile and (profile.profession or profile.employer))
     spouse_working = spouse is None or bool(spouse.profession or spouse.employer)
     return {"both_parents_working": working and spouse_working,
-            "resident": bool(profile and profile.address.postal_code in territory.postal_codes())}
+            "resident": bool(profile and profile.address.postal_code in territory.postal_codes(snap))}
 
 
-def send_back(principal: Principal, family_id: str, request_id: str, message: str, correlation_id: str) -> FileView:
+def send_back(principal: Principal, family_id: str, request_id: str, message: str,
+              correlation_id: str) -> tuple[FileView, catalogue.Snapshot]:
     view = family_for(principal, family_id)
     request = _request_in_scope(principal, view, request_id)
     if request.status not in ("submitted", "revoked"):
         raise Conflict("Seule une demande transmise peut être renvoyée à la famille.",
                        fields={"request_id": "Demande non transmise."})
-    structure = catalogue.structures().get(request.structure_ids[0], {}).get("name", request.structure_ids[0])
-    actions = [PreEnrolment.status.set("returned"), PreEnrolment.staff_message.set(message),
-               PreEnrolment.gsi1sk.set(f"returned#{clock.now().isoformat()}")]
-    if request.gsi2pk:
-        actions.append(PreEnrolment.gsi2sk.set(f"returned#{clock.now().isoformat()}"))
+    snap = catalogue.snapshot()
+    structure = snap.structure_name(request.structure_ids[0])
+    seen = request.status
     try:
         with transaction() as tx:
-            tx.update(request, actions=actions, condition=PreEnrolment.status == request.status)
+            queues.update(tx, request, PreEnrolment.status == seen, status="returned", staff_message=message,
+                         gsi1sk=f"returned#{clock.now().isoformat()}", **requests.listed(view, request, snap))
             tx.save(outbox.entry(Outbox, ev.FileReturned(
                 family_id=family_id, request_id=request_id, email=view.family.email,
                 first_name=view.family.first_name, structure_name=structure, message=message,
                 correlation_id=correlation_id)))
     except TransactWriteError:
         raise Conflict(CHANGED_MEANWHILE, fields={"request_id": "Demande modifiée entre-temps."}) from None
-    return family.load(family_id)
+    return view, snap
 
 
 def pending_changes(principal: Principal) -> list[dict[str, Any]]:
@@ -259,7 +268,8 @@ def review_change(principal: Principal, family_id: str, change_id: str, decision
     """Approve (apply) or reject a pending change. Scope is checked before status (403 before 409); the
     change's status and the section it applies to are written in one transaction, conditional on the
     pending status and on the section as read: of two reviews one wins, the other gets a 409 and nothing
-    of it is applied."""
+    of it is applied. The validations are then rechecked on the file as read with this change applied
+    (decision 24: a missing item is always seen by the writer who made it missing)."""
     view = family_for(principal, family_id)
     change = view.changes.get(change_id)
     if change is None:
@@ -272,7 +282,11 @@ def review_change(principal: Principal, family_id: str, change_id: str, decision
         with transaction() as tx:
             if decision == "approved":
                 family.apply_change(tx, view, change)
-            tx.update(change, actions=[Change.status.set(decision), Change.reason.set(reason or None),
+                if change.scope == "child" and change.field == "first_name" and change.new:
+                    family.rename_in_requests(tx, family.child_requests(view, change.child_id or ""),
+                                              str(json.loads(change.new)))
+            tx.update(change, actions=[Change.status.set(decision),
+                                       Change.reason.set(reason) if reason else Change.reason.remove(),
                                        Change.gsi1pk.remove(), Change.gsi1sk.remove()],
                       condition=Change.status == "pending")
             tx.save(outbox.entry(Outbox, ev.ChangeReviewed(
@@ -281,17 +295,22 @@ def review_change(principal: Principal, family_id: str, change_id: str, decision
     except TransactWriteError:
         raise Conflict("Cette modification vient d'être traitée par quelqu'un d'autre : rechargez le dossier.",
                        fields={"change_id": "Déjà traitée."}) from None
-    recheck_validations(family_id, correlation_id, principal)
-    return family.change_view(Change.get(*Change.key(family_id, change_id), consistent_read=True))
+    change.status, change.reason, change.gsi1pk, change.gsi1sk = decision, reason or None, None, None
+    if decision == "approved":
+        family.applied(view, change)
+        recheck_validations(family_id, correlation_id, principal, view)
+    return family.change_view(change)
 
 
-def recheck_validations(family_id: str, correlation_id: str, principal: Principal | None = None) -> list[str]:
+def recheck_validations(family_id: str, correlation_id: str, principal: Principal | None = None,
+                        view: FileView | None = None) -> list[str]:
     """Revoke each validated request that now lacks something mandatory; returns their ids.
 
     With ``principal`` (a staff review), only the requests of that person's structures are rechecked: a
-    review in one structure never revokes another structure's validation.
+    review in one structure never revokes another structure's validation. ``view``: the file as the caller
+    wrote it (else it is read again).
     """
-    view = family.load(family_id)
+    view = view if view is not None else family.load(family_id)
     revoked = []
     for request in view.requests.values():
         if request.status != "validated":
@@ -302,15 +321,13 @@ def recheck_validations(family_id: str, correlation_id: str, principal: Principa
         if not lacking:
             continue
         reason = "Informations manquantes : " + ", ".join(m.label for m in lacking)
-        actions = [PreEnrolment.status.set("revoked"), PreEnrolment.validated_structures.set([]),
-                   PreEnrolment.staff_message.set(reason),
-                   PreEnrolment.gsi1sk.set(f"revoked#{clock.now().isoformat()}")]
-        if request.gsi2pk:
-            actions.append(PreEnrolment.gsi2sk.set(f"revoked#{clock.now().isoformat()}"))
+        validated = list(request.validated_structures or [])
         try:
             with transaction() as tx:
-                tx.update(request, actions=actions, condition=PreEnrolment.status == "validated")
-                for structure_id in request.validated_structures or []:
+                queues.update(tx, request, PreEnrolment.status == "validated", status="revoked",
+                             validated_structures=[], staff_message=reason,
+                             gsi1sk=f"revoked#{clock.now().isoformat()}")
+                for structure_id in validated:
                     tx.save(outbox.entry(Outbox, ev.FamilyValidationRevoked(
                         family_id=family_id, child_id=request.child_id, structure_id=structure_id,
                         activity=_activity(request, structure_id), reason=reason, correlation_id=correlation_id)))
@@ -330,12 +347,16 @@ def _household_view(view: FileView, found: Scope | None) -> dict[str, Any] | Non
     return data
 
 
-def file_view(view: FileView, principal: Principal | None = None) -> dict[str, Any]:
+def file_view(view: FileView, principal: Principal | None = None,
+              snap: catalogue.Snapshot | None = None) -> dict[str, Any]:
     """The family file as the API shows it: all of it to the family; to staff, only the transmitted
     requests of their structures, the children of those requests and their documents, the family-level
-    documents, and the pending changes they review."""
+    documents, and the pending changes they review. The catalogue (structure names) is read once, and only
+    when a request is shown."""
     found = scope_of(principal, view) if principal is not None else None
     shown = list(found.requests) if found is not None else list(view.requests.values())
+    if shown and snap is None:
+        snap = catalogue.snapshot()
     children = [c for c in view.children.values() if found is None or found.has_child(c.child_id)]
     documents_shown = [d for d in view.documents.values()
                        if d.status != "uploading" and (found is None or found.has_document(d))]
@@ -350,7 +371,7 @@ def file_view(view: FileView, principal: Principal | None = None) -> dict[str, A
         "profile": profile.model_dump(mode="json") if profile else None,
         "household": _household_view(view, found),
         "children": [family.child_view(c) for c in sorted(children, key=lambda c: c.created_at)],
-        "requests": [requests.view_of(r, view) for r in sorted(shown, key=lambda r: r.created_at)],
+        "requests": [requests.view_of(r, view, snap) for r in sorted(shown, key=lambda r: r.created_at)],
         "documents": [documents.document_view(d) for d in documents_shown],
         "pending_changes": [family.change_view(c) for c in changes_shown],
         "validated": view.validated,

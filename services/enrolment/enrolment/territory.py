@@ -9,8 +9,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
+from enrolment.catalogue import Snapshot
 from enrolment.models import CatalogueEntry
 from shared import clock
 from shared.ddb import transaction
@@ -34,21 +35,27 @@ DEFAULT_COMMUNES: tuple[dict[str, str], ...] = (
 )
 
 
-def current() -> tuple[dict[str, Any], datetime | None]:
-    """The territory and the version it was read at (None: never saved, the defaults)."""
-    try:
-        item = CatalogueEntry.get(*CatalogueEntry.key("territory", "current"))
-    except CatalogueEntry.DoesNotExist:
+def current(snap: Snapshot | None = None) -> tuple[dict[str, Any], datetime | None]:
+    """The territory and the version it was read at (None: never saved, the defaults); from ``snap`` when the
+    route already read the catalogue partition, else one GetItem."""
+    if snap is not None:
+        item = snap.territory
+    else:
+        try:
+            item = CatalogueEntry.get(*CatalogueEntry.key("territory", "current"))
+        except CatalogueEntry.DoesNotExist:
+            item = None
+    if item is None:
         return {"schools": list(DEFAULT_SCHOOLS), "communes": list(DEFAULT_COMMUNES)}, None
     return json.loads(item.data), item.changed_at
 
 
-def schools() -> list[dict[str, str]]:
-    return list(current()[0]["schools"])
+def schools(snap: Snapshot | None = None) -> list[dict[str, str]]:
+    return list(current(snap)[0]["schools"])
 
 
-def postal_codes() -> frozenset[str]:
-    return frozenset(c["postal_code"] for c in current()[0]["communes"])
+def postal_codes(snap: Snapshot | None = None) -> frozenset[str]:
+    return frozenset(c["postal_code"] for c in current(snap)[0]["communes"])
 
 
 def school_name(school_id: str) -> str | None:
@@ -56,7 +63,8 @@ def school_name(school_id: str) -> str | None:
 
 
 def save(data: dict[str, Any], version: str | None) -> dict[str, Any]:
-    """Replace the territory, on the condition that it is still the version the admin edited."""
+    """Replace the territory, on the condition that it is still the version the admin edited: one
+    conditional write in a transaction, which also carries the admin's audit event (decision 101)."""
     _, changed_at = current()
     if (version or None) != (changed_at.isoformat() if changed_at else None):
         raise Conflict("Le territoire vient d'être modifié par quelqu'un d'autre : rechargez la page.",
@@ -66,12 +74,12 @@ def save(data: dict[str, Any], version: str | None) -> dict[str, Any]:
     item = CatalogueEntry(*CatalogueEntry.key("territory", "current"), kind="territory", data=json.dumps(data),
                           changed_at=clock.now())
     try:
-        with transaction() as tx:  # the admin's audit event rides with it (decision 101)
+        with transaction() as tx:
             tx.save(item, condition=condition)
-    except (PutError, TransactWriteError):
+    except TransactWriteError:
         raise Conflict("Le territoire vient d'être modifié par quelqu'un d'autre : rechargez la page.",
                        fields={"version": "Modifié entre-temps."}) from None
-    return view()
+    return {**data, "version": item.changed_at.isoformat()}
 
 
 def view() -> dict[str, Any]:

@@ -34,13 +34,34 @@ SUFFIX = " – Portail Familles"
 
 
 def _send(event: Event, template: str, to: str, subject: str, **context: Any) -> dict[str, Any]:
-    """Send ``template`` to ``to`` for ``event`` unless that e-mail already went out.
+    """Send ``template`` to ``to``, the one e-mail of ``event``, unless it already went out.
 
-    The (event, recipient) is claimed with a conditional put before SES is called; if SES answers an
-    error the claim is released and the error re-raised, so the queue's retry sends it. A claim found
-    still ``sending`` means a worker died during or after the SES call: SES may have accepted the
-    e-mail, so it is never sent again automatically (a redelivery or a DLQ redrive would send it
-    twice); it is logged as an error for the person on call (docs/operations.md).
+    The handler runs with a deferred claim (``deferred_claim=True``): everything before this point only
+    reads and renders, and the event's claim is written right before SES is called, so it is this e-mail's
+    claim: two writes per e-mail (the claim, then the done mark with the message id). If SES answers an
+    error the claim is released and the error re-raised, so the queue's retry sends it. A claim found left
+    by a worker that stopped means it stopped during or after the SES call: SES may have accepted the
+    e-mail, so it is never sent again automatically (a redelivery or a DLQ redrive would send it twice);
+    it is logged as an error for the person on call (docs/operations.md).
+    """
+    email = mailer.render(template, to, subject, **context)  # a template error fails before any claim
+    if not idempotency.claim():
+        logger.error("e-mail delivery uncertain: a worker stopped while sending; not sent again",
+                     extra={"template": template, "event_id": event.event_id, "uncertain_delivery": True})
+        return {"template": template, "subject": subject, "skipped": True, "uncertain": True}
+    message_id = mailer.send(email)
+    metrics.count("EmailsSent", "notifications")
+    return {"template": template, "subject": subject, "message_id": message_id}
+
+
+def _deliver(event: Event, template: str, to: str, subject: str, **context: Any) -> dict[str, Any]:
+    """One of several e-mails of ``event`` (its handler holds the event's claim from the start), unless it
+    already went out.
+
+    The (event, recipient) is claimed with a conditional put before SES is called, so that when the handler
+    fails half-way the queue's retry sends only the e-mails not yet sent; if SES answers an error the claim
+    is released and the error re-raised. A claim found still ``sending`` is never sent again (see
+    :func:`_send`).
     """
     email = mailer.render(template, to, subject, **context)  # a template error fails before any claim
     now = clock.now()
@@ -138,43 +159,43 @@ def staff_account_changed(event: ev.StaffAccountChanged) -> dict[str, Any]:
 
 # --- accounts ---------------------------------------------------------------------------------------
 
-@consumer.on(ev.AccountRegistered)
+@consumer.on(ev.AccountRegistered, deferred_claim=True)
 def account_registered(event: ev.AccountRegistered) -> dict[str, Any]:
     return _send(event, "confirm_email", event.email, "Confirmez votre adresse e-mail" + SUFFIX,
                  first_name=event.first_name, token=event.verification_token)
 
 
-@consumer.on(ev.VerificationEmailRequested)
+@consumer.on(ev.VerificationEmailRequested, deferred_claim=True)
 def verification_requested(event: ev.VerificationEmailRequested) -> dict[str, Any]:
     return _send(event, "confirm_email", event.email, "Confirmez votre adresse e-mail" + SUFFIX,
                  first_name=event.first_name, token=event.verification_token)
 
 
-@consumer.on(ev.SignupAttemptedOnExistingAccount)
+@consumer.on(ev.SignupAttemptedOnExistingAccount, deferred_claim=True)
 def signup_on_existing(event: ev.SignupAttemptedOnExistingAccount) -> dict[str, Any]:
     return _send(event, "existing_account", event.email, "Vous avez déjà un compte" + SUFFIX,
                  first_name=event.first_name)
 
 
-@consumer.on(ev.PasswordResetRequested)
+@consumer.on(ev.PasswordResetRequested, deferred_claim=True)
 def password_reset(event: ev.PasswordResetRequested) -> dict[str, Any]:
     return _send(event, "password_reset", event.email, "Réinitialisation de votre mot de passe" + SUFFIX,
                  first_name=event.first_name, token=event.reset_token)
 
 
-@consumer.on(ev.PasswordChanged)
+@consumer.on(ev.PasswordChanged, deferred_claim=True)
 def password_changed(event: ev.PasswordChanged) -> dict[str, Any]:
     return _send(event, "password_changed", event.email, "Votre mot de passe a été modifié" + SUFFIX,
                  first_name=event.first_name)
 
 
-@consumer.on(ev.EmailChangeRequested)
+@consumer.on(ev.EmailChangeRequested, deferred_claim=True)
 def email_change_requested(event: ev.EmailChangeRequested) -> dict[str, Any]:
     return _send(event, "confirm_new_email", event.new_email, "Confirmez votre nouvelle adresse e-mail" + SUFFIX,
                  first_name=event.first_name, token=event.confirmation_token)
 
 
-@consumer.on(ev.EmailChanged)
+@consumer.on(ev.EmailChanged, deferred_claim=True)
 def email_changed(event: ev.EmailChanged) -> dict[str, Any]:
     """Tell the old address; for a staff account, also point its read model at the new one."""
     for member in StaffMember.by_account.query(StaffMember.account_key(event.account_id)):
@@ -183,7 +204,7 @@ def email_changed(event: ev.EmailChanged) -> dict[str, Any]:
                  first_name=event.first_name, new_email=event.new_email)
 
 
-@consumer.on(ev.StaffInvited)
+@consumer.on(ev.StaffInvited, deferred_claim=True)
 def staff_invited(event: ev.StaffInvited) -> dict[str, Any]:
     return _send(event, "staff_invitation", event.email, "Votre compte professionnel" + SUFFIX,
                  first_name=event.first_name, token=event.invitation_token,
@@ -204,7 +225,7 @@ def structure_published(event: pl.StructurePublished) -> dict[str, Any]:
 
 # --- enrolment: to the family ----------------------------------------------------------------------
 
-@consumer.on(en.FamilyValidated)
+@consumer.on(en.FamilyValidated, deferred_claim=True)
 def family_validated(event: en.FamilyValidated) -> dict[str, Any] | None:
     """One e-mail per validation act (its first event), listing every structure the act validated."""
     if not event.notify:
@@ -217,13 +238,13 @@ def family_validated(event: en.FamilyValidated) -> dict[str, Any] | None:
                  structure_names=event.structure_names or [event.structure_name])
 
 
-@consumer.on(en.FileReturned)
+@consumer.on(en.FileReturned, deferred_claim=True)
 def file_returned(event: en.FileReturned) -> dict[str, Any]:
     return _send(event, "file_returned", event.email, "Votre dossier est à compléter" + SUFFIX,
                  first_name=event.first_name, structure_name=event.structure_name, message=event.message)
 
 
-@consumer.on(en.DocumentReviewed)
+@consumer.on(en.DocumentReviewed, deferred_claim=True)
 def document_reviewed(event: en.DocumentReviewed) -> dict[str, Any] | None:
     """Only a refused document needs the family to act; an accepted one shows in the portal."""
     if event.decision != "rejected":
@@ -232,7 +253,7 @@ def document_reviewed(event: en.DocumentReviewed) -> dict[str, Any] | None:
                  first_name=event.first_name, document_label=event.document_label, reason=event.reason)
 
 
-@consumer.on(en.ChangeReviewed)
+@consumer.on(en.ChangeReviewed, deferred_claim=True)
 def change_reviewed(event: en.ChangeReviewed) -> dict[str, Any]:
     approved = event.decision == "approved"
     subject = "Votre modification est validée" if approved else "Votre modification n'est pas validée"
@@ -248,13 +269,13 @@ def pre_enrolment_submitted(event: en.PreEnrolmentSubmitted) -> dict[str, Any] |
     subject = "Nouvelle demande de pré-inscription" + SUFFIX
     kind_label = KIND_LABELS.get(event.kind, event.kind)
     results = [
-        _send(event, "pre_enrolment_submitted", member.email, subject, first_name=member.first_name,
+        _deliver(event, "pre_enrolment_submitted", member.email, subject, first_name=member.first_name,
               family_name=event.family_name, child_first_name=event.child_first_name,
               kind_label=kind_label, structure_names=event.structure_names)
         for member in staff_of(event.structure_ids)
     ]
     if event.email:
-        _send(event, "pre_enrolment_received", event.email,
+        _deliver(event, "pre_enrolment_received", event.email,
               f"Votre demande de pré-inscription {kind_label} est transmise" + SUFFIX,
               first_name=event.first_name, child_first_name=event.child_first_name, kind_label=kind_label,
               kind=event.kind, structure_names=event.structure_names)
@@ -265,7 +286,7 @@ def pre_enrolment_submitted(event: en.PreEnrolmentSubmitted) -> dict[str, Any] |
 def change_submitted(event: en.ChangeSubmitted) -> dict[str, Any] | None:
     subject = "Modifications à valider" + SUFFIX
     return _send_all([
-        _send(event, "change_submitted", member.email, subject, first_name=member.first_name,
+        _deliver(event, "change_submitted", member.email, subject, first_name=member.first_name,
               family_name=event.family_name, fields=event.fields)
         for member in staff_of(event.structure_ids)
     ])
@@ -292,6 +313,14 @@ def _request_context(event: pl.ReservationRequestSubmitted | pl.CancellationRequ
             "request_number": event.request_number, "recap": event.recap, "line_count": event.line_count}
 
 
+def _count_once(result: dict[str, Any] | None, metric: str, value: int) -> dict[str, Any] | None:
+    """Count ``metric`` for the run that acted on the event, not for a redelivery that skipped its e-mail
+    (the handler runs again up to its claim: see :func:`_send`)."""
+    if value and not (result or {}).get("skipped"):
+        metrics.count(metric, "notifications", value)
+    return result
+
+
 def _no_address(event: FamilyPlanningEvent) -> bool:
     """Planning copies the address from its read model of enrolment's validations, which may lack one."""
     if event.email:
@@ -300,22 +329,22 @@ def _no_address(event: FamilyPlanningEvent) -> bool:
     return True
 
 
-@consumer.on(pl.ReservationRequestSubmitted)
+@consumer.on(pl.ReservationRequestSubmitted, deferred_claim=True)
 def reservation_request_submitted(event: pl.ReservationRequestSubmitted) -> dict[str, Any] | None:
     """The recap e-mail of a validated planning; ``added``: of the slots added to an existing request (the
     event's recap and line count are then those of the added slots)."""
-    if not event.added:
-        metrics.count("RequestsSubmitted", "notifications")
     if _no_address(event):
+        _count_once(None, "RequestsSubmitted", 0 if event.added else 1)
         return None
     number = event.request_number
     subject = (f"Ajout à votre demande de réservation N° {number}" if event.added
                else f"Récapitulatif de votre demande de réservation N° {number}")
-    return _send(event, "reservation_request_submitted", event.email, subject + SUFFIX, added=event.added,
-                 **_request_context(event))
+    return _count_once(_send(event, "reservation_request_submitted", event.email, subject + SUFFIX,
+                             added=event.added, **_request_context(event)),
+                       "RequestsSubmitted", 0 if event.added else 1)
 
 
-@consumer.on(pl.CancellationRequested)
+@consumer.on(pl.CancellationRequested, deferred_claim=True)
 def cancellation_requested(event: pl.CancellationRequested) -> dict[str, Any] | None:
     if _no_address(event):
         return None
@@ -323,7 +352,7 @@ def cancellation_requested(event: pl.CancellationRequested) -> dict[str, Any] | 
     return _send(event, "cancellation_requested", event.email, subject + SUFFIX, **_request_context(event))
 
 
-@consumer.on(pl.CancellationConfirmed)
+@consumer.on(pl.CancellationConfirmed, deferred_claim=True)
 def cancellation_confirmed(event: pl.CancellationConfirmed) -> dict[str, Any] | None:
     if _no_address(event):
         return None
@@ -331,7 +360,7 @@ def cancellation_confirmed(event: pl.CancellationConfirmed) -> dict[str, Any] | 
     return _send(event, "cancellation_confirmed", event.email, subject + SUFFIX, **_request_context(event))
 
 
-@consumer.on(pl.PlaceOffered)
+@consumer.on(pl.PlaceOffered, deferred_claim=True)
 def place_offered(event: pl.PlaceOffered) -> dict[str, Any] | None:
     """A freed place offered to a waiting family, to accept or decline before a deadline."""
     if _no_address(event):
@@ -349,18 +378,20 @@ def decision_subject(event: pl.RequestDecided) -> str:
     return template.format(number=event.request_number) + SUFFIX
 
 
-@consumer.on(pl.RequestDecided)
+@consumer.on(pl.RequestDecided, deferred_claim=True)
 def request_decided(event: pl.RequestDecided) -> dict[str, Any] | None:
     """The answer to a reservation request (staff, committee, automatic, or a place freed from the waiting
     list), with each pattern element's outcome: what is booked, what waits for a place, what is refused."""
-    metrics.count("PlacesAccepted", "notifications", sum(o.accepted for o in event.outcomes))
+    accepted = sum(o.accepted for o in event.outcomes)
     if _no_address(event):
+        _count_once(None, "PlacesAccepted", accepted)
         return None
-    outcomes = [{"weekday": o.weekday, "slot": o.slot, "weeks": PARITY_LABELS[o.parity], "parity": o.parity,
-                 "accepted": o.accepted, "waitlisted": o.waitlisted, "refused": o.refused, "reason": o.reason}
-                for o in event.outcomes if o.accepted or o.waitlisted or o.refused]  # not only cancelled lines
+    outcomes: list[dict[str, Any]] = [
+        {"weekday": o.weekday, "slot": o.slot, "weeks": PARITY_LABELS[o.parity], "parity": o.parity,
+         "accepted": o.accepted, "waitlisted": o.waitlisted, "refused": o.refused, "reason": o.reason}
+        for o in event.outcomes if o.accepted or o.waitlisted or o.refused]  # not only cancelled lines
     totals = {k: sum(o[k] for o in outcomes) for k in ("accepted", "waitlisted", "refused")}
-    return _send(event, "request_decided", event.email, decision_subject(event), first_name=event.first_name,
+    sent = _send(event, "request_decided", event.email, decision_subject(event), first_name=event.first_name,
                  child_first_name=event.child_first_name, structure_name=event.structure_name,
                  period_name=event.period_name, request_number=event.request_number, answer=event.answer,
                  trigger=event.trigger, outcomes=outcomes, totals=totals, accepted_slots=event.accepted_slots,
@@ -368,3 +399,4 @@ def request_decided(event: pl.RequestDecided) -> dict[str, Any] | None:
                  waiting=totals["waitlisted"] > 0 or event.answer == "waitlisted",
                  refused_any=totals["refused"] > 0, offer_reply_days=event.offer_reply_days,
                  waitlist_mode=event.waitlist_mode)
+    return _count_once(sent, "PlacesAccepted", accepted)

@@ -1,20 +1,26 @@
 """Items of the notifications table. Only this service reads or writes that table.
 
-Keys: ``EVENT#<event_id>/PROCESSED`` the record of a handled event, with what it sent (kernel);
-``EVENT#<event_id>/SENT#<address>`` one e-mail of that event to one recipient, claimed before it is sent
-so a retried event never sends it twice; ``STRUCTURE#<structure_id>/STAFF#<account_id>`` the read model
+Keys: ``EVENT#<event_id>/PROCESSED`` the record of a handled event, with what it sent (kernel; for an
+event that sends one e-mail, written right before SES: it is that e-mail's claim);
+``EVENT#<event_id>/SENT#<address>`` one of the e-mails of an event that sends several, claimed before it
+is sent so a retried event never sends it twice; ``STRUCTURE#<structure_id>/STAFF#<account_id>`` the read model
 of who works for a structure (``STRUCTURE#*`` for staff without structures, e.g. administrators), found
 by account through ``gsi1`` (``STAFF#<account_id>`` / ``STRUCTURE#<structure_id>``).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from shared.ddb import gsi, table_model
+from shared.ddb import TableItem, gsi, table_model
 from shared.idempotency import processed_model
 
-Base = table_model("notifications")
+if TYPE_CHECKING:  # a class mypy can subclass; at run time the same class bound to the service's table
+    Base = TableItem
+else:
+    Base = table_model("notifications")
 SentEmail = processed_model(Base)
 
 ALL_STRUCTURES = "*"

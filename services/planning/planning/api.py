@@ -52,7 +52,8 @@ def my_validations(req: Req) -> dict[str, Any]:
 
 @api.route("/catalogue", roles=tuple(Role))
 def get_catalogue(req: Req) -> dict[str, Any]:
-    return {"structures": list(catalogue.structures().values()), "periods": list(catalogue.periods().values())}
+    snap = catalogue.snapshot()
+    return {"structures": list(catalogue.structures(snap).values()), "periods": list(catalogue.periods(snap).values())}
 
 
 def _month_days(ctx: reservations.PeriodContext, year: int, month: int) -> list[dict[str, Any]]:
@@ -231,8 +232,8 @@ def revoke_feed(req: Req) -> None:
 
 @api.route("/feeds/{name}")
 def feed(req: Req, name: str) -> Response:
-    secret = name.removesuffix(".ics")
-    return Response(body=feeds.ics(feeds.family_of(secret)).decode("utf-8"), status_code=200,
+    return Response(body=feeds.ics(feeds.requests_of_feed(name.removesuffix(".ics"))).decode("utf-8"),
+                    status_code=200,
                     headers={"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "no-store"})
 
 

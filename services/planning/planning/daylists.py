@@ -23,9 +23,10 @@ LOOKAHEAD_DAYS = 120
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def contexts(structure_id: str) -> list[reservations.PeriodContext]:
-    """The structure's periods with their calendar, from one read of the catalogue (one Query)."""
-    snap = catalogue.snapshot()
+def contexts(structure_id: str, snap: catalogue.Snapshot | None = None) -> list[reservations.PeriodContext]:
+    """The structure's periods with their calendar, from one read of the catalogue (one Query; none when the
+    route already read it: ``snap``)."""
+    snap = snap if snap is not None else catalogue.snapshot()
     structure = catalogue.structures(snap)[structure_id]
     closures = [(date.fromisoformat(c["start"]), date.fromisoformat(c["end"])) for c in structure["closures"]]
     calendar = Calendar(structure["departement"], structure["zone"], closures)
@@ -33,15 +34,16 @@ def contexts(structure_id: str) -> list[reservations.PeriodContext]:
             if p["structure_id"] == structure_id]
 
 
-def open_periods(structure_id: str, day: date) -> list[reservations.PeriodContext]:
+def open_periods(structure_id: str, day: date, snap: catalogue.Snapshot | None = None,
+                 ) -> list[reservations.PeriodContext]:
     """The structure's periods open on ``day`` (in the period, not closed)."""
-    return [ctx for ctx in contexts(structure_id) if reservations.closed_reason(ctx, day) is None]
+    return [ctx for ctx in contexts(structure_id, snap) if reservations.closed_reason(ctx, day) is None]
 
 
-def next_open_day(structure_id: str, after: date) -> date | None:
+def next_open_day(structure_id: str, after: date, snap: catalogue.Snapshot | None = None) -> date | None:
     """The first day from ``after`` on which one of the structure's periods opens (none within 4 months:
     None)."""
-    periods = [ctx for ctx in contexts(structure_id) if ctx.data["end"] >= after.isoformat()]
+    periods = [ctx for ctx in contexts(structure_id, snap) if ctx.data["end"] >= after.isoformat()]
     for offset in range(LOOKAHEAD_DAYS):
         day = after + timedelta(days=offset)
         if any(reservations.closed_reason(ctx, day) is None for ctx in periods):
@@ -76,7 +78,7 @@ def day_list(structure_id: str, day: date) -> dict[str, Any]:
 HOLDING = ("accepted", "offered", "cancel_requested")  # a line holding its place (as the counters count)
 
 
-def occupancy(structure_id: str, day: date) -> dict[str, Any]:
+def occupancy(structure_id: str, day: date, snap: catalogue.Snapshot | None = None) -> dict[str, Any]:
     """Each slot of each period open that day, once per period and named by it, with its lines by status
     and the places remaining (capacity less the lines holding a place: accepted, offered, or whose
     cancellation is not yet confirmed — what the capacity board counts)."""
@@ -85,7 +87,7 @@ def occupancy(structure_id: str, day: date) -> dict[str, Any]:
         per = counts.setdefault((line.period_id or "", line.slot_code), {})
         per[line.status] = per.get(line.status, 0) + 1
     slots = []
-    for ctx in open_periods(structure_id, day):
+    for ctx in open_periods(structure_id, day, snap):
         for slot in ctx.data["slots"]:
             per = counts.get((ctx.period_id, slot["code"]), {})
             taken = sum(per.get(s, 0) for s in HOLDING)
@@ -97,12 +99,12 @@ def occupancy(structure_id: str, day: date) -> dict[str, Any]:
     return {"date": day.isoformat(), "structure_id": structure_id, "open": bool(slots), "slots": slots}
 
 
-def requested_day(req: Req, structure_id: str) -> date:
+def requested_day(req: Req, structure_id: str, snap: catalogue.Snapshot | None = None) -> date:
     """The ``date`` asked, or the structure's next open day from today (Paris)."""
     if req.query.get("date"):
         return day_param(req.query.get("date"))
     today = clock.now().astimezone(PARIS).date()
-    return next_open_day(structure_id, today) or today
+    return next_open_day(structure_id, today, snap) or today
 
 
 @api.route("/staff/daylist", roles=STAFF)

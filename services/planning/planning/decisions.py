@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
@@ -23,15 +24,17 @@ from planning.line_store import MAX_ITEMS, UnitOfWork
 from planning.models import Capacity, OpenOffer, Outbox, ReservationLine, ReservationRequest, Validation
 from planning.pattern import Line
 from planning.reservations import (
+    FamilyRequest,
+    LineLabels,
     PeriodContext,
     _event_recap,
-    _history,
     context,
     recap_view,
     request_lines,
+    told,
     validations,
 )
-from shared import clock, outbox
+from shared import audit, clock, outbox
 from shared.ddb import transaction
 from shared.errors import Conflict, InvalidInput
 from shared.events import planning as ev
@@ -39,7 +42,7 @@ from shared.events import planning as ev
 Decision = Literal["accepted", "waitlisted", "refused"]
 CLOSED = (LineStatus.CANCEL_REQUESTED, LineStatus.CANCELLED)  # the family's cancellation: no decision applies
 FULL = "Plus de place disponible à cette date."
-TRANSACTION_LINES = 49  # a line and its counter each, and the request's counts: DynamoDB takes 100 items
+TRANSACTION_LINES = (MAX_ITEMS - 1) // 2  # a line and its counter each, and the request's counts
 
 
 def capacity_of(ctx: PeriodContext, slot_code: str) -> int:
@@ -183,11 +186,21 @@ def facts(request: ReservationRequest, known: list[Validation] | None = None,
             "resident": bool(mine and mine.resident), "staff_flag": bool(mine and mine.priority_flag)}
 
 
-def sibling_enrolled(request: ReservationRequest) -> bool:
-    """Another child of the family already holds an accepted place in the structure."""
-    others = ReservationRequest.query(request.pk, ReservationRequest.sk.startswith("REQUEST#"))
-    return any(o.child_id != request.child_id and o.structure_id == request.structure_id
-               and any(ln.was_accepted and ln.status != "cancelled" for ln in request_lines(o)) for o in others)
+def sibling_enrolled(request: ReservationRequest, others: Iterable[ReservationRequest] | None = None) -> bool:
+    """Another child of the family already holds an accepted place in the structure. The counts kept on each
+    request say it without reading lines; only a request whose accepted lines are all being cancelled (or one
+    written before the counts) has its lines read, to know whether they held their place."""
+    if others is None:
+        others = ReservationRequest.query(request.pk, ReservationRequest.sk.startswith("REQUEST#"))
+    for other in others:
+        if other.child_id == request.child_id or other.structure_id != request.structure_id:
+            continue
+        if other.counted and int(other.count_accepted or 0) > 0:
+            return True
+        if (not other.counted or int(other.count_cancel_requested or 0) > 0) and any(
+                ln.was_accepted and ln.status != "cancelled" for ln in request_lines(other)):
+            return True
+    return False
 
 
 # --- the answer told ------------------------------------------------------------------------------------
@@ -203,13 +216,14 @@ def outcomes_of(ctx: PeriodContext, request: ReservationRequest, lines: list[Res
 
 
 def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what: str, correlation_id: str,
-             also: Callable[[Any], None] | None = None) -> None:
+             also: Callable[[Any], None] | None = None, contact: Validation | None = None) -> None:
     """Publish ``RequestDecided`` with every element's outcome (``PlaceOffered`` while places are offered
     to the family), and note it in the request's history; ``also`` adds its own writes to that transaction
     (the committee marks its row told, once; an offer is indexed for its expiry)."""
     lines = request_lines(request)
-    contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id
-                    and v.structure_id == request.structure_id), None)
+    if contact is None:
+        contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id
+                        and v.structure_id == request.structure_id), None)
     steps = announcement(ctx, request, lines, contact, trigger, what, correlation_id)
     if also is not None:
         steps.insert(0, also)
@@ -219,22 +233,28 @@ def announce(ctx: PeriodContext, request: ReservationRequest, trigger: str, what
                 step(tx)
 
 
-def announcement(ctx: PeriodContext, request: ReservationRequest, lines: list[ReservationLine],
-                 contact: Validation | None, trigger: str, what: str,
-                 correlation_id: str) -> list[Callable[[TransactWrite], None]]:
-    """The transaction steps that tell the family its request's answer from ``lines`` (all of them, as
-    they are now): the history entry and the event, the open offers' index and the request's earliest
-    offer deadline kept in step. Empty when there is nothing to write. Callers that already hold the
-    lines and the contact (the committee's publication, a page at a time) pack several families' steps
-    in one transaction."""
+@dataclass
+class Telling:
+    """What tells a family its request's answer: actions on the request item (its history, its earliest
+    offer deadline) and the other items (the event's outbox entry, the open offers' index)."""
+
+    actions: list[Any] = field(default_factory=list)
+    steps: list[Callable[[TransactWrite], None]] = field(default_factory=list)
+
+
+def telling(ctx: PeriodContext, request: ReservationRequest, lines: list[ReservationLine],
+            contact: Validation | None, trigger: str, what: str, correlation_id: str) -> Telling:
+    """How to tell the family the answer ``lines`` give (all of the request's lines, as they are or as a
+    unit of work will leave them), split so that a unit of work updating the request item already can
+    take the request's actions into its own update."""
     answer = answers.answer_of(ln.status for ln in lines)
-    steps = [offer_index(request, lines)] if offer_days(ctx) or answer == "offered" else []
+    result = Telling(steps=[offer_index(request, lines)] if offer_days(ctx) or answer == "offered" else [])
     left = [ln.offer_until or "" for ln in lines if ln.status == "offered"]
     until = ReservationRequest.offer_until.set(min(left)) if left else ReservationRequest.offer_until.remove()
     if answer in ("pending", "cancelled"):  # nothing to tell; the other writes still happen
         if (request.offer_until or None) != (min(left) if left else None):
-            steps.append(lambda tx: tx.update(request, actions=[until]))
-        return steps
+            result.actions.append(until)
+        return result
     who = {"email": (contact.email or "") if contact else "",
            "first_name": (contact.first_name or "") if contact else "",
            "child_first_name": (contact.child_first_name or "") if contact else ""}
@@ -254,14 +274,25 @@ def announcement(ctx: PeriodContext, request: ReservationRequest, lines: list[Re
             outcomes=outcomes_of(ctx, request, lines), trigger=trigger, offer_reply_days=offer_days(ctx),
             waitlist_mode=ctx.data.get("waitlist_mode", "auto"),
             correlation_id=correlation_id)
-    told = _history(request, what)
+    result.actions += [told(request, what), until]
+    entry = outbox.entry(Outbox, event)
+    result.steps.append(lambda tx: tx.save(entry))
+    return result
 
-    def tell(tx: TransactWrite) -> None:
-        tx.update(request, actions=[ReservationRequest.history.set(told), until])
-        tx.save(outbox.entry(Outbox, event))
-        request.history = told
 
-    steps.append(tell)
+def announcement(ctx: PeriodContext, request: ReservationRequest, lines: list[ReservationLine],
+                 contact: Validation | None, trigger: str, what: str,
+                 correlation_id: str) -> list[Callable[[TransactWrite], None]]:
+    """The transaction steps that tell the family its request's answer from ``lines`` (all of them, as
+    they are now): the history entry and the event, the open offers' index and the request's earliest
+    offer deadline kept in step. Empty when there is nothing to write. Callers that already hold the
+    lines and the contact (the committee's publication, a page at a time) pack several families' steps
+    in one transaction."""
+    told_parts = telling(ctx, request, lines, contact, trigger, what, correlation_id)
+    steps = list(told_parts.steps)
+    if told_parts.actions:
+        actions = told_parts.actions
+        steps.append(lambda tx: tx.update(request, actions=actions))
     return steps
 
 
@@ -306,37 +337,110 @@ def _wanted(request: ReservationRequest, all_lines: list[ReservationLine], eleme
     return wanted
 
 
-def decide(request: ReservationRequest, elements: list[dict[str, Any]], lines: list[dict[str, Any]],
-           correlation_id: str, trigger: str = "decision") -> dict[str, Any]:
+@dataclass
+class Decided:
+    """What a decision did, and what the answer's view needs without reading again."""
+
+    result: dict[str, Any]
+    lines: list[ReservationLine]  # every line of the request, as it now is
+    weights: dict[str, int]
+    ctx: PeriodContext
+    fresh: bool  # False when a race made some writes go one by one: read the request again for the view
+
+
+def decide(found: FamilyRequest, elements: list[dict[str, Any]], lines: list[dict[str, Any]],
+           correlation_id: str, trigger: str = "decision") -> Decided:
     """Apply decisions per pattern element (whole period) and per line. Accepted lines take a place each
     (a date with no place left puts its line on the waiting list instead); an accepted line the manager
-    now refuses or sends back to the waiting list frees its place, which the waiting list gets."""
+    now refuses or sends back to the waiting list frees its place, which the waiting list gets.
+
+    The moves go ~48 a transaction and the answer (history, event) rides with the last one, so a year of
+    170 lines is 4 transactions and the family is told exactly once, with what was written. When one is
+    refused (a date full, a line changed meanwhile), what is left goes the careful way: the period's
+    counters read, the lines of full dates sent to the waiting list, then the answer on its own."""
+    request = found.request
     ctx = context(request.period_id)
     all_lines = request_lines(request)
     wanted = _wanted(request, all_lines, elements, lines)
-    priority, _ = committee.score(facts(request), weights())
-    freed, to_accept = [], []
-    groups: dict[tuple[Transition, str], list[ReservationLine]] = {}
+    criteria = weights()
+    priority, _ = committee.score(facts(request, found.validations, sibling_enrolled(request, found.requests)),
+                                  criteria)
+    moves: list[tuple[ReservationLine, Transition, dict[str, Any]]] = []
+    accepting: list[tuple[ReservationLine, Transition, dict[str, Any]]] = []
     # A line decided on its own overrides its element's decision (the per-line list comes last).
     final = {(line.date, line.slot_code): (line, decision, reason) for line, decision, reason in wanted}
     for line, decision, reason in final.values():
         if (line.status == decision and line.status != "refused") or line.status in (*CLOSED, "offered"):
             continue  # nothing to change (a refusal may still change its motif); an offer waits for the family
         if decision == "accepted":
-            to_accept.append(line)
+            accepting.append((line, Transition.ACCEPT, {}))
         else:
-            groups.setdefault((_transition_of(decision), reason), []).append(line)
-    for (transition, reason), group in groups.items():
-        held = {id(ln) for ln in group if ln.status == LineStatus.ACCEPTED}  # a revised acceptance frees its place
-        moved = _move_lines(ctx, group, transition, reason=reason,
-                            priority=priority if transition == Transition.WAITLIST else None)
-        freed += [(ln.date, ln.slot_code) for ln in moved if id(ln) in held]
-    full = accept_lines(ctx, to_accept)
-    set_lines(full, "waitlisted", priority, FULL)
-    announce(ctx, request, trigger, "Réponse de la structure", correlation_id)
+            transition = _transition_of(decision)
+            moves.append((line, transition, {"reason": reason, "priority": priority
+                                             if transition == Transition.WAITLIST else None}))
+    moves = [m for m in moves + accepting if lifecycle.allowed(m[1], m[0].status, m[0].was_accepted)]
+    freed = [(ln.date, ln.slot_code) for ln, t, _ in moves if ln.status == LineStatus.ACCEPTED]
+    what = "Réponse de la structure"
+    left = _decide_together(ctx, found, all_lines, moves, trigger, what, correlation_id)
+    fresh = not left
+    if left:
+        held = {id(ln) for ln, _, _ in left if ln.status == LineStatus.ACCEPTED}
+        freed = [cell for cell in freed if cell not in {(ln.date, ln.slot_code) for ln, _, _ in left}]
+        groups: dict[tuple[Transition, str], list[ReservationLine]] = {}
+        for line, transition, fields in left:
+            if transition != Transition.ACCEPT:
+                groups.setdefault((transition, fields["reason"]), []).append(line)
+        for (transition, reason), group in groups.items():
+            moved = _move_lines(ctx, group, transition, reason=reason,
+                                priority=priority if transition == Transition.WAITLIST else None)
+            freed += [(ln.date, ln.slot_code) for ln in moved if id(ln) in held]
+        full = accept_lines(ctx, [ln for ln, t, _ in left if t == Transition.ACCEPT])
+        set_lines(full, "waitlisted", priority, FULL)
+        announce(ctx, request, trigger, what, correlation_id, contact=found.contact)
+        full_dates = len(full)
+    else:
+        full_dates = 0
     promoted = promote_all(ctx, freed, correlation_id, skip=request.request_id) if freed and auto_waitlist(ctx) \
         else []
-    return {"full_dates": len(full), "freed": len(freed), "promoted_requests": promoted}
+    return Decided({"full_dates": full_dates, "freed": len(freed), "promoted_requests": promoted}, all_lines,
+                   criteria, ctx, fresh)
+
+
+TELLING_ITEMS = 2  # the answer's outbox entry and the open offers' index (its history goes on the request)
+
+
+def _decide_together(ctx: PeriodContext, found: FamilyRequest, all_lines: list[ReservationLine],
+                     moves: list[tuple[ReservationLine, Transition, dict[str, Any]]], trigger: str, what: str,
+                     correlation_id: str) -> list[tuple[ReservationLine, Transition, dict[str, Any]]]:
+    """Write the moves as few transactions as they fill, the answer with the last one; returns the moves
+    left unwritten when a transaction was refused (none when everything, the answer included, is written)."""
+    request = found.request
+    chunks: list[list[tuple[ReservationLine, Transition, dict[str, Any]]]] = [[]]
+    items = 1 + TELLING_ITEMS  # the request's item (counts, history), and what tells the family
+    for planned in moves:
+        cost = 2 if lifecycle.move(planned[1], planned[0].status, planned[0].was_accepted).places else 1
+        if items + cost > MAX_ITEMS:
+            chunks.append([])
+            items = 1 + TELLING_ITEMS
+        chunks[-1].append(planned)
+        items += cost
+    before = request.log
+    for number, chunk in enumerate(chunks):
+        uow = UnitOfWork(capacity(ctx))
+        for line, transition, fields in chunk:
+            uow.move(line, transition, **fields)
+        if number == len(chunks) - 1:
+            told_parts = telling(ctx, request, uow.projected(all_lines), found.contact, trigger, what,
+                                 correlation_id)
+            uow.request(request, told_parts.actions)
+            for step in told_parts.steps:
+                uow.step(step)
+        if uow.empty:
+            audit.unchanged()  # nothing to move and nothing to tell (every line cancelled or offered)
+        elif not uow.try_commit():
+            request.log = before
+            return [m for rest in chunks[number:] for m in rest]
+    return []
 
 
 def release_line(ctx: PeriodContext, line: ReservationLine, status: str, priority: int, reason: str,
@@ -453,34 +557,40 @@ def promote_waiting(ctx: PeriodContext, correlation_id: str, slot_codes: Iterabl
 
 
 def confirm_cancellations(request: ReservationRequest, only: set[tuple[str, str]] | None,
-                          correlation_id: str, ctx: PeriodContext | None = None) -> dict[str, Any]:
-    ctx = ctx or context(request.period_id)
+                          correlation_id: str, ctx: PeriodContext | None = None,
+                          contact: Validation | None = None, known_contact: bool = False) -> dict[str, Any]:
+    """Confirm the cancellations asked (``only`` these dates and slots): the lines and the request's counts and
+    history, the places freed and the family's e-mail in one transaction (a few for a long list). The names
+    come from the lines; the catalogue is read only when a place is freed (its waiting list)."""
     asked = [ln for ln in request_lines(request) if ln.status == "cancel_requested"
              and (only is None or (ln.date, ln.slot_code) in only)]
     if not asked:
         raise Conflict("Aucune annulation à confirmer sur cette demande.", fields={"lines": "Vide."})
     held = {id(ln) for ln in asked if lifecycle.LineState.of(ln.status, ln.was_accepted).holds_place}
-    contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id), None)
+    names = ctx or LineLabels.of(asked) or context(request.period_id)
+    if not known_contact:
+        contact = next((v for v in validations(request.family_id) if v.child_id == request.child_id), None)
 
-    before = request.history
+    before = request.log
 
     def tell(uow: UnitOfWork, confirmed: list[ReservationLine]) -> None:
-        recap_data = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in confirmed])
-        request.history = before
-        request.history = _history(request, f"Annulation confirmée de {len(confirmed)} présence(s)")
-        uow.request(request, [ReservationRequest.history.set(request.history)])
+        recap_data = recap_view(names, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in confirmed])
+        request.log = before  # ``tell`` runs again when the first try of the moves was refused
+        uow.request(request, [told(request, f"Annulation confirmée de {len(confirmed)} présence(s)")])
         uow.publish(ev.CancellationConfirmed(
             request_id=request.request_id, request_number=request.number, family_id=request.family_id,
             email=(contact.email or "") if contact else "", first_name=(contact.first_name or "") if contact else "",
             child_first_name=(contact.child_first_name or "") if contact else "",
-            structure_name=ctx.structure["name"], period_name=ctx.data["name"], line_count=len(confirmed),
+            structure_name=names.structure_name, period_name=names.period_name, line_count=len(confirmed),
             recap=_event_recap(recap_data), correlation_id=correlation_id))
 
     confirmed = _move_lines(ctx, asked, Transition.CONFIRM_CANCEL, finish=tell)
     if not confirmed:
         raise Conflict("Ces annulations viennent d'être traitées par ailleurs : rechargez la demande.",
                        fields={"lines": "Déjà traitées."})
-    asked = confirmed
     freed = [(ln.date, ln.slot_code) for ln in confirmed if id(ln) in held]
-    promoted = promote_all(ctx, freed, correlation_id) if auto_waitlist(ctx) else []
-    return {"confirmed": len(asked), "freed": len(freed), "promoted_requests": promoted}
+    promoted: list[str] = []
+    if freed:
+        ctx = ctx or context(request.period_id)
+        promoted = promote_all(ctx, freed, correlation_id) if auto_waitlist(ctx) else []
+    return {"confirmed": len(confirmed), "freed": len(freed), "promoted_requests": promoted}

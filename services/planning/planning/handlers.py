@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
 from planning.models import Contact, ProcessedEvent, Revocation, Validation
-from shared import sessions
+from shared import idempotency, sessions
 from shared.consumer import Consumer
+from shared.ddb import transaction
 from shared.events import accounts as accounts_ev
 from shared.events import enrolment as ev
 from shared.events import planning as planning_ev
@@ -21,6 +22,10 @@ sessions.subscribe(consumer, Revocation)  # ended sessions: the authorizer refus
 
 
 def _record(event: ev.FamilyValidated | ev.FamilyValidationRevoked, status: str) -> dict[str, Any]:
+    """The validation written with the event's done mark in one transaction (with the consumer's claim: two
+    requests), conditional on the family having no newer address than the one written: the transaction
+    checks the family's ``Contact`` item (absent, or the one read), and is written again with its address
+    when it has one (an e-mail change handled before the validation)."""
     pk, sk = Validation.key(event.family_id, event.structure_id, event.activity, event.child_id)
     item = Validation(pk=pk, sk=sk, family_id=event.family_id, child_id=event.child_id,
                       structure_id=event.structure_id, activity=event.activity, status=status,
@@ -35,11 +40,33 @@ def _record(event: ev.FamilyValidated | ev.FamilyValidationRevoked, status: str)
             item.email, item.first_name, item.child_first_name = known.email, known.first_name, known.child_first_name
             item.family_name, item.child_last_name = known.family_name, known.child_last_name
             item.both_parents_working, item.resident = known.both_parents_working, known.resident
-    # Events may arrive out of order: an older fact never overwrites a newer one.
-    with contextlib.suppress(PutError):
-        item.save(condition=Validation.changed_at.does_not_exist() | (Validation.changed_at <= event.occurred_at))
-    _apply_contact(event.family_id)
-    return {"status": status}
+    contact: Contact | None = None
+    for _ in range(10):
+        if contact is not None:
+            item.email, item.email_at = contact.email, contact.changed_at
+        try:
+            with transaction() as tx:
+                tx.condition_check(Contact, *Contact.key(event.family_id),
+                                   condition=Contact.pk.does_not_exist() if contact is None
+                                   else Contact.changed_at == contact.changed_at)
+                # Events may arrive out of order: an older fact never overwrites a newer one.
+                tx.save(item, condition=Validation.changed_at.does_not_exist()
+                        | (Validation.changed_at <= event.occurred_at))
+                idempotency.complete(tx, {"status": status})
+            return {"status": status}
+        except TransactWriteError as exc:
+            codes = [reason.code if reason else None for reason in exc.cancellation_reasons]
+            if not codes or set(codes) - {None, "ConditionalCheckFailed"}:
+                raise
+            if codes[1:2] == ["ConditionalCheckFailed"]:
+                return {"status": status, "outcome": "older_than_known"}  # marked done by the consumer
+            if codes[0] is None:  # the done mark: this worker's claim was taken over, the other one acts
+                raise idempotency.EventInProgress(event.event_id) from None
+            try:
+                contact = Contact.get(*Contact.key(event.family_id), consistent_read=True)
+            except Contact.DoesNotExist:
+                contact = None
+    raise idempotency.EventInProgress(event.event_id)  # the address keeps changing: the retry writes it
 
 
 def _apply_contact(family_id: str) -> None:

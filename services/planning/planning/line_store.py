@@ -23,10 +23,12 @@ from pynamodb.transactions import TransactWrite
 from planning.lifecycle import PINS, LineState, LineStatus, Move, Transition, move
 from planning.models import Capacity, Outbox, ReservationLine, ReservationRequest
 from shared import outbox
-from shared.ddb import transaction
+from shared.ddb import MAX_TRANSACTION_ITEMS, transaction
 from shared.events.base import Event
 
-MAX_ITEMS = 100  # DynamoDB's limit of items per transaction
+# DynamoDB takes 100 items a transaction; one stays free so that a staff action's audit event rides with
+# its first transaction (shared.ddb.ride, decision 101), whichever unit of work that is.
+MAX_ITEMS = MAX_TRANSACTION_ITEMS - 1
 
 
 class Keep:
@@ -186,15 +188,22 @@ class UnitOfWork:
             request.rank = (priority, line.structure_id or "", line.requested_at or "")
         return m
 
-    def add_line(self, line: ReservationLine, replaces: ReservationLine | None = None, count: bool = True) -> None:
+    def add_line(self, line: ReservationLine, replaces: ReservationLine | None = None, count: bool = True,
+                 resumes: bool = False) -> None:
         """A new pending line; where ``replaces`` (a cancelled or refused line of another request at the
         same date, child and slot) still is what was read, it takes its key, and its request loses it.
-        ``count=False`` when the request item is created with its counts in the same unit of work."""
+        ``count=False`` when the request item is created with its counts in the same unit of work.
+        ``resumes``: a request being created may find its own pending line there, written by an attempt that
+        died before its last transaction (same key, so same request id): it writes it again (its cell then
+        counts it twice: on the safe side, a removal reads the day's lines rather than trust the count)."""
         cell = (line.period_id or "", line.date, line.slot_code)
         self._gates.add(cell)  # a new line only on an open cell; a new key counts on it
         if replaces is None:
             condition = ReservationLine.pk.does_not_exist()
             self._cells[cell] += 1
+            if resumes:
+                condition |= ((ReservationLine.request_id == line.request_id)
+                              & (ReservationLine.status == LineStatus.PENDING.value))
         else:
             condition = ((ReservationLine.status == replaces.status)
                          & (ReservationLine.request_id == replaces.request_id))
@@ -237,7 +246,22 @@ class UnitOfWork:
 
     @property
     def empty(self) -> bool:
-        return not (self._moves or self._new or self._steps)
+        return not (self._moves or self._new or self._steps or any(w.actions for w in self._requests.values()))
+
+    def projected(self, lines: Iterable[ReservationLine]) -> list[ReservationLine]:
+        """``lines`` as they will be once this unit of work commits: copies for the lines it moves (what the
+        answer written with them tells), the others as read."""
+        planned = {id(m.line): m for m in self._moves}
+        result = []
+        for line in lines:
+            m = planned.get(id(line))
+            if m is None:
+                result.append(line)
+                continue
+            copy = ReservationLine.from_raw_data(line.serialize())
+            _LineMove(copy, m.move, m.reason, m.priority, m.offer_until).apply()
+            result.append(copy)
+        return result
 
     def _request(self, family_id: str, request_id: str) -> _RequestWrite:
         key = ReservationRequest.key(family_id, request_id)

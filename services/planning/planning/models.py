@@ -13,8 +13,13 @@
 
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING, Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -22,12 +27,15 @@ from pynamodb.attributes import (
 )
 
 from planning.lifecycle import LineStatus
-from shared.ddb import gsi, table_model
+from shared.ddb import TableItem, gsi, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
 from shared.sessions import revocation_model
 
-Base = table_model("planning")
+if TYPE_CHECKING:  # a class mypy can subclass; at run time the same class bound to the service's table
+    Base = TableItem
+else:
+    Base = table_model("planning")
 Outbox = outbox_model(Base)
 ProcessedEvent = processed_model(Base)
 Revocation = revocation_model(Base)  # ended sessions (shared.sessions), read by the authorizer
@@ -87,6 +95,11 @@ class Counter(Base):
         return "COUNTER", name
 
 
+class HistoryEntry(MapAttribute[str, Any]):
+    at = UnicodeAttribute()
+    what = UnicodeAttribute()
+
+
 class ReservationRequest(Base):
     family_id = UnicodeAttribute()
     request_id = UnicodeAttribute()
@@ -116,7 +129,10 @@ class ReservationRequest(Base):
     priority = NumberAttribute(null=True)  # the waiting list's score, once a line waits
     cancel_cells = UnicodeSetAttribute(null=True)  # "<date>#<slot>" of the lines whose cancellation is asked
     wait_cells = UnicodeSetAttribute(null=True)  # "<date>#<slot>" of the lines on the waiting list
-    history = UnicodeAttribute()  # JSON list of {"at", "what"}
+    history = UnicodeAttribute()  # JSON list of {"at", "what"}: entries written before ``log`` (read, never rewritten)
+    # The request's history since: each action appends its entry (list_append, in its transaction), so two
+    # writers at the same instant both keep theirs — a JSON text rewritten from a copy lost one.
+    log = ListAttribute(of=HistoryEntry, null=True)
     pattern = UnicodeAttribute(default="[]")  # JSON list of {"weekday", "slot_code", "parity"}
     gsi1pk = UnicodeAttribute(null=True)  # STRUCTURE#<id>: the staff's list of requests
     gsi1sk = UnicodeAttribute(null=True)
@@ -124,6 +140,16 @@ class ReservationRequest(Base):
     gsi2pk = UnicodeAttribute(null=True)  # WAITLIST#<period>: requests that had a line waiting, by rank
     gsi2sk = UnicodeAttribute(null=True)
     by_rank = gsi(2)
+
+    def history_entries(self) -> list[dict[str, str]]:
+        """Every entry of the request's history, oldest first (the old JSON text, then the appended list)."""
+        return [*json.loads(self.history or "[]"), *({"at": e.at, "what": e.what} for e in self.log or [])]
+
+    @staticmethod
+    def append_history(what: str, at: str) -> Any:
+        """The update action that appends one entry to the history, without reading it."""
+        log = ReservationRequest.log
+        return log.set((log | []).append([HistoryEntry(at=at, what=what)]))
 
     def counts(self) -> dict[str, int]:
         """The lines' status counts kept on the request (statuses with no line left out)."""

@@ -16,16 +16,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-
 from planning.http_app import app
 from shared import aws, settings
 from shared.errors import ApiError, Conflict, InvalidInput
@@ -52,6 +42,18 @@ def once(req: Req, scope: str, run: Callable[[], dict[str, Any]]) -> dict[str, A
     key = key_of(req)
     if key is None:
         return run()
+    # Powertools' idempotency utility (and Powertools itself) is imported by the first repeatable POST,
+    # not at the function's cold start (decision 37).
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     store = DynamoDBPersistenceLayer(
         table_name=settings.load().table("planning"), key_attr="pk", sort_key_attr="sk",
         static_pk_value=f"IDEMPOTENCY#{req.principal.account_id}", expiry_attr="ttl",
@@ -59,7 +61,8 @@ def once(req: Req, scope: str, run: Callable[[], dict[str, Any]]) -> dict[str, A
     config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body",
                                expires_after_seconds=WINDOW)
     if app.lambda_context is not None:  # in AWS: a claim left by a timed-out call ends with the call
-        config.register_lambda_context(app.lambda_context)  # type: ignore[arg-type]  (the same object in Lambda)
+        # Chalice passes Lambda's own context object in AWS (typed as chalice.local's for the local server).
+        config.register_lambda_context(app.lambda_context)  # type: ignore[arg-type]
 
     @idempotent_function(data_keyword_argument="data", persistence_store=store, config=config, key_prefix=scope)
     def call(data: dict[str, str]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import combinations
-from typing import Any
+from typing import Any, Protocol
 
 from pynamodb.exceptions import PynamoDBException
 
@@ -24,7 +24,7 @@ from planning.calendar import Calendar, Period
 from planning.deadlines import DeadlineRule, can_book, can_cancel
 from planning.lifecycle import LineStatus, Transition
 from planning.line_store import MAX_ITEMS, StaleWrite, UnitOfWork
-from planning.models import Capacity, Counter, ReservationLine, ReservationRequest, Validation
+from planning.models import Capacity, Counter, HistoryEntry, ReservationLine, ReservationRequest, Validation
 from planning.pattern import Line, PatternElement, Slot, expand, recap
 from shared import clock
 from shared.ddb import transaction
@@ -60,9 +60,55 @@ class PeriodContext:
     def label(self, code: str) -> str:
         return next((s["label"] for s in self.data["slots"] if s["code"] == code), code)
 
+    @property
+    def structure_name(self) -> str:
+        return str(self.structure["name"])
+
+    @property
+    def period_name(self) -> str:
+        return str(self.data["name"])
+
     def rule(self, name: str) -> DeadlineRule:
         spec = self.data[name]
         return DeadlineRule(days_before=spec["days_before"], hour=_time(spec["hour"]))
+
+
+class Labelled(Protocol):
+    """What a recap or an e-mail names: slots, the structure and the period (a period context, or the names
+    a request's lines carry, which spares reading the catalogue)."""
+
+    def label(self, code: str) -> str: ...
+
+    @property
+    def structure_name(self) -> str: ...
+
+    @property
+    def period_name(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class LineLabels:
+    """The names copied onto a request's lines when they were written (``ReservationLine.labels``)."""
+
+    slots: dict[str, str]
+    structure_name: str
+    period_name: str
+
+    @staticmethod
+    def of(lines: Iterable[ReservationLine]) -> LineLabels | None:
+        """The names the lines carry; None when a line has none (written before they carried them)."""
+        slots: dict[str, str] = {}
+        names: tuple[str, str] | None = None
+        for line in lines:
+            labels = json.loads(line.labels or "{}")
+            if not (labels.get("slot") and labels.get("structure") and labels.get("period")):
+                return None
+            slots[line.slot_code] = labels["slot"]
+            names = names or (labels["structure"], labels["period"])
+        return LineLabels(slots, *names) if names else None
+
+    def label(self, code: str) -> str:
+        return self.slots.get(code, code)
 
 
 def context(period_id: str, snap: catalogue.Snapshot | None = None) -> PeriodContext:
@@ -228,7 +274,7 @@ def _bookable(ctx: PeriodContext, lines: list[Line], now: datetime) -> tuple[lis
     return keep, skipped
 
 
-def recap_view(ctx: PeriodContext, lines: list[Line]) -> dict[str, Any]:
+def recap_view(ctx: Labelled, lines: list[Line]) -> dict[str, Any]:
     summary = recap(lines)
     return {"rows": [{"weekday": row.weekday_name.capitalize(), "slot": ctx.label(row.slot_code),
                       "slot_code": row.slot_code, "count": row.count, "first": row.first.isoformat(),
@@ -274,7 +320,7 @@ def _sharing(ctx: PeriodContext, child_id: str, requests: Iterable[ReservationRe
 
 
 def plan(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
-         first_day_slots: list[str] | None) -> Plan:
+         first_day_slots: list[str] | None, request_id: str | None = None) -> Plan:
     """What a request would hold: two reads for a first request (the catalogue, the family's partition),
     and one more per other request of the child in a period that meets this one."""
     snap = catalogue.snapshot()
@@ -286,6 +332,8 @@ def plan(family_id: str, child_id: str, period_id: str, selection: list[PatternE
     validation = access(family_id, child_id, ctx, known)
     lines = lines_for(ctx, selection, first_day_slots)
     by_id = {r.request_id: r for r in requests}
+    if request_id in by_id:  # ``request_id`` exists already: nothing to plan, the caller answers it
+        return Plan(ctx, validation, [], [], [], by_id)
     month_lines = [ln for r in _sharing(ctx, child_id, requests, snap) for ln in request_lines(r)]
     _check_overlaps(by_id, child_id, ctx, lines, month_lines, snap)
     keep, skipped = _bookable(ctx, lines, clock.now())
@@ -331,10 +379,13 @@ def next_number() -> str:
     return f"{int(counter.value):06d}"
 
 
-def _history(request: ReservationRequest, what: str) -> str:
-    entries = json.loads(request.history or "[]")
-    entries.append({"at": clock.now().isoformat(), "what": what})
-    return json.dumps(entries)
+def told(request: ReservationRequest, what: str) -> Any:
+    """The update action appending ``what`` to the request's history (list_append: no read, so two writers
+    at the same instant both keep their entry); the request read is updated too, for the answer's view.
+    Nothing to undo on a failed write: the action that failed answers an error, not this request."""
+    at = clock.now().isoformat()
+    request.log = [*(request.log or []), HistoryEntry(at=at, what=what)]
+    return ReservationRequest.append_history(what, at)
 
 
 def _submitted_event(request: ReservationRequest, p: Plan, recap_data: dict[str, Any], correlation_id: str,
@@ -366,7 +417,7 @@ def request_id_for(family_id: str, idempotency_key: str | None) -> str:
 
 
 def _write_new_lines(items: list[ReservationLine], replaced: dict[tuple[str, str], ReservationLine],
-                     last: Callable[[UnitOfWork], None], count: bool) -> None:
+                     last: Callable[[UnitOfWork], None], count: bool, resumes: bool = False) -> None:
     """Write new lines, each conditional on its key being free (or on the cancelled or refused line it
     replaces being unchanged), 90-odd a transaction; ``last`` adds the request's own writes and its
     outbox entry to the final transaction, so the event exists only once every line does. On a
@@ -377,7 +428,7 @@ def _write_new_lines(items: list[ReservationLine], replaced: dict[tuple[str, str
     try:
         while pending:
             line = pending.pop(0)
-            uow.add_line(line, replaced.get((line.date, line.slot_code)), count=count)
+            uow.add_line(line, replaced.get((line.date, line.slot_code)), count=count, resumes=resumes)
             if pending and uow.size() >= MAX_ITEMS - 4:  # room for the request, its event and a replaced one
                 uow.commit()
                 written += items[len(written):len(items) - len(pending)]
@@ -414,12 +465,17 @@ def _undo(lines: list[ReservationLine]) -> None:
 
 def create(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
            first_day_slots: list[str] | None, correlation_id: str, idempotency_key: str | None = None) -> Created:
-    p = plan(family_id, child_id, period_id, selection, first_day_slots)
+    request_id = request_id_for(family_id, idempotency_key)
+    p = plan(family_id, child_id, period_id, selection, first_day_slots, request_id)
+    if request_id in p.requests:  # this key's request, written by an attempt whose answer was lost
+        done = p.requests[request_id]
+        lines = request_lines(done)
+        recap_data = recap_view(p.ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in lines])
+        return Created(done, lines, {**summary(done, p.ctx), "recap": recap_data, "skipped": []}, p.ctx)
     held = p.held(child_id)
     p.lines = [ln for ln in p.lines if (ln.date.isoformat(), ln.slot_code) not in held]
     if not p.lines:
         raise InvalidInput("Ces présences sont déjà demandées.", fields={"selection": "Déjà demandées."})
-    request_id = request_id_for(family_id, idempotency_key)
     now = clock.now()
     days = sorted(ln.date.isoformat() for ln in p.lines)
     request = ReservationRequest(
@@ -428,11 +484,11 @@ def create(family_id: str, child_id: str, period_id: str, selection: list[Patter
         child_last_name=p.validation.child_last_name, family_name=p.validation.family_name,
         structure_id=p.ctx.data["structure_id"],
         period_id=period_id, activity=p.ctx.data["activity"], line_count=len(p.lines), history="[]",
+        log=[HistoryEntry(at=now.isoformat(), what=f"Demande créée : {len(p.lines)} présence(s)")],
         counted=True, count_pending=len(p.lines), first_date=days[0], last_date=days[-1],
         pattern=json.dumps([{"weekday": e.weekday, "slot_code": e.slot_code, "parity": e.parity}
                             for e in selection or []]),
         gsi1pk=f"STRUCTURE#{p.ctx.data['structure_id']}", gsi1sk=f"{now.isoformat()}#{request_id}")
-    request.history = _history(request, f"Demande créée : {len(p.lines)} présence(s)")
     recap_data = recap_view(p.ctx, p.lines)
     items = [_line_item(family_id, request, line, p.ctx, p.validation.child_first_name) for line in p.lines]
     event = _submitted_event(request, p, recap_data, correlation_id, added=False)
@@ -441,7 +497,9 @@ def create(family_id: str, child_id: str, period_id: str, selection: list[Patter
         uow.step(lambda tx: tx.save(request, condition=ReservationRequest.pk.does_not_exist()))
         uow.publish(event)
 
-    _write_new_lines(items, p.replaced(child_id), last, count=False)
+    # A retry with the key of an attempt that died between its transactions finds that attempt's lines
+    # (same request id) and writes them again; the request and its event come with the last transaction.
+    _write_new_lines(items, p.replaced(child_id), last, count=False, resumes=idempotency_key is not None)
     return Created(request, items, {**summary(request, p.ctx), "recap": recap_data, "skipped": p.skipped}, p.ctx)
 
 
@@ -450,6 +508,31 @@ def get_request(family_id: str, request_id: str) -> ReservationRequest:
         return ReservationRequest.get(*ReservationRequest.key(family_id, request_id), consistent_read=True)
     except ReservationRequest.DoesNotExist:
         raise NotFound("Cette demande de réservation n'existe pas.", fields={"request_id": "Inconnue."}) from None
+
+
+@dataclass
+class FamilyRequest:
+    """A request read with its family's partition (one Query): its child's contact and validations, and the
+    family's other requests (siblings' places), for the actions that need them beside the request."""
+
+    request: ReservationRequest
+    validations: list[Validation]
+    requests: list[ReservationRequest]
+
+    @property
+    def contact(self) -> Validation | None:
+        """The validation row of the request's child and structure, whatever its status (contact details)."""
+        return next((v for v in self.validations if v.child_id == self.request.child_id
+                     and v.structure_id == self.request.structure_id), None)
+
+
+def family_request(family_id: str, request_id: str) -> FamilyRequest:
+    """The request with its family's partition, in one Query (instead of a GetItem and a Query)."""
+    known, requests = family_items(family_id)
+    request = next((r for r in requests if r.request_id == request_id), None)
+    if request is None:
+        raise NotFound("Cette demande de réservation n'existe pas.", fields={"request_id": "Inconnue."})
+    return FamilyRequest(request, known, requests)
 
 
 def request_lines(request: ReservationRequest) -> list[ReservationLine]:
@@ -476,8 +559,7 @@ def add_lines(family_id: str, request_id: str, selection: list[PatternElement] |
         uow.request(request, [ReservationRequest.pattern.set(json.dumps(pattern)),
                               ReservationRequest.first_date.set(min(days[0], request.first_date or days[0])),
                               ReservationRequest.last_date.set(max(days[-1], request.last_date or days[-1])),
-                              ReservationRequest.history.set(_history(request, f"Ajout de {len(p.lines)} "
-                                                                               "présence(s)"))])
+                              told(request, f"Ajout de {len(p.lines)} présence(s)")])
         uow.publish(event)
 
     _write_new_lines(items, p.replaced(request.child_id), last, count=True)
@@ -500,7 +582,8 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
            ) -> tuple[dict[str, Any], ReservationRequest, PeriodContext]:
     """Ask the cancellation of some lines (each a conditional move from the state read; chosen lines are
     read by key, never the whole request). Returns the view, the request and its period."""
-    request = get_request(family_id, request_id)
+    found_request = family_request(family_id, request_id)
+    request = found_request.request
     ctx = context(request.period_id)
     if lines is not None:
         wanted = set(lines)
@@ -526,21 +609,20 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
     recap_data = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in chosen])
     if preview:
         return {"recap": recap_data, "line_count": len(chosen)}, request, ctx
-    validation = access_any(family_id, request)
-    before = request.history
+    validation = found_request.contact
+    before = request.log
 
     def tell(uow: UnitOfWork, asked: list[ReservationLine]) -> None:
-        told = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in asked])
-        request.history = before
-        request.history = _history(request, f"Annulation demandée de {len(asked)} présence(s)")
-        uow.request(request, [ReservationRequest.history.set(request.history)])
+        recap_told = recap_view(ctx, [Line(date.fromisoformat(ln.date), ln.slot_code) for ln in asked])
+        request.log = before  # ``tell`` runs again when the first try of the moves was refused
+        uow.request(request, [told(request, f"Annulation demandée de {len(asked)} présence(s)")])
         uow.publish(ev.CancellationRequested(
             request_id=request.request_id, request_number=request.number, family_id=family_id,
             email=validation.email or "" if validation else "",
             first_name=(validation.first_name or "") if validation else "",
             child_first_name=(validation.child_first_name or "") if validation else "",
             structure_id=request.structure_id, structure_name=ctx.structure["name"], period_name=ctx.data["name"],
-            line_count=len(asked), recap=_event_recap(told), correlation_id=correlation_id))
+            line_count=len(asked), recap=_event_recap(recap_told), correlation_id=correlation_id))
 
     from planning.decisions import _move_lines
 
@@ -553,12 +635,6 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
             "lines": [{"date": ln.date, "slot_code": ln.slot_code} for ln in done]}, request, ctx
 
 
-def access_any(family_id: str, request: ReservationRequest) -> Validation | None:
-    """The validation row of the request's child and structure, whatever its status (for contact details)."""
-    return next((v for v in validations(family_id) if v.child_id == request.child_id
-                 and v.structure_id == request.structure_id), None)
-
-
 # --- reading -----------------------------------------------------------------------------------------------
 
 def summary(request: ReservationRequest, ctx: PeriodContext | None = None) -> dict[str, Any]:
@@ -567,7 +643,7 @@ def summary(request: ReservationRequest, ctx: PeriodContext | None = None) -> di
             "child_id": request.child_id, "structure_id": request.structure_id,
             "structure_name": ctx.structure["name"], "period_id": request.period_id, "period_name": ctx.data["name"],
             "activity": request.activity, "line_count": int(request.line_count),
-            "history": json.loads(request.history or "[]")}
+            "history": request.history_entries()}
 
 
 def requests_of(family_id: str) -> list[ReservationRequest]:

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from chalice import Response
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
 
 from planning import (
@@ -30,10 +31,10 @@ from planning.http_app import COMMITTEE, STAFF, api, month_param, structure_para
 from planning.models import CatalogueItem, CommitteeJob, ReservationRequest, Validation
 from planning.names import NameBook
 from planning.reservations import PeriodContext
-from shared import clock
+from shared import audit, clock
 from shared.auth import Role
 from shared.ddb import transaction
-from shared.errors import Conflict, Forbidden, InvalidInput
+from shared.errors import ApiError, Conflict, Forbidden, InvalidInput
 from shared.http import Req
 
 LIST_STATUSES = ("pending", "waitlisted", "offered", "accepted", "refused", "cancel_requested", "all")
@@ -56,8 +57,9 @@ def _period(req: Req, period_id: str, structure_id: str | None = None,
 @api.route("/staff/occupancy", roles=STAFF)
 def occupancy(req: Req) -> dict[str, Any]:
     """One day's slots per open period (the structure's next open day without a date): see daylists."""
-    structure_id = structure_param(req)
-    return daylists.occupancy(structure_id, daylists.requested_day(req, structure_id))
+    snap = catalogue.snapshot()  # read once: the structure, its periods and closures
+    structure_id = structure_param(req, snap)
+    return daylists.occupancy(structure_id, daylists.requested_day(req, structure_id, snap), snap)
 
 
 @api.route("/staff/board", roles=STAFF)
@@ -154,17 +156,24 @@ def staff_requests(req: Req) -> dict[str, Any]:
     return {"items": items, "next": after}
 
 
-def _staff_request(req: Req, family_id: str, request_id: str) -> ReservationRequest:
-    request = reservations.get_request(family_id, request_id)
-    if not req.principal.can_manage(request.structure_id):
+def _staff_request(req: Req, family_id: str, request_id: str) -> reservations.FamilyRequest:
+    """The request with its family's partition (validations, other requests: the score's facts), one Query."""
+    found = reservations.family_request(family_id, request_id)
+    if not req.principal.can_manage(found.request.structure_id):
         raise Forbidden("Cette demande ne concerne pas vos structures.")
-    return request
+    return found
 
 
-def _request_view(request: ReservationRequest) -> dict[str, Any]:
-    ctx = reservations.context(request.period_id)
-    lines = sorted(reservations.request_lines(request), key=lambda ln: (ln.date, ln.slot_code))
-    score, parts = committee.score(decisions.facts(request), decisions.weights())
+def _request_view(found: reservations.FamilyRequest, ctx: PeriodContext | None = None,
+                  lines: list[Any] | None = None, weights: dict[str, int] | None = None) -> dict[str, Any]:
+    """The decision page: the request, its lines, its elements and score. Beside the family's partition it
+    reads the request's lines, the catalogue and the criteria, unless the decision just did."""
+    request = found.request
+    ctx = ctx or reservations.context(request.period_id)
+    lines = sorted(lines if lines is not None else reservations.request_lines(request),
+                   key=lambda ln: (ln.date, ln.slot_code))
+    facts = decisions.facts(request, found.validations, decisions.sibling_enrolled(request, found.requests))
+    score, parts = committee.score(facts, weights if weights is not None else decisions.weights())
     answer = answers.answer_of(ln.status for ln in lines)
     who = NameBook().of(request)
     return {**reservations.summary(request, ctx), "family_id": request.family_id,
@@ -187,12 +196,18 @@ def staff_request(req: Req, family_id: str, request_id: str) -> dict[str, Any]:
 @api.route("/staff/requests/{family_id}/{request_id}/decide", ("POST",), roles=STAFF)
 def decide(req: Req, family_id: str, request_id: str) -> dict[str, Any]:
     body = req.body(schemas.DecideBody)
-    request = _staff_request(req, family_id, request_id)
-    result = decisions.decide(request, [e.model_dump() for e in body.elements],
-                              [{**ln.model_dump(), "date": ln.date.isoformat()} for ln in body.lines],
-                              req.correlation_id)
-    request.refresh()
-    return {**_request_view(request), **result}
+    found = _staff_request(req, family_id, request_id)
+    try:
+        decided = decisions.decide(found, [e.model_dump() for e in body.elements],
+                                   [{**ln.model_dump(), "date": ln.date.isoformat()} for ln in body.lines],
+                                   req.correlation_id)
+    except PynamoDBException:  # throttled or unavailable: what was written stays, the same answer again ends it
+        raise ApiError("Le service est momentanément surchargé : la réponse n'a pas été enregistrée en entier, "
+                       "envoyez-la à nouveau dans quelques instants.", code="unavailable",
+                       fields={"elements": "Non enregistrée."}, status=503) from None
+    if not decided.fresh:  # a race made some moves go one by one: what is written is read again
+        return {**_request_view(_staff_request(req, family_id, request_id)), **decided.result}
+    return {**_request_view(found, decided.ctx, decided.lines, decided.weights), **decided.result}
 
 
 def _cells(values: set[str] | None) -> list[dict[str, str]]:
@@ -229,9 +244,10 @@ def staff_cancellations(req: Req) -> dict[str, Any]:
 @api.route("/staff/requests/{family_id}/{request_id}/cancellations/confirm", ("POST",), roles=STAFF)
 def confirm_cancellations(req: Req, family_id: str, request_id: str) -> dict[str, Any]:
     body = req.body(schemas.ConfirmBody)
-    request = _staff_request(req, family_id, request_id)
+    found = _staff_request(req, family_id, request_id)
     only = {(ln.date.isoformat(), ln.slot_code) for ln in body.lines} if body.lines is not None else None
-    return decisions.confirm_cancellations(request, only, req.correlation_id)
+    return decisions.confirm_cancellations(found.request, only, req.correlation_id, contact=found.contact,
+                                           known_contact=True)
 
 
 # --- the waiting list ------------------------------------------------------------------------------------
@@ -287,6 +303,8 @@ def promote_waitlist(req: Req) -> dict[str, Any]:
     ctx = _period(req, body.period_id)
     until = decisions.offer_deadline(ctx)
     promoted = decisions.promote_waiting(ctx, req.correlation_id)
+    if not promoted:
+        audit.unchanged()  # no place given: nothing was written, nothing to record
     # Said as it happened: with a reply delay the places are offered (held until ``offer_until``), not given.
     return {"promoted_requests": promoted, "offered": until is not None, "offer_until": until,
             "offer_reply_days": decisions.offer_days(ctx)}
@@ -301,8 +319,9 @@ def flag(req: Req, family_id: str) -> dict[str, Any]:
             if v.child_id == body.child_id and v.structure_id == body.structure_id]
     if not rows:
         raise InvalidInput("Cet enfant n'est pas validé dans cette structure.", fields={"child_id": "Inconnu."})
-    for row in rows:
-        row.update(actions=[Validation.priority_flag.set(body.flag)])
+    with transaction() as tx:  # the flag and the action's audit event together
+        for row in rows:
+            tx.update(row, actions=[Validation.priority_flag.set(body.flag)], condition=Validation.pk.exists())
     return {"child_id": body.child_id, "structure_id": body.structure_id, "flag": body.flag}
 
 
