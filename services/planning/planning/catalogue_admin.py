@@ -41,7 +41,7 @@ class Orphans(ApiError):
 class Versioned:
     """A catalogue entry and the version it was read at (its ``changed_at``)."""
 
-    data: dict[str, Any]
+    data: Any  # a dict; the closures item is a JSON list
     changed_at: datetime | None
 
 

@@ -40,7 +40,7 @@ def coverage(period: dict[str, Any], slots: Iterable[str] | None = None) -> set[
     start, end = date.fromisoformat(str(period["start"])), date.fromisoformat(str(period["end"]))
     weekdays = set(period["weekdays"])
     codes = list(slots) if slots is not None else [s["code"] for s in period["slots"]]
-    cells = set()
+    cells: set[Cell] = set()
     day = start
     while day <= end:
         if day.weekday() in weekdays:
@@ -235,8 +235,12 @@ def capacity_refused(slot: str, new: int, taken: list[tuple[str, int]]) -> Refus
 def closed_among(lines: Iterable[ReservationLine]) -> list[Cell]:
     """The cells of these lines that a catalogue change closed (BatchGetItem, 100 keys a call)."""
     keys = sorted({Capacity.key(ln.period_id or "", ln.date, ln.slot_code) for ln in lines})
-    return sorted(tuple(item.sk.split("#", 1)) for item in Capacity.batch_get(keys, consistent_read=True)
-                  if item.closed)  # type: ignore[misc]
+    closed: list[Cell] = []
+    for item in Capacity.batch_get(keys, consistent_read=True):
+        if item.closed:
+            day, slot = item.sk.split("#", 1)
+            closed.append((day, slot))
+    return sorted(closed)
 
 
 def catalogue_changed(closed: list[Cell]) -> Conflict:

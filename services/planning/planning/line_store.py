@@ -170,11 +170,11 @@ class UnitOfWork:
             reason = None  # a place taken drops the motif of an earlier refusal or wait
         planned = _LineMove(line, m, reason, priority, offer_until)
         self._moves.append(planned)
-        cell = (line.period_id or "", line.date, line.slot_code)
+        key = self._key(line)
         if m.places:
-            self._counters[cell] += m.places
+            self._counters[key] += m.places
         if planned.gated:
-            self._gates.add(cell)
+            self._gates.add(key)
         request = self._request(line.family_id, line.request_id)
         for status, delta in m.counts.items():
             request.counts[status.value] += delta
