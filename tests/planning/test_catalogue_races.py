@@ -213,7 +213,7 @@ def test_a_capacity_lowered_while_staff_accept_never_oversells(stack: Any, admin
     assert first.status_code == 200, first.json
 
     # A decision that read capacity 4 writes after the capacity went down to 1: it may not take a place.
-    real = decisions._accept_together
+    real = decisions._decide_together
     lowered: list[Any] = []
 
     def lowering_in_between(*args: Any, **kwargs: Any) -> Any:
@@ -222,9 +222,9 @@ def test_a_capacity_lowered_while_staff_accept_never_oversells(stack: Any, admin
                                         {**manual, "capacities": {"MIDI": 1}}, admin)))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(decisions, "_accept_together", lowering_in_between)
+    monkeypatch.setattr(decisions, "_decide_together", lowering_in_between)
     second = stack.call("POST", f"{API}/staff/requests/{families[1][1]}/{requests[1]}/decide", accept, token=admin)
-    monkeypatch.setattr(decisions, "_accept_together", real)
+    monkeypatch.setattr(decisions, "_decide_together", real)
     assert lowered[0].status_code == 200, lowered[0].json
     assert second.status_code in (200, 409), second.json
     cells = _board(stack, admin, "2026-09")
@@ -249,3 +249,30 @@ def test_a_capacity_lowered_while_staff_accept_never_oversells(stack: Any, admin
     for month in ("2026-09", "2026-12", "2027-06"):
         for day, taken, capacity in _board(stack, admin, month):
             assert taken <= capacity, (day, taken, capacity)
+
+
+def test_a_booking_cancelled_by_a_concurrent_transaction_on_its_cells_is_tried_again(
+        stack: Any, admin: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In AWS two transactions touching the same cell at the same instant cancel one another
+    (``TransactionConflict``, which moto never raises: injected here). Nothing was refused, so the booking
+    writes the same items again; a condition that fails is still a 409 at once."""
+    import botocore.client
+    from botocore.exceptions import ClientError
+
+    token, _ = validated_family(stack, "claire@example.fr", GRANT)
+    original = botocore.client.BaseClient._make_api_call
+    seen: list[int] = []
+
+    def conflict(client: Any, operation: str, params: Any) -> Any:
+        if operation == "TransactWriteItems" and len(seen) < 2:
+            seen.append(len(params["TransactItems"]))
+            raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                               "CancellationReasons": [{"Code": "TransactionConflict"}]
+                               + [{"Code": "None"}] * (len(params["TransactItems"]) - 1)}, operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", conflict)
+    booked = stack.call("POST", f"{API}/requests", _booking("child-1", "MIDI"), token=token)
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", original)
+    assert len(seen) == 2 and booked.status_code == 201, booked.json
+    assert len(_lines(stack, token)) == booked.json["line_count"]

@@ -418,7 +418,8 @@ def _decide_together(ctx: PeriodContext, found: FamilyRequest, all_lines: list[R
     chunks: list[list[tuple[ReservationLine, Transition, dict[str, Any]]]] = [[]]
     items = 1 + TELLING_ITEMS  # the request's item (counts, history), and what tells the family
     for planned in moves:
-        cost = 2 if lifecycle.move(planned[1], planned[0].status, planned[0].was_accepted).places else 1
+        planned_move = lifecycle.move(planned[1], planned[0].status, planned[0].was_accepted)
+        cost = 2 if planned_move.places or planned_move.revives else 1  # with its cell (decision 106)
         if items + cost > MAX_ITEMS:
             chunks.append([])
             items = 1 + TELLING_ITEMS

@@ -11,6 +11,8 @@ line); nothing is half applied.
 
 from __future__ import annotations
 
+import random
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +38,16 @@ class Keep:
 
 
 KEEP = Keep()
+
+
+CONFLICT_RETRIES = 4  # a transaction cancelled only by concurrent transactions is tried again, this often
+CONFLICT_BACKOFF = 0.05  # seconds: the first retry waits up to this, then twice as long each time
+
+
+def _only_conflicts(exc: TransactWriteError) -> bool:
+    """Cancelled because another transaction held an item, not because a condition failed."""
+    codes = {reason.code for reason in exc.cancellation_reasons if reason is not None}
+    return codes == {"TransactionConflict"}
 
 
 class StaleWrite(Exception):
@@ -299,33 +311,43 @@ class UnitOfWork:
                 condition = Capacity.closed.does_not_exist() if condition is None else (
                     condition & Capacity.closed.does_not_exist())
             cells.append((cell, actions, condition))
-        try:
-            with transaction() as tx:
-                for m in self._moves:
-                    tx.update(m.line, actions=m.actions(),
-                              condition=guard_condition(m.move, m.gated or self._key(m.line) in self._gates))
-                for line, condition in self._new:
-                    tx.save(line, condition=condition)
-                for (period_id, day, slot), actions, cell_condition in cells:
-                    key = Capacity.key(period_id, day, slot)
-                    if actions:
-                        tx.update(Capacity(*key), actions=actions, condition=cell_condition)
-                    else:
-                        tx.condition_check(Capacity, *key, condition=cell_condition)
-                for write in self._requests.values():
-                    counts = [getattr(ReservationRequest, f"count_{s}").add(n) for s, n in write.counts.items() if n]
-                    actions = [*write.actions, *counts, *write.cell_actions(), *rank_actions(write)]
-                    if write.line_count:
-                        actions.append(ReservationRequest.line_count.add(write.line_count))
-                    if actions:
-                        tx.update(ReservationRequest(*write.key), actions=actions,
-                                  condition=ReservationRequest.pk.exists())
-                for step in self._steps:
-                    step(tx)
-        except TransactWriteError as exc:
-            if exc.cause_response_code == "TransactionCanceledException":  # a condition, or a concurrent transaction
+        def fill(tx: TransactWrite) -> None:
+            for m in self._moves:
+                tx.update(m.line, actions=m.actions(),
+                          condition=guard_condition(m.move, m.gated or self._key(m.line) in self._gates))
+            for line, condition in self._new:
+                tx.save(line, condition=condition)
+            for (period_id, day, slot), actions, cell_condition in cells:
+                key = Capacity.key(period_id, day, slot)
+                if actions:
+                    tx.update(Capacity(*key), actions=actions, condition=cell_condition)
+                else:
+                    tx.condition_check(Capacity, *key, condition=cell_condition)
+            for write in self._requests.values():
+                counts = [getattr(ReservationRequest, f"count_{s}").add(n) for s, n in write.counts.items() if n]
+                actions = [*write.actions, *counts, *write.cell_actions(), *rank_actions(write)]
+                if write.line_count:
+                    actions.append(ReservationRequest.line_count.add(write.line_count))
+                if actions:
+                    tx.update(ReservationRequest(*write.key), actions=actions,
+                              condition=ReservationRequest.pk.exists())
+            for step in self._steps:
+                step(tx)
+
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                with transaction() as tx:
+                    fill(tx)
+                break
+            except TransactWriteError as exc:
+                if exc.cause_response_code != "TransactionCanceledException":
+                    raise  # throttled, unavailable: not a race, the caller says so
+                if attempt < CONFLICT_RETRIES and _only_conflicts(exc):
+                    # Another transaction held one of these items (two bookings of the same cells in the
+                    # same instant, decision 106): nothing was refused, so the same writes are tried again.
+                    time.sleep(random.uniform(0, CONFLICT_BACKOFF * 2 ** attempt))  # noqa: S311 (jitter)
+                    continue
                 raise StaleWrite(str(exc)) from None
-            raise  # throttled, unavailable: not a race, the caller says so
         for m in self._moves:
             m.apply()
         for write in self._requests.values():
