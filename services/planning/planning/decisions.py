@@ -25,6 +25,7 @@ from planning.models import Capacity, OpenOffer, Outbox, ReservationLine, Reserv
 from planning.pattern import Line
 from planning.reservations import (
     FamilyRequest,
+    Labelled,
     LineLabels,
     PeriodContext,
     _event_recap,
@@ -205,12 +206,12 @@ def sibling_enrolled(request: ReservationRequest, others: Iterable[ReservationRe
 
 # --- the answer told ------------------------------------------------------------------------------------
 
-def element_views(ctx: PeriodContext, request: ReservationRequest,
+def element_views(ctx: Labelled, request: ReservationRequest,
                   lines: list[ReservationLine]) -> list[dict[str, Any]]:
     return answers.elements(lines, request.pattern, ctx.label)
 
 
-def outcomes_of(ctx: PeriodContext, request: ReservationRequest, lines: list[ReservationLine]) -> list[ev.SlotOutcome]:
+def outcomes_of(ctx: Labelled, request: ReservationRequest, lines: list[ReservationLine]) -> list[ev.SlotOutcome]:
     return [ev.SlotOutcome(**{k: v for k, v in row.items() if k not in ("pending", "offered")})
             for row in answers.outcome_rows(element_views(ctx, request, lines))]
 

@@ -56,8 +56,10 @@ def _record(event: ev.FamilyValidated | ev.FamilyValidationRevoked, status: str)
             return {"status": status}
         except TransactWriteError as exc:
             codes = [reason.code if reason else None for reason in exc.cancellation_reasons]
-            if not codes or set(codes) - {None, "ConditionalCheckFailed"}:
+            if not codes or set(codes) - {None, "ConditionalCheckFailed", "TransactionConflict"}:
                 raise
+            if "TransactionConflict" in codes:  # another transaction was writing one of these items: later
+                raise idempotency.EventInProgress(event.event_id) from None
             if codes[1:2] == ["ConditionalCheckFailed"]:
                 return {"status": status, "outcome": "older_than_known"}  # marked done by the consumer
             if codes[0] is None:  # the done mark: this worker's claim was taken over, the other one acts

@@ -131,6 +131,7 @@ class _RequestWrite:
     actions: list[Any] = field(default_factory=list)
     cells: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))  # (set, add|delete)
     rank: tuple[int, str, str] | None = None  # a line waits: (priority, structure, requested at)
+    condition: Condition | None = None  # what the caller's actions need the request to still be
 
     def cell_actions(self) -> list[Any]:
         actions = []
@@ -228,11 +229,15 @@ class UnitOfWork:
             request.counts[LineStatus.PENDING.value] += 1
             request.line_count += 1
 
-    def request(self, request: ReservationRequest, actions: Iterable[Any] = ()) -> None:
-        """Extra actions on a request's item (its history, its rank...), in the same update as its counts."""
+    def request(self, request: ReservationRequest, actions: Iterable[Any] = (),
+                condition: Condition | None = None) -> None:
+        """Extra actions on a request's item (its history, its rank...), in the same update as its counts;
+        ``condition``: what the request must still be for them (a copy rewritten, such as its pattern)."""
         write = self._request(request.family_id, request.request_id)
         write.request = request
         write.actions.extend(actions)
+        if condition is not None:
+            write.condition = condition if write.condition is None else write.condition & condition
 
     def step(self, write: Callable[[TransactWrite], None]) -> None:
         """Any other write of the same transaction (one item each)."""
@@ -311,6 +316,7 @@ class UnitOfWork:
                 condition = Capacity.closed.does_not_exist() if condition is None else (
                     condition & Capacity.closed.does_not_exist())
             cells.append((cell, actions, condition))
+
         def fill(tx: TransactWrite) -> None:
             for m in self._moves:
                 tx.update(m.line, actions=m.actions(),
@@ -329,8 +335,9 @@ class UnitOfWork:
                 if write.line_count:
                     actions.append(ReservationRequest.line_count.add(write.line_count))
                 if actions:
+                    exists = ReservationRequest.pk.exists()
                     tx.update(ReservationRequest(*write.key), actions=actions,
-                              condition=ReservationRequest.pk.exists())
+                              condition=exists if write.condition is None else exists & write.condition)
             for step in self._steps:
                 step(tx)
 

@@ -167,23 +167,24 @@ def _staff_request(req: Req, family_id: str, request_id: str) -> reservations.Fa
 def _request_view(found: reservations.FamilyRequest, ctx: PeriodContext | None = None,
                   lines: list[Any] | None = None, weights: dict[str, int] | None = None) -> dict[str, Any]:
     """The decision page: the request, its lines, its elements and score. Beside the family's partition it
-    reads the request's lines, the catalogue and the criteria, unless the decision just did."""
+    reads the request's lines and the criteria, unless the decision just did; the names come from the lines
+    (the catalogue only for a request without any)."""
     request = found.request
-    ctx = ctx or reservations.context(request.period_id)
     lines = sorted(lines if lines is not None else reservations.request_lines(request),
                    key=lambda ln: (ln.date, ln.slot_code))
+    names: reservations.Labelled = ctx or reservations.LineLabels.of(lines) or reservations.context(request.period_id)
     facts = decisions.facts(request, found.validations, decisions.sibling_enrolled(request, found.requests))
     score, parts = committee.score(facts, weights if weights is not None else decisions.weights())
     answer = answers.answer_of(ln.status for ln in lines)
-    who = NameBook().of(request)
-    return {**reservations.summary(request, ctx), "family_id": request.family_id,
+    who = NameBook({request.family_id: found.validations}).of(request)  # the validations are read already
+    return {**reservations.summary(request, names), "family_id": request.family_id,
             "child_first_name": who.child_first_name, "child_name": who.child_name, "family_name": who.family_name,
             "pattern": json.loads(request.pattern or "[]"),
             "score": score, "answer": answer, "answer_label": answers.LABELS[answer],
             "parts": [{"criterion": k, "label": committee.CRITERIA_LABELS[k], "points": v} for k, v in parts.items()],
-            "elements": decisions.element_views(ctx, request, lines),
-            "outcomes": [o.model_dump() for o in decisions.outcomes_of(ctx, request, lines)],
-            "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": ctx.label(ln.slot_code),
+            "elements": decisions.element_views(names, request, lines),
+            "outcomes": [o.model_dump() for o in decisions.outcomes_of(names, request, lines)],
+            "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": names.label(ln.slot_code),
                        "status": ln.status, "status_label": lifecycle.label(ln.status),
                        "reason": ln.reason or ""} for ln in lines]}
 
