@@ -19,12 +19,12 @@ from typing import Any, Protocol
 
 from pynamodb.exceptions import PynamoDBException
 
-from planning import answers, catalogue, lifecycle
+from planning import answers, catalogue, gates, lifecycle
 from planning.calendar import Calendar, Period
 from planning.deadlines import DeadlineRule, can_book, can_cancel
 from planning.lifecycle import LineStatus, Transition
 from planning.line_store import MAX_ITEMS, StaleWrite, UnitOfWork
-from planning.models import Counter, HistoryEntry, ReservationLine, ReservationRequest, Validation
+from planning.models import Capacity, Counter, HistoryEntry, ReservationLine, ReservationRequest, Validation
 from planning.pattern import Line, PatternElement, Slot, expand, recap
 from shared import clock
 from shared.ddb import transaction
@@ -437,6 +437,9 @@ def _write_new_lines(items: list[ReservationLine], replaced: dict[tuple[str, str
         uow.commit()
     except StaleWrite:
         _undo(written, counted=count)
+        closed = gates.closed_among(items)  # lost to a catalogue change (decision 106): say what it removed
+        if closed:
+            raise gates.catalogue_changed(closed) from None
         raise Conflict("Certaines de ces présences viennent d'être demandées par ailleurs (un autre onglet ?) : "
                        "rechargez « Mon planning » pour voir votre demande.",
                        fields={"selection": "Déjà demandées."}) from None
@@ -448,14 +451,18 @@ def _write_new_lines(items: list[ReservationLine], replaced: dict[tuple[str, str
 
 
 def _undo(lines: list[ReservationLine], counted: bool = False) -> None:
-    """Delete the lines of a failed write that are still as written (nothing else changed them); ``counted``:
-    their request's counts had taken them (lines added to an existing request), and give them back."""
-    for start in range(0, len(lines), MAX_ITEMS - 1):
-        chunk = lines[start:start + MAX_ITEMS - 1]
+    """Delete the lines of a failed write that are still as written (nothing else changed them); each key
+    leaves its cell's count of lines (decision 106); ``counted``: their request's counts had taken them
+    (lines added to an existing request), and give them back."""
+    per = (MAX_ITEMS - 1) // 2  # a line and its cell
+    for start in range(0, len(lines), per):
+        chunk = lines[start:start + per]
         with transaction() as tx:
             for line in chunk:
                 tx.delete(line, condition=(ReservationLine.request_id == line.request_id)
                           & (ReservationLine.status == LineStatus.PENDING.value))
+                tx.update(Capacity(*Capacity.key(line.period_id or "", line.date, line.slot_code)),
+                          actions=[Capacity.lines.add(-1)])
             if counted:
                 tx.update(ReservationRequest(*ReservationRequest.key(chunk[0].family_id, chunk[0].request_id)),
                           actions=[ReservationRequest.count_pending.add(-len(chunk)),
