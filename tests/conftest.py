@@ -33,14 +33,17 @@ os.environ.update({
     "PORTAIL_TOKEN_SECRET": "test-secret-0123456789-0123456789-0123456789",
 })
 
+from argon2 import PasswordHasher
 from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
 from werkzeug.test import Client
 
 from infra import bootstrap
 from infra.local import dynamodb, mailbox, workers
 from infra.local.apps import load_apps
 from infra.local.gateway import Gateway
-from shared import clock
+from shared import aws, clock, settings
 
 dynamodb.install()  # moto's DynamoDB atomic and O(items touched), as under `make run`
 APPS = load_apps()
@@ -84,11 +87,82 @@ class Stack:
         return [m for m in self.mail() if m["to"] == address]
 
 
-@pytest.fixture
-def stack() -> Iterator[Stack]:
+@pytest.fixture(scope="module")
+def deployed_stack() -> Iterator[Stack]:
+    """moto with the infra template deployed, once per test module (deploying costs about 0.5 s of CPU)."""
     with mock_aws():
         outputs = bootstrap.deploy(PREFIX)
         yield Stack(Client(Gateway(APPS)), outputs)
+
+
+def empty(stack: Stack) -> None:
+    """Forget everything the previous test did in the deployed stack; its resources stay as deployed.
+
+    Every item of the four tables, every message of every queue (dead-letter queues too), every object
+    (and version) of every bucket, every e-mail sent. A few milliseconds where a deployment costs half a
+    second, and each test still starts from a stack as new. (No test changes the resources themselves:
+    rules, queues and policies; a test that did would need a deployment of its own.)
+    """
+    conf = settings.load()
+    ddb = aws.client("dynamodb")
+    for service in settings.SERVICES:
+        table = conf.table(service)
+        keys = [item for page in ddb.get_paginator("scan").paginate(
+            TableName=table, ProjectionExpression="pk, sk", ConsistentRead=True) for item in page["Items"]]
+        for start in range(0, len(keys), 25):
+            ddb.batch_write_item(RequestItems={table: [{"DeleteRequest": {"Key": key}}
+                                                       for key in keys[start:start + 25]]})
+        assert ddb.scan(TableName=table, Select="COUNT", ConsistentRead=True)["Count"] == 0, table
+    sqs = aws.client("sqs")
+    with pytest.MonkeyPatch.context() as patch:  # moto allows one purge a minute unless told otherwise
+        patch.setenv("MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR", "false")
+        for url in sqs.list_queues().get("QueueUrls", []):
+            sqs.purge_queue(QueueUrl=url)
+    s3 = aws.client("s3")
+    for bucket in s3.list_buckets().get("Buckets", []):
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket["Name"]):
+            doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                      for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]]
+            if doomed:
+                s3.delete_objects(Bucket=bucket["Name"], Delete={"Objects": doomed, "Quiet": True})
+    ses_backends[DEFAULT_ACCOUNT_ID][conf.region].sent_messages.clear()
+    assert stack.mail() == []
+
+
+@pytest.fixture
+def stack(deployed_stack: Stack) -> Stack:
+    """The four services behind the local gateway on the deployed stack, as new for each test (:func:`empty`)."""
+    empty(deployed_stack)
+    return deployed_stack
+
+
+# Passwords are hashed with argon2id at the lowest cost in tests (the library's parameters cost ~175 ms of
+# CPU a hash or a verification, two per family signed up and logged in); the ``production_argon2``
+# fixture restores the service's own hasher for a test about its parameters. The live stack of the browser
+# tests gets the same (``infra.local.run --fast-passwords``).
+FAST_ARGON2 = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # still argon2id
+FAST_DUMMY_HASH = FAST_ARGON2.hash("not-a-real-password-0")
+
+
+@pytest.fixture(autouse=True)
+def _fast_argon2(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    from accounts import service
+
+    production = (service.hasher, service._dummy_hash)
+    monkeypatch.setattr(service, "hasher", FAST_ARGON2)
+    monkeypatch.setattr(service, "_dummy_hash", lambda: FAST_DUMMY_HASH)
+    return production
+
+
+@pytest.fixture
+def production_argon2(_fast_argon2: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The service's own hasher (and its dummy hash), as in production."""
+    from accounts import service
+
+    hasher, dummy = _fast_argon2
+    monkeypatch.setattr(service, "hasher", hasher)
+    monkeypatch.setattr(service, "_dummy_hash", dummy)
+    return hasher
 
 
 def _free_port() -> int:
@@ -115,7 +189,7 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "infra.local.run", "--port", str(port), "--moto-port", str(moto_port),
-             "--prefix", "portail-live"],
+             "--prefix", "portail-live", "--fast-passwords"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300  # a loaded machine starts the stack slowly

@@ -40,9 +40,24 @@ def configure_environment(moto_port: int, http_port: int, prefix: str) -> None:
     os.environ.setdefault("PORTAIL_TOKEN_SECRET", secrets.token_urlsafe(48))
 
 
+def use_fast_passwords() -> None:
+    """argon2id at its lowest cost for this process's accounts service: the browser tests' live stack only
+    (``--fast-passwords``), where each family signed up and logged in cost two hashes of ~175 ms of CPU.
+    Never a setting a deployed function reads: production always hashes with the service's parameters."""
+    from argon2 import PasswordHasher
+
+    from accounts import service
+
+    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # still argon2id
+    dummy = fast.hash("not-a-real-password-0")
+    service.hasher = fast
+    service._dummy_hash = lambda: dummy  # type: ignore[assignment]
+
+
 class LocalStack:
-    def __init__(self, http_port: int, moto_port: int, prefix: str) -> None:
+    def __init__(self, http_port: int, moto_port: int, prefix: str, *, fast_passwords: bool = False) -> None:
         self.http_port, self.moto_port, self.prefix = http_port, moto_port, prefix
+        self.fast_passwords = fast_passwords
         self.threads: list[Any] = []
 
     def start(self) -> list[Any]:
@@ -58,6 +73,8 @@ class LocalStack:
         bootstrap.deploy(self.prefix, endpoint_url=os.environ["AWS_ENDPOINT_URL"],
                          portal_origin=os.environ["PORTAIL_PUBLIC_URL"])
         apps = load_apps()
+        if self.fast_passwords:
+            use_fast_passwords()
         logins = demo.seed()
         gateway = Gateway(apps)
         self.server = make_server(HOST, self.http_port, gateway, threaded=True)
@@ -91,12 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", 8010)))
     parser.add_argument("--prefix", default="portail-dev")
+    parser.add_argument("--fast-passwords", action="store_true",
+                        help="argon2id at its lowest cost (the browser tests' stack; never for real accounts)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("werkzeug", "moto"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
-    stack = LocalStack(args.port, args.moto_port, args.prefix)
+    stack = LocalStack(args.port, args.moto_port, args.prefix, fast_passwords=args.fast_passwords)
     logins = stack.start()
     url = f"http://{HOST}:{args.port}"
     print(f"\nPortail Familles est prêt : {url}", flush=True)

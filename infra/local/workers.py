@@ -39,6 +39,18 @@ def pump_once(apps: dict[str, Chalice], wait_seconds: int = 0, retry_delay: int 
     return sum(pump_queue(app, source, wait_seconds, retry_delay) for app, source in queue_sources(apps))
 
 
+_QUEUE_URLS: dict[tuple[str | None, str], str] = {}
+
+
+def queue_url(sqs: Any, queue: str) -> str:
+    """A queue's URL, asked once per endpoint (tests drain the four queues several times a test)."""
+    key = (settings.load().endpoint_url, queue)
+    url = _QUEUE_URLS.get(key)
+    if url is None:
+        url = _QUEUE_URLS[key] = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    return url
+
+
 def pump_queue(app: Chalice, source: SQSEventConfig, wait_seconds: int = 0,
                retry_delay: int = RETRY_DELAY_SECONDS) -> int:
     """Deliver what waits in one queue to its ``on_sqs_message`` handler, one message a call; returns how
@@ -48,7 +60,7 @@ def pump_queue(app: Chalice, source: SQSEventConfig, wait_seconds: int = 0,
     five receives the queue's redrive policy moves it to the dead-letter queue, as in AWS.
     """
     sqs = aws.client("sqs")
-    url = sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
+    url = queue_url(sqs, source.queue)
     arn = f"arn:aws:sqs:{settings.load().region}:123456789012:{source.queue}"
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds,
                                    AttributeNames=["All"]).get("Messages", [])

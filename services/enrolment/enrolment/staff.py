@@ -245,10 +245,15 @@ def send_back(principal: Principal, family_id: str, request_id: str, message: st
     return view, snap
 
 
-def pending_changes(principal: Principal) -> list[dict[str, Any]]:
-    """The pending changes the caller reviews: addressed to their structures and, for a child, about a
-    child of one of their requests (an allocataire change only to the staff whose requests use it)."""
-    candidates = [c for c in Change.pending_index.query(PENDING_CHANGES)
+def pending_changes(principal: Principal, after: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the pending changes the caller reviews (one Query of the pending index, 100 changes read,
+    then the files of their families), and the cursor to the next page: addressed to their structures and,
+    for a child, about a child of one of their requests (an allocataire change only to the staff whose
+    requests use it)."""
+    page = Change._get_connection().query(
+        PENDING_CHANGES, index_name="gsi1", limit=queues.PAGE,
+        exclusive_start_key=queues.decode_key(after, "gsi1pk", PENDING_CHANGES))
+    candidates = [c for c in (Change.from_raw_data(raw) for raw in page.get("Items", []))
                   if any(principal.can_manage(s) for s in c.structure_ids or [])]
     views: dict[str, FileView] = {}
     result = []
@@ -260,7 +265,7 @@ def pending_changes(principal: Principal) -> list[dict[str, Any]]:
             continue
         result.append({**family.change_view(change), "family_id": change.family_id,
                        "family_name": view.family.last_name})
-    return result
+    return result, queues.encode_key(page.get("LastEvaluatedKey"), "gsi1pk")
 
 
 def review_change(principal: Principal, family_id: str, change_id: str, decision: str, reason: str,

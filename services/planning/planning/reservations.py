@@ -19,12 +19,12 @@ from typing import Any, Protocol
 
 from pynamodb.exceptions import PynamoDBException
 
-from planning import answers, catalogue, lifecycle
+from planning import answers, catalogue, gates, lifecycle
 from planning.calendar import Calendar, Period
 from planning.deadlines import DeadlineRule, can_book, can_cancel
 from planning.lifecycle import LineStatus, Transition
 from planning.line_store import MAX_ITEMS, StaleWrite, UnitOfWork
-from planning.models import Counter, HistoryEntry, ReservationLine, ReservationRequest, Validation
+from planning.models import Capacity, Counter, HistoryEntry, ReservationLine, ReservationRequest, Validation
 from planning.pattern import Line, PatternElement, Slot, expand, recap
 from shared import clock
 from shared.ddb import transaction
@@ -436,24 +436,38 @@ def _write_new_lines(items: list[ReservationLine], replaced: dict[tuple[str, str
         last(uow)
         uow.commit()
     except StaleWrite:
-        _undo(written)
+        _undo(written, counted=count)
+        closed = gates.closed_among(items)  # lost to a catalogue change (decision 106): say what it removed
+        if closed:
+            raise gates.catalogue_changed(closed) from None
         raise Conflict("Certaines de ces présences viennent d'être demandées par ailleurs (un autre onglet ?) : "
                        "rechargez « Mon planning » pour voir votre demande.",
                        fields={"selection": "Déjà demandées."}) from None
     except PynamoDBException:
-        _undo(written)
+        _undo(written, counted=count)
         raise ApiError("Le service est momentanément surchargé : votre demande n'a pas été enregistrée, "
                        "réessayez dans quelques instants.", code="unavailable",
                        fields={"selection": "Non enregistrée."}, status=503) from None
 
 
-def _undo(lines: list[ReservationLine]) -> None:
-    """Delete the lines of a failed write that are still as written (nothing else changed them)."""
-    for start in range(0, len(lines), MAX_ITEMS):
+def _undo(lines: list[ReservationLine], counted: bool = False) -> None:
+    """Delete the lines of a failed write that are still as written (nothing else changed them); each key
+    leaves its cell's count of lines (decision 106); ``counted``: their request's counts had taken them
+    (lines added to an existing request), and give them back."""
+    per = (MAX_ITEMS - 1) // 2  # a line and its cell
+    for start in range(0, len(lines), per):
+        chunk = lines[start:start + per]
         with transaction() as tx:
-            for line in lines[start:start + MAX_ITEMS]:
+            for line in chunk:
                 tx.delete(line, condition=(ReservationLine.request_id == line.request_id)
                           & (ReservationLine.status == LineStatus.PENDING.value))
+                tx.update(Capacity(*Capacity.key(line.period_id or "", line.date, line.slot_code)),
+                          actions=[Capacity.lines.add(-1)])
+            if counted:
+                tx.update(ReservationRequest(*ReservationRequest.key(chunk[0].family_id, chunk[0].request_id)),
+                          actions=[ReservationRequest.count_pending.add(-len(chunk)),
+                                   ReservationRequest.line_count.add(-len(chunk))],
+                          condition=ReservationRequest.pk.exists())
 
 
 def create(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
@@ -548,11 +562,18 @@ def add_lines(family_id: str, request_id: str, selection: list[PatternElement] |
     days = sorted(ln.date.isoformat() for ln in p.lines)
     event = _submitted_event(request, p, recap_data, correlation_id, added=True)
 
+    # The pattern and the dates asked are rewritten from the copy read: conditional on it (another tab adding
+    # slots at the same instant makes this one a 409 and its lines are taken back, never a pattern lost).
+    unchanged = ReservationRequest.pattern == request.pattern
+    for name in ("first_date", "last_date"):
+        attr, value = getattr(ReservationRequest, name), getattr(request, name)
+        unchanged &= attr.does_not_exist() if value is None else attr == value
+
     def last(uow: UnitOfWork) -> None:
         uow.request(request, [ReservationRequest.pattern.set(json.dumps(pattern)),
                               ReservationRequest.first_date.set(min(days[0], request.first_date or days[0])),
                               ReservationRequest.last_date.set(max(days[-1], request.last_date or days[-1])),
-                              told(request, f"Ajout de {len(p.lines)} présence(s)")])
+                              told(request, f"Ajout de {len(p.lines)} présence(s)")], condition=unchanged)
         uow.publish(event)
 
     _write_new_lines(items, p.replaced(request.child_id), last, count=True)
@@ -630,11 +651,11 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
 
 # --- reading -----------------------------------------------------------------------------------------------
 
-def summary(request: ReservationRequest, ctx: PeriodContext | None = None) -> dict[str, Any]:
+def summary(request: ReservationRequest, ctx: Labelled | None = None) -> dict[str, Any]:
     ctx = ctx or context(request.period_id)
     return {"request_id": request.request_id, "number": request.number, "created_at": request.created_at.isoformat(),
             "child_id": request.child_id, "structure_id": request.structure_id,
-            "structure_name": ctx.structure["name"], "period_id": request.period_id, "period_name": ctx.data["name"],
+            "structure_name": ctx.structure_name, "period_id": request.period_id, "period_name": ctx.period_name,
             "activity": request.activity, "line_count": int(request.line_count),
             "history": request.history_entries()}
 
