@@ -5,7 +5,7 @@ Each family goes through the real routes, in this process, as a family and the s
 documents they need (stored in S3 as the browser's presigned POST would, then confirmed), submitted.
 What family ``n`` asks for (:func:`kind_of`): two in ten a crèche (Crèche Les Lutins - BISCHWILLER,
 a weekly programme of 3 to 5 days); the others périscolaire at Schweighouse (half of them with
-Wednesdays at Haguenau), and one in four of those a séjour too (montagne or mer). Then staff accept
+Wednesdays at Haguenau), and about one in five of those a séjour too (montagne or mer). Then staff accept
 the documents and validate most files (one in six stays « à valider »): the manager for Schweighouse
 and Haguenau, the séjours coordinator for séjours, the admin for the crèche. Planning learns it from
 ``FamilyValidated`` and the families book: their year on PERISCOLAIRE 2026 - 2027 with one of four
@@ -156,7 +156,7 @@ class Staff:
 
 def kind_of(n: int) -> str:
     """What family ``n`` asks for: two in ten a crèche; the others périscolaire (half with Wednesdays
-    at Haguenau), one in four of them a séjour too."""
+    at Haguenau), about one in five of them (n % 4 == 1) a séjour too."""
     if n % 10 in (3, 7):
         return "creche"
     return "periscolaire+sejour" if n % 4 == 1 else "periscolaire"
