@@ -124,12 +124,12 @@ def submit(view: FileView, request_id: str, correlation_id: str, snap: catalogue
     now = clock.now()
     names = [snap.structure_name(str(s)) for s in request.structure_ids]
     seen = request.status
-    event = ev.PreEnrolmentSubmitted(
+    event = ev.PreEnrolmentSubmitted.model_validate(dict(
         family_id=family_id, request_id=request_id, kind=request.kind,
         child_first_name=view.child(request.child_id).first_name, family_name=view.family.last_name,
         structure_ids=request.structure_ids, structure_names=names, email=view.family.email,
         first_name=view.profile.first_name if view.profile else view.family.first_name,
-        correlation_id=correlation_id)
+        correlation_id=correlation_id))
     try:
         with transaction() as tx:
             queue.update(tx, request, PreEnrolment.status == seen, status="submitted", submitted_at=now,

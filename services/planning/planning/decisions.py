@@ -208,7 +208,7 @@ def sibling_enrolled(request: ReservationRequest, others: Iterable[ReservationRe
 
 def element_views(ctx: Labelled, request: ReservationRequest,
                   lines: list[ReservationLine]) -> list[dict[str, Any]]:
-    return answers.elements(lines, request.pattern, ctx.label)
+    return answers.elements(answers.like(lines), request.pattern, ctx.label)
 
 
 def outcomes_of(ctx: Labelled, request: ReservationRequest, lines: list[ReservationLine]) -> list[ev.SlotOutcome]:
@@ -261,20 +261,20 @@ def telling(ctx: PeriodContext, request: ReservationRequest, lines: list[Reserva
            "child_first_name": (contact.child_first_name or "") if contact else ""}
     if answer == "offered":
         offered = [ln for ln in lines if ln.status == "offered"]
-        event: ev.PlanningEvent = ev.PlaceOffered(
+        event: ev.PlanningEvent = ev.PlaceOffered.model_validate(dict(
             request_id=request.request_id, request_number=request.number, family_id=request.family_id,
             structure_name=ctx.structure["name"], period_name=ctx.data["name"], **who,
             offered_slots=slot_names(ctx, offered), offered_count=len(offered),
-            until=min(ln.offer_until or "" for ln in offered), correlation_id=correlation_id)
+            until=min(ln.offer_until or "" for ln in offered), correlation_id=correlation_id))
     else:
-        event = ev.RequestDecided(
+        event = ev.RequestDecided.model_validate(dict(
             request_id=request.request_id, request_number=request.number, family_id=request.family_id,
             child_id=request.child_id, structure_id=request.structure_id, structure_name=ctx.structure["name"],
             period_name=ctx.data["name"], activity=request.activity, answer=answer, **who,
             accepted_slots=slot_names(ctx, [ln for ln in lines if ln.status == "accepted"]),
             outcomes=outcomes_of(ctx, request, lines), trigger=trigger, offer_reply_days=offer_days(ctx),
             waitlist_mode=ctx.data.get("waitlist_mode", "auto"),
-            correlation_id=correlation_id)
+            correlation_id=correlation_id))
     result.actions += [told(request, what), until]
     entry = outbox.entry(Outbox, event)
     result.steps.append(lambda tx: tx.save(entry))
@@ -320,7 +320,7 @@ def slot_names(ctx: PeriodContext, lines: Iterable[ReservationLine]) -> list[str
 def _wanted(request: ReservationRequest, all_lines: list[ReservationLine], elements: list[dict[str, Any]],
             lines: list[dict[str, Any]]) -> list[tuple[ReservationLine, str, str]]:
     """The (line, decision, reason) asked: per element for all its dates, then per line."""
-    by_element = answers.group_by_element(all_lines, request.pattern)
+    by_element = answers.group_by_element(answers.like(all_lines), request.pattern)
     wanted: list[tuple[ReservationLine, str, str]] = []
     for decision in elements:
         key = (decision["weekday"], decision["slot_code"], decision.get("parity", "all"))

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from planning import answers, catalogue, committee, decisions
 from planning.calendar import Period
@@ -374,7 +375,7 @@ class Publication:
             by_element = {(e["weekday"], e["slot_code"], e["parity"]): e for e in row["elements"]}
             pattern = json.loads(request.pattern or "[]")
             for line in self.lines[request.request_id]:
-                element = by_element.get(answers.element_of(line, pattern))
+                element = by_element.get(answers.element_of(answers.like([line])[0], pattern))
                 if element is None or line.status not in COMMITTEE_STATUSES:
                     continue  # not the committee's to answer (decided, cancelled, or asked since)
                 accept = element["outcome"] == "accepted" or line.date in element.get("accepted_dates", ())
@@ -459,9 +460,12 @@ class Publication:
                                                contacts.get((request.family_id, request.child_id)), "committee",
                                                "Réponse de la commission d'attribution", self.correlation_id)
             marker = CommitteeRow(*CommitteeRow.key(self.job_id, row["rank"]))
-            steps.append(lambda tx, marker=marker: tx.update(
-                marker, actions=[CommitteeRow.published.set(True)],
-                condition=CommitteeRow.published.does_not_exist() | (CommitteeRow.published == False)))  # noqa: E712
+
+            def mark(tx: TransactWrite, marker: CommitteeRow = marker) -> None:
+                tx.update(marker, actions=[CommitteeRow.published.set(True)],
+                          condition=CommitteeRow.published.does_not_exist() | (CommitteeRow.published == False))  # noqa: E712
+
+            steps.append(mark)
             told.append(steps)
         for start in range(0, len(told), TOLD_PER_TRANSACTION):
             chunk = told[start:start + TOLD_PER_TRANSACTION]

@@ -215,7 +215,8 @@ def lines_for(ctx: PeriodContext, selection: list[PatternElement] | None,
         if not first_day_slots:
             raise InvalidInput("Choisissez la présence du premier jour du séjour.", fields={"first_day_slots": "Vide."})
         # A séjour runs every day of its week(s), public holidays included (the children are away).
-        day, end, lines = ctx.period.start, ctx.period.end, []
+        day, end = ctx.period.start, ctx.period.end
+        lines: list[Line] = []
         while day <= end:
             if day.weekday() in ctx.period.weekdays and not ctx.calendar.is_structure_closure(day):
                 lines.extend(Line(day, code) for code in dict.fromkeys(first_day_slots))
@@ -241,8 +242,8 @@ def _check_overlaps(requests: dict[str, ReservationRequest], child_id: str, ctx:
         other = contexts[request.period_id]
         held[date.fromisoformat(line.date)].append((other.label(line.slot_code), other.slots[line.slot_code]))
     new: dict[date, list[tuple[str, Slot]]] = defaultdict(list)
-    for line in lines:
-        new[line.date].append((ctx.label(line.slot_code), ctx.slots[line.slot_code]))
+    for planned in lines:
+        new[planned.date].append((ctx.label(planned.slot_code), ctx.slots[planned.slot_code]))
     for day in sorted(new):
         mine = new[day]
         pairs = [*combinations(mine, 2), *((a, b) for a in mine for b in held.get(day, []) if a[0] != b[0])]
@@ -267,7 +268,7 @@ def _bookable(ctx: PeriodContext, lines: list[Line], now: datetime) -> tuple[lis
             keep.append(line)
         else:
             skipped.append({"date": line.date.isoformat(), "slot_code": line.slot_code, "kind": "deadline",
-                            "reason": decision.reason})
+                            "reason": decision.reason or "Délai dépassé."})
     if not keep:
         raise ApiError("Plus aucune de ces dates ne peut être réservée : " + skipped[0]["reason"],
                        code="deadline_passed", fields={"selection": "Délai dépassé."}, status=400)
@@ -616,7 +617,8 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
     now, rule = clock.now(), ctx.rule("cancellation_deadline")
     refused = [(ln, d) for ln in chosen if not (d := can_cancel(now, date.fromisoformat(ln.date), rule, ctx.calendar))]
     if refused and (lines is not None or len(refused) == len(chosen)):
-        raise InvalidInput(refused[0][1].reason, code="deadline_passed", fields={"lines": "Délai dépassé."})
+        raise InvalidInput(refused[0][1].reason or "Délai dépassé.", code="deadline_passed",
+                           fields={"lines": "Délai dépassé."})
     chosen = [ln for ln in chosen if ln not in {r[0] for r in refused}]
     if not chosen:
         raise InvalidInput("Aucune présence à annuler.", fields={"lines": "Vide."})

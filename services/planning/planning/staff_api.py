@@ -130,7 +130,7 @@ def staff_requests(req: Req) -> dict[str, Any]:
     if wanted not in LIST_STATUSES:
         raise InvalidInput("Ce statut n'existe pas.", fields={"status": " ou ".join(LIST_STATUSES)})
     text = req.query.get("q") or ""
-    condition = None
+    condition: Condition | None = None
     if req.query.get("period_id"):
         condition = ReservationRequest.period_id == req.query["period_id"]
     if wanted != "all":
