@@ -41,6 +41,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint infra/template.yaml infra/web.yaml
 
 test: $(STAMP) chromium axe lint
@@ -91,4 +92,4 @@ replay: $(STAMP)
 	$(PY) -m infra.ops replay $(SERVICE) --stage $(STAGE)
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache .cache
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .mypy_cache .cache

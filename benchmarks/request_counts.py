@@ -312,8 +312,8 @@ def enrolment(s: Scenario, who: dict[str, Any]) -> dict[str, Any]:
     s.measure("enrolment", "staff", "Validate the family file", 2,
               "the family's partition (one Query), one transaction (request, validation, outbox)",
               "POST", f"/api/enrolment/staff/requests/{request_id}/validate", {"family_id": family_id}, token=manager)
-    validated = Row("planning", "event", "FamilyValidated → planning's read model", 2,
-                    "claim the event, one transaction (validation, done)")
+    validated = Row("planning", "event", "FamilyValidated → planning's read model (2 events: one per structure)",
+                    4, "per event: claim the event, one transaction (validation, done)")
     with s.consumers({"planning_events": validated}):
         s.drain()
     changed = dict(PROFILE, profession="Sage-femme")

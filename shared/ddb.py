@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import threading
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -80,6 +80,12 @@ def table_model(service: str) -> type[TableItem]:
         "host": conf.endpoint_url,
     })
     return type(f"{service.title()}Item", (TableItem,), {"__module__": __name__, "Meta": meta})
+
+
+def string_list(**kwargs: Any) -> ListAttribute[str]:
+    """A list of strings, typed as one: PynamoDB types ``ListAttribute(of=UnicodeAttribute)``'s value as a list
+    of attribute objects, which made every read of it a type error."""
+    return cast("ListAttribute[str]", ListAttribute(of=UnicodeAttribute, **kwargs))
 
 
 def gsi(number: int) -> GlobalSecondaryIndex[Any]:

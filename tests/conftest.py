@@ -31,6 +31,8 @@ os.environ.update({
     "PORTAIL_PREFIX": PREFIX,
     "PORTAIL_PUBLIC_URL": "http://portail.test",
     "PORTAIL_TOKEN_SECRET": "test-secret-0123456789-0123456789-0123456789",
+    # A staff action whose audit event is not written in its transaction is a 500 here (decision 101).
+    "AUDIT_STRICT": "1",
 })
 
 from argon2 import PasswordHasher

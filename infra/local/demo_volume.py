@@ -1,21 +1,28 @@
 """A realistic association at volume for ``make run`` (``DEMO_FAMILIES=300 make run``).
 
-Each family goes through the real routes, in this process, as a family and the demo manager would:
-account (active, password ``Demo-Portail-2026``), profile, household, a child with its school, a
-périscolaire pre-enrolment at Schweighouse (half of them with Wednesdays at Haguenau), its four
-documents (stored in S3 as the browser's presigned POST would, then confirmed), submitted. Then the
-manager accepts the documents and validates most files (one in six stays « à valider »), planning
-learns it from ``FamilyValidated``, and the families book their year on PERISCOLAIRE 2026 - 2027 (and
-the Wednesdays of MERCREDI 2026 - 2027 for those enrolled there), with a few patterns; the manager
-decides one request in three. So every staff screen has hundreds of rows to page through.
+Each family goes through the real routes, in this process, as a family and the staff would: account
+(active, password ``Demo-Portail-2026``), profile, household, a child, pre-enrolment requests, the
+documents they need (stored in S3 as the browser's presigned POST would, then confirmed), submitted.
+What family ``n`` asks for (:func:`kind_of`): two in ten a crèche (Crèche Les Lutins - BISCHWILLER,
+a weekly programme of 3 to 5 days); the others périscolaire at Schweighouse (half of them with
+Wednesdays at Haguenau), and one in four of those a séjour too (montagne or mer). Then staff accept
+the documents and validate most files (one in six stays « à valider »): the manager for Schweighouse
+and Haguenau, the séjours coordinator for séjours, the admin for the crèche. Planning learns it from
+``FamilyValidated`` and the families book: their year on PERISCOLAIRE 2026 - 2027 with one of four
+patterns (and the Wednesdays of MERCREDI 2026 - 2027), the crèche's year on CRECHE 2026 - 2027, the
+séjour's week. Staff decide part of them (a third of the périscolaire years, half of the crèche years
+and séjours), so every staff screen — validation queue, answers queue, waiting list, committee,
+places per day — has hundreds of rows across structures.
 
-It runs in a background thread once the stack is up (the portal answers meanwhile) and logs its
-progress; with the default ``DEMO_FAMILIES=0`` nothing of this runs and ``make run`` stays fast.
+It runs in a background thread once the stack is up (the portal answers meanwhile), :data:`WORKERS`
+families at a time, and logs its progress every 25 families; a family that fails is logged and the
+others go on. With the default ``DEMO_FAMILIES=0`` nothing of this runs and ``make run`` stays fast.
 Families are ``famille-0001@demo.portail-familles.fr``… and are not re-created when they exist.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -23,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger("portail.demo")
@@ -43,7 +51,19 @@ PATTERNS = (
 PERISCOLAIRE = "periscolaire-2026-2027-schweighouse"
 MERCREDI = "mercredi-2026-2027-haguenau"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-DOCUMENTS = (("vaccinations", True), ("health_form", True), ("insurance", False), ("mandatory_proofs", False))
+CRECHE = "creche-2026-2027-bischwiller"
+CRECHE_STRUCTURE = "creche-les-lutins"
+CRECHE_DAYS = ((0, 1, 2, 3, 4), (0, 1, 3, 4), (1, 2, 3))
+SEJOURS = ("sejour-vosges-2027", "sejour-mer-2027")  # 6-11 years, 9-14 years
+SEJOURS_STRUCTURE = "sejours"
+# The documents each kind of request needs (enrolment.completeness.REQUIREMENTS): (type, for the child?).
+REQUIRED = {
+    "periscolaire": (("vaccinations", True), ("health_form", True), ("insurance", False), ("mandatory_proofs", False)),
+    "creche": (("vaccinations", True), ("health_form", True), ("insurance", False), ("caf_quotient", False),
+               ("mandatory_proofs", False)),
+    "sejour": (("health_form", True), ("vaccinations", True), ("insurance", False), ("caf_quotient", False),
+               ("rgpd_charter", False), ("news_charter", False)),
+}
 
 
 def requested() -> int:
@@ -92,23 +112,63 @@ def _wait(what: str, probe: Callable[[], Any]) -> Any:
 
 
 def _seed(app: Callable[..., Any], count: int, manager_email: str, password: str) -> None:
+    from infra.local.demo import STAFF
+
     client = _Client(app)
     started = time.monotonic()
+    emails = {role: email for _, role, email, *_ in STAFF}
+
+    def login(email: str) -> str:
+        return str(client.call("POST", "/api/accounts/login", {"email": email, "password": password})["access_token"])
+
+    def family(n: int) -> bool:
+        try:
+            _family(_Client(app), n, staff, password)
+            return True
+        except Exception:  # one family's failure is logged; the others are still seeded
+            log.exception("données de démonstration : la famille %d n'a pas pu être créée", n)
+            return False
+
     try:
-        manager = client.call("POST", "/api/accounts/login", {"email": manager_email, "password": password})
-        token = manager["access_token"]
-        done = 0
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            for _ in pool.map(lambda n: _family(_Client(app), n, token, password), range(1, count + 1)):
-                done += 1
-                if done % 25 == 0 or done == count:
-                    log.warning("données de démonstration : %d familles sur %d (%.0f s)", done, count,
-                                time.monotonic() - started)
+        staff = Staff(login(manager_email), login(emails["admin"]), login(emails["coordinator"]))
     except Exception:
         log.exception("données de démonstration : arrêt sur erreur")
+        return
+    done = failed = 0
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for ok in pool.map(family, range(1, count + 1)):
+            done += 1
+            failed += not ok
+            if done % 25 == 0 or done == count:
+                log.warning("données de démonstration : %d familles sur %d (%.0f s)%s", done, count,
+                            time.monotonic() - started, f", {failed} en échec" if failed else "")
 
 
-def _family(client: _Client, n: int, manager: str, password: str) -> None:
+@dataclass(frozen=True)
+class Staff:
+    """The demo staff's tokens: the manager (Schweighouse, Haguenau), the admin (the crèche has no
+    manager of its own in the demo) and the séjours coordinator."""
+
+    manager: str
+    admin: str
+    coordinator: str
+
+
+def kind_of(n: int) -> str:
+    """What family ``n`` asks for: two in ten a crèche; the others périscolaire (half with Wednesdays
+    at Haguenau), one in four of them a séjour too."""
+    if n % 10 in (3, 7):
+        return "creche"
+    return "periscolaire+sejour" if n % 4 == 1 else "periscolaire"
+
+
+def sejour_of(n: int) -> str:
+    """The séjour of family ``n``'s child for its age: born in 2016 or 2017 (n % 5 is 0 or 1), 9 to 11
+    next July, the sea (9-14 years); younger, the mountains (6-11)."""
+    return SEJOURS[1] if n % 5 in (0, 1) else SEJOURS[0]
+
+
+def _family(client: _Client, n: int, staff: Staff, password: str) -> None:
     from accounts import schemas, service
     from accounts.models import Account
     from shared.auth import Principal, Role, issue_token
@@ -126,6 +186,8 @@ def _family(client: _Client, n: int, manager: str, password: str) -> None:
     account.update(actions=[Account.status.set("active")])
     family_id = account.account_id
     token = issue_token(Principal(family_id, Role.FAMILY, f"demo-{n}"))[0]
+    kind = kind_of(n)
+    creche = kind == "creche"
 
     _wait("the family file", lambda: client.status("GET", "/api/enrolment/family", token) == 200)
     client.call("PUT", "/api/enrolment/family/profile", {
@@ -141,50 +203,108 @@ def _family(client: _Client, n: int, manager: str, password: str) -> None:
                                                           "postal_code": "67590", "city": "Schweighouse-sur-Moder"}},
         "allocataire": {"regime": "CAF", "number": f"{1000000 + n}"},
         "quotient": {"value": 400 + (n * 37) % 1200, "date": "2026-01-15"}, "other_children": []}, token)
-    child = client.call("POST", "/api/enrolment/children", {
+    child_body: dict[str, Any] = {
         "last_name": last, "first_name": first, "sex": "F" if n % 2 else "M",
-        "birth_date": f"{2016 + n % 5}-0{1 + n % 9}-1{n % 9}",
+        "birth_date": f"{2024 + n % 2}-0{1 + n % 9}-1{n % 9}" if creche else f"{2016 + n % 5}-0{1 + n % 9}-1{n % 9}",
         "medical": {"doctor_name": "Dr Weber", "doctor_phone": "03 88 73 00 00",
-                    "vaccinations": [{"name": "DTP", "date": "2019-06-01"}], "allergies": "", "diet": "",
-                    "pai": False, "treatments": "", "notes": ""},
+                    "vaccinations": [{"name": "DTP", "date": "2019-06-01" if not creche else "2025-06-01"}],
+                    "allergies": "", "diet": "", "pai": False, "treatments": "", "notes": ""},
         "authorisations": {"photos": True, "leave_alone": False, "transport": True, "emergency_care": True},
-        "authorised_persons": [{"name": f"Anne {last}", "relationship": "Grand-mère", "phone": "0699887766"}],
-        "school": {"school_id": "schweighouse-elementaire",
-                   "school_name": "École élémentaire de Schweighouse-sur-Moder", "class_level": "CE1",
-                   "school_year": "2026-2027"}}, token)
-    child_id = child["child_id"]
-    wednesday = n % 2 == 0
-    body: dict[str, Any] = {"kind": "periscolaire", "child_id": child_id, "structure_id": "acem-schweighouse",
-                            "desired_start": "2027-01-04"}
-    if wednesday:
-        body["wednesday_structure_id"] = "acem-haguenau-mercredi"
-    request = client.call("POST", "/api/enrolment/requests", body, token)
-    documents = [_document(client, token, family_id, doc_type, child_id if per_child else None)
-                 for doc_type, per_child in DOCUMENTS]
-    client.call("POST", f"/api/enrolment/requests/{request['request_id']}/submit", token=token)
+        "authorised_persons": [{"name": f"Anne {last}", "relationship": "Grand-mère", "phone": "0699887766"}]}
+    if not creche:
+        child_body["school"] = {"school_id": "schweighouse-elementaire",
+                                "school_name": "École élémentaire de Schweighouse-sur-Moder", "class_level": "CE1",
+                                "school_year": "2026-2027"}
+    child_id = client.call("POST", "/api/enrolment/children", child_body, token)["child_id"]
+
+    wednesday = not creche and n % 2 == 0
+    bodies: list[dict[str, Any]] = []
+    if creche:
+        bodies.append({"kind": "creche", "child_id": child_id, "structure_id": CRECHE_STRUCTURE,
+                       "desired_start": "2027-01-04",
+                       "weekly_programme": [{"weekday": d, "arrival": "08:00", "departure": "17:30"}
+                                            for d in CRECHE_DAYS[n % len(CRECHE_DAYS)]]})
+    else:
+        body: dict[str, Any] = {"kind": "periscolaire", "child_id": child_id, "structure_id": "acem-schweighouse",
+                                "desired_start": "2027-01-04"}
+        if wednesday:
+            body["wednesday_structure_id"] = "acem-haguenau-mercredi"
+        bodies.append(body)
+        if kind == "periscolaire+sejour":
+            bodies.append({"kind": "sejour", "child_id": child_id, "sejour_ids": [sejour_of(n)]})
+    requests = [client.call("POST", "/api/enrolment/requests", b, token) for b in bodies]
+    needed = dict.fromkeys(doc for b in bodies for doc in REQUIRED[b["kind"]])
+    documents = [_document(client, token, doc_type, child_id if per_child else None)
+                 for doc_type, per_child in needed]
+    for request in requests:
+        client.call("POST", f"/api/enrolment/requests/{request['request_id']}/submit", token=token)
     if n % 6 == 0:
-        return  # « à valider »: the manager has files left to validate
+        return  # « à valider »: staff have files left to validate
+    reviewer = staff.admin if creche else staff.manager
     for document_id in documents:
         client.call("POST", f"/api/enrolment/staff/families/{family_id}/documents/{document_id}/review",
-                    {"decision": "accepted"}, manager)
-    client.call("POST", f"/api/enrolment/staff/requests/{request['request_id']}/validate",
-                {"family_id": family_id}, manager)
-    _wait("planning's validation", lambda: any(
-        v["status"] == "validated" for v in client.call("GET", "/api/planning/validations", token=token)["items"]))
+                    {"decision": "accepted"}, reviewer)
+    for body, request in zip(bodies, requests, strict=True):
+        who = {"creche": staff.admin, "sejour": staff.coordinator}.get(body["kind"], staff.manager)
+        client.call("POST", f"/api/enrolment/staff/requests/{request['request_id']}/validate",
+                    {"family_id": family_id}, who)
+    structures = {CRECHE_STRUCTURE} if creche else {"acem-schweighouse"} | (
+        {SEJOURS_STRUCTURE} if kind == "periscolaire+sejour" else set())
+    _wait("planning's validations", lambda: structures <= {
+        v["structure_id"] for v in client.call("GET", "/api/planning/validations", token=token)["items"]
+        if v["status"] == "validated"})
+
+    if creche:
+        pattern = [{"weekday": d, "slot_code": s} for d in CRECHE_DAYS[n % len(CRECHE_DAYS)]
+                   for s in ("MATIN", "APRESMIDI")]
+        booked = client.call("POST", "/api/planning/requests", {
+            "child_id": child_id, "period_id": CRECHE, "selection": pattern}, token)
+        if n % 20 == 3:  # half of the crèche families (n % 10 is 3 or 7)
+            _decide(client, family_id, booked, pattern, staff.admin)
+        return
+    pattern = PATTERNS[n % len(PATTERNS)]
     booked = client.call("POST", "/api/planning/requests", {
-        "child_id": child_id, "period_id": PERISCOLAIRE, "selection": PATTERNS[n % len(PATTERNS)]}, token)
+        "child_id": child_id, "period_id": PERISCOLAIRE, "selection": pattern}, token)
     if wednesday:
+        _wait("planning's Wednesday validation", lambda: any(
+            v["structure_id"] == "acem-haguenau-mercredi" and v["status"] == "validated"
+            for v in client.call("GET", "/api/planning/validations", token=token)["items"]))
         client.call("POST", "/api/planning/requests", {
             "child_id": child_id, "period_id": MERCREDI,
             "selection": [{"weekday": 2, "slot_code": "JOURNEE"}]}, token, expect=(201, 400, 409))
     if n % 3 == 0:
-        pattern = PATTERNS[n % len(PATTERNS)]
-        client.call("POST", f"/api/planning/staff/requests/{family_id}/{booked['request_id']}/decide",
-                    {"elements": [{**e, "decision": "accepted"} for e in pattern]}, manager)
+        _decide(client, family_id, booked, pattern, staff.manager)
+    if kind == "periscolaire+sejour":
+        sejour = sejour_of(n)
+        stay = [{"weekday": d, "slot_code": "SEJOUR"} for d in range(5)]
+        # The guide's séjour booking: the first day's presence, copied over the séjour's week.
+        request = client.call("POST", "/api/planning/requests", {
+            "child_id": child_id, "period_id": sejour, "first_day_slots": ["SEJOUR"]}, token)
+        if n % 8 == 1:  # half of the séjours (n % 4 == 1)
+            _decide(client, family_id, request, stay, staff.coordinator)
 
 
-def _document(client: _Client, token: str, family_id: str, doc_type: str, child_id: str | None) -> str:
-    from shared import aws, settings
+def _decide(client: _Client, family_id: str, request: dict[str, Any], pattern: list[dict[str, Any]],
+            token: str) -> None:
+    """Accept every element of the pattern; where places have run out (409), put it on the waiting list."""
+    path = f"/api/planning/staff/requests/{family_id}/{request['request_id']}/decide"
+    for decision in ("accepted", "waitlisted"):
+        answer = client.call("POST", path, {"elements": [{**e, "decision": decision} for e in pattern]}, token,
+                             expect=(200, 409))
+        if answer is None or "error" not in answer:
+            return
+
+
+@functools.cache
+def _s3() -> Any:
+    """One S3 client for the seeding (a new client per document cost more than the upload)."""
+    from shared import aws
+
+    return aws.client("s3")
+
+
+def _document(client: _Client, token: str, doc_type: str, child_id: str | None) -> str:
+    from shared import settings
 
     body = {"type": doc_type, "filename": f"{doc_type}.pdf", "content_type": "application/pdf",
             **({"child_id": child_id} if child_id else {})}
@@ -192,7 +312,7 @@ def _document(client: _Client, token: str, family_id: str, doc_type: str, child_
     document = started["document"]
     fields = started["upload"]["fields"]
     # What the browser's presigned POST does: the object lands at the key the service chose.
-    aws.client("s3").put_object(Bucket=settings.load().documents_bucket, Key=fields["key"], Body=PDF,
-                                ContentType="application/pdf")
+    _s3().put_object(Bucket=settings.load().documents_bucket, Key=fields["key"], Body=PDF,
+                     ContentType="application/pdf")
     client.call("POST", f"/api/enrolment/documents/{document['document_id']}/confirm", token=token)
     return str(document["document_id"])

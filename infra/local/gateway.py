@@ -61,6 +61,8 @@ class Gateway:
             return self.api(request)
         if path == "/dev/mail.json":
             return _json(mailbox.messages(), 200)
+        if path == "/dev/mail/count":
+            return _json({"count": mailbox.count()}, 200)
         if path == "/dev/mail":
             return self.mail_page()
         return self.static(path)

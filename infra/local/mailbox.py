@@ -12,6 +12,12 @@ from moto.ses.models import RawMessage, ses_backends
 from shared import settings
 
 
+def count() -> int:
+    """How many e-mails were sent (without parsing them: a cheap probe for waiting benchmarks)."""
+    backend = ses_backends[DEFAULT_ACCOUNT_ID][settings.load().region]
+    return sum(1 for sent in list(backend.sent_messages) if isinstance(sent, RawMessage))
+
+
 def messages() -> list[dict[str, Any]]:
     """``{"to", "subject", "text", "html", "sent_at"}`` for each e-mail sent, newest last."""
     backend = ses_backends[DEFAULT_ACCOUNT_ID][settings.load().region]

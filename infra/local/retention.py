@@ -41,7 +41,7 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        BaseModel.__new__ = staticmethod(_new)  # type: ignore[assignment, method-assign]
+        BaseModel.__new__ = staticmethod(_new)  # type: ignore[method-assign]
         _installed = True
 
 

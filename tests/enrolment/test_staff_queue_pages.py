@@ -4,6 +4,8 @@ structure's queue follows every status change; a page's cursor continues only it
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -71,11 +73,19 @@ def test_the_queue_pages_through_every_structure_listing_each_request_once(
         [school_days, wednesdays])
     assert school_family != wednesdays_family
 
-    # A cursor continues only its own list: another person's structure, or garbage, is a French 400.
-    first = stack.call("GET", f"{E}/staff/requests?status=validated&structure_id=acem-haguenau-mercredi",
-                       token=both).json
-    assert first["next"]
-    stolen = stack.call("GET", f"{E}/staff/requests?status=validated&after={first['next']}", token=schweighouse)
+    # The pending changes are paged the same way (one Query of the pending index a page).
+    changed = child("Léna")
+    changed["medical"].update(allergies="Kiwi", diet="Sans porc")
+    assert stack.call("PUT", f"{E}/children/{lea}", changed, token=family).status_code == 200
+    changes, pages = all_pages(stack, haguenau, f"{E}/staff/changes")
+    assert sorted(c["label"] for c in changes) == ["Allergies", "Régime alimentaire"] and pages >= 2
+    assert stack.call("GET", f"{E}/staff/changes?after=WyJ4Il0", token=haguenau).status_code == 400
+
+    # A cursor continues only the caller's own lists: one naming another's structure (crafted: the cursor is
+    # opaque, but anyone can forge one), or garbage, is a French 400.
+    forged = base64.urlsafe_b64encode(json.dumps({"s": "acem-haguenau-mercredi", "k": None}).encode()).decode()
+    assert stack.call("GET", f"{E}/staff/requests?status=validated&after={forged}", token=both).status_code == 200
+    stolen = stack.call("GET", f"{E}/staff/requests?status=validated&after={forged}", token=schweighouse)
     assert stolen.status_code == 400 and "after" in stolen.json["error"]["fields"]
     garbage = stack.call("GET", f"{E}/staff/requests?after=!!!", token=both)
     assert garbage.status_code == 400 and "after" in garbage.json["error"]["fields"]

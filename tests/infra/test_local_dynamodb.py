@@ -234,3 +234,92 @@ def test_a_query_reads_its_partition_not_the_table(ddb: Any, monkeypatch: pytest
     assert query_gsi(ddb, f"{pk}#idx") == ["0", "1", "2", "3", "4"]
     assert query_gsi(ddb, f"{crowd}#idx7") == [f"{i:05}" for i in range(7, 2000, 50)]
     assert 0 < compared < 1000  # moto alone: more than 2,000 per Query (every item of the table)
+
+
+def stored_item(pk: str, sk: str) -> Any:
+    """The Item object moto's table holds (to look at how it is stored, not at what it answers)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"].get_table(TABLE)
+    return table.items[DynamoType(s(pk))][DynamoType(s(sk))]
+
+
+def test_stored_items_share_the_strings_they_repeat(ddb: Any) -> None:
+    """Two lines of one request, written by separate calls (so parsed from separate JSON), an update and
+    a transaction: the stored items share attribute names and equal values, and answer as written."""
+    pk = f"T#{uuid.uuid4()}"
+    family = f"family-{uuid.uuid4()}"
+    line = {"family_id": s(family), "status": s("pending"), "priority": {"N": "12"},
+            "labels": {"M": {"slot": s("PERISCOLAIRE MIDI"), "child": s("Léa")}}, "tags": {"SS": ["a", "b"]}}
+    ddb.put_item(TableName=TABLE, Item={**key(pk, "2025-09-01#MIDI"), **line})
+    ddb.transact_write_items(TransactItems=[{"Put": {"TableName": TABLE,
+                                                     "Item": {**key(pk, "2025-09-02#MIDI"), **line}}}])
+    ddb.update_item(TableName=TABLE, Key=key(pk, "2025-09-02#MIDI"), UpdateExpression="SET #s = :s, note = :n",
+                    ExpressionAttributeNames={"#s": "status"},
+                    ExpressionAttributeValues={":s": s(f"accep{'ted'}"), ":n": s("pending")})
+
+    first, second = stored_item(pk, "2025-09-01#MIDI"), stored_item(pk, "2025-09-02#MIDI")
+    assert first is not second
+    for name in ("family_id", "priority"):
+        assert first.attrs[name].value is second.attrs[name].value  # one string for both items
+        assert next(n for n in first.attrs if n == name) is next(n for n in second.attrs if n == name)
+    assert first.attrs["labels"].value["slot"].value is second.attrs["labels"].value["slot"].value
+    assert first.attrs["status"].value is second.attrs["note"].value  # "pending", written by the update
+    assert first.hash_key.value is second.hash_key.value
+
+    assert get(ddb, pk, "2025-09-01#MIDI") == {**key(pk, "2025-09-01#MIDI"), **line}
+    assert get(ddb, pk, "2025-09-02#MIDI") == {**key(pk, "2025-09-02#MIDI"), **line, "status": s("accepted"),
+                                               "note": s("pending")}
+
+
+def test_item_answers_are_the_bodies_moto_s_serializer_writes(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layer dumps item operations' results as JSON; each answer is compared, as JSON, with the one
+    moto's own serializer makes for the same result (every attribute type, pages, capacity, errors)."""
+    import json
+
+    from moto.dynamodb.responses import DynamoResult
+
+    fast = DynamoResult.execute_result
+    slow = fast.__wrapped__  # type: ignore[attr-defined]  # moto's own, kept by functools.wraps
+    compared: list[str] = []
+
+    def both(self: Any, context: Any) -> Any:
+        answer = fast(self, context)
+        name = context.operation_model.name
+        if name in dynamodb.PLAIN_JSON_OPERATIONS:
+            expected = slow(self, context)
+            assert answer[0] == expected[0] and answer[1]["Content-Type"] == expected[1]["Content-Type"], name
+            assert json.loads(answer[2]) == json.loads(expected[2]), name
+            compared.append(name)
+        return answer
+
+    monkeypatch.setattr(DynamoResult, "execute_result", both)
+    pk = f"T#{uuid.uuid4()}"
+    every_type = {"s": s("Léa « é »"), "n": {"N": "12.5"}, "b": {"B": b"\x00\x01binary"}, "bool": {"BOOL": True},
+                  "null": {"NULL": True}, "m": {"M": {"x": s("y"), "l": {"L": [{"N": "1"}, s("deux")]}}},
+                  "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"a", b"b"]},
+                  "gsi1pk": s(f"{pk}#idx"), "gsi1sk": s("1")}
+    ddb.put_item(TableName=TABLE, Item={**key(pk, "1"), **every_type}, ReturnConsumedCapacity="TOTAL")
+    ddb.put_item(TableName=TABLE, Item={**key(pk, "2"), **every_type}, ReturnValues="ALL_OLD")
+    assert ddb.get_item(TableName=TABLE, Key=key(pk, "1"))["Item"]["b"] == {"B": b"\x00\x01binary"}
+    assert "Item" not in ddb.get_item(TableName=TABLE, Key=key(pk, "absent"))
+    page = ddb.query(TableName=TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": s(pk)},
+                     Limit=1)
+    assert page["Count"] == 1 and page["LastEvaluatedKey"] == key(pk, "1")
+    assert query_gsi(ddb, f"{pk}#idx") == ["1", "2"]
+    assert ddb.query(TableName=TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": s(pk)},
+                     Select="COUNT")["Count"] == 2
+    ddb.scan(TableName=TABLE, Limit=3)
+    ddb.batch_get_item(RequestItems={TABLE: {"Keys": [key(pk, "1"), key(pk, "2")]}})
+    ddb.update_item(TableName=TABLE, Key=key(pk, "1"), UpdateExpression="SET n = n + :one",
+                    ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="ALL_NEW")
+    ddb.transact_get_items(TransactItems=[{"Get": {"TableName": TABLE, "Key": key(pk, "1")}}])
+    ddb.transact_write_items(TransactItems=[{"Put": {"TableName": TABLE, "Item": {**key(pk, "3"), "v": s("x")}}}])
+    ddb.batch_write_item(RequestItems={TABLE: [{"PutRequest": {"Item": {**key(pk, "4"), "v": s("x")}}}]})
+    ddb.delete_item(TableName=TABLE, Key=key(pk, "2"), ReturnValues="ALL_OLD")
+    with pytest.raises(ClientError) as refused:
+        ddb.put_item(TableName=TABLE, Item={**key(pk, "1")}, ConditionExpression="attribute_not_exists(pk)")
+    assert refused.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+    assert set(compared) == dynamodb.PLAIN_JSON_OPERATIONS

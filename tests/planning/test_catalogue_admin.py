@@ -31,6 +31,11 @@ SEJOUR = {"structure_id": "alef-mulhouse", "name": "Séjour neige - Jura", "star
           "places": 12, "age_min": 6, "age_max": 12, "booking_opens": "2026-11-01"}
 
 
+@pytest.fixture(autouse=True)
+def strict_audit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDIT_STRICT", "1")  # each catalogue change writes its audit event in its transaction
+
+
 @pytest.fixture
 def admin(stack: Any) -> str:
     at(datetime(2026, 6, 15, 8, 0, tzinfo=UTC))

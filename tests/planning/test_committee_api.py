@@ -370,3 +370,15 @@ def test_a_page_interrupted_after_its_writes_is_delivered_again_without_losing_o
                        token=manager).json
     assert all(c["taken"] == 1 for d in board["days"] if d["open"] and d["date"] >= day
                and date.fromisoformat(d["date"]).weekday() == 0 for c in d["slots"] if c["code"] == "MIDI")
+
+
+def test_a_new_validation_keeps_the_situation_staff_flagged(stack: Any, manager: str) -> None:
+    """A later FamilyValidated for the same child (a change approved, the file validated again) updates
+    what enrolment owns and keeps the manager's flag: it used to put the whole item and drop it."""
+    family, family_id = validated_family(stack, "flagged@example.fr", GRANT, "c-flag", "Inès")
+    flag(stack, manager, family_id, "c-flag")
+    validate_sibling(stack, family_id, "flagged@example.fr", "c-flag", "Inès", resident=True)
+    rid = book(stack, family, "c-flag", ["MIDI"])["request_id"]
+
+    (row,) = simulate(stack, manager)["rows"]
+    assert (row["request_id"], row["score"]) == (rid, 50 + 30)  # the flag kept, the new fact (resident) added

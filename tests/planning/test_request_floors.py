@@ -62,9 +62,10 @@ def test_a_request_is_written_without_preliminary_queries(stack: Any, manager: s
         created = _book(stack, token, "c-lea", (0, 1, 3, 4))  # a school year of lunches: 140-odd lines
     assert created.status_code == 201 and created.json["line_count"] > 130
     # The catalogue, the family's partition (validations and requests), the request's number, then the
-    # lines 95-odd a transaction, the last one with the request and its event: no Query per month.
+    # lines 48-odd a transaction, each with its date × slot cell (counted there while the cell is open:
+    # decision 106), the last one with the request and its event: no Query per month.
     assert seen == [("Query", "table"), ("Query", "table"), ("UpdateItem", "table"),
-                    ("TransactWriteItems", "table"), ("TransactWriteItems", "table")], seen
+                    *[("TransactWriteItems", "table")] * 3], seen
     with calls() as seen:
         keyed = _book(stack, token, "c-lea", (0,), key="floor-key-0001")
     # A second request of the child in that period reads the first one's lines (one Query, not one per
@@ -81,10 +82,11 @@ def test_cancelling_one_line_updates_that_line_only(stack: Any, manager: str) ->
         cancelled = stack.call("POST", f"{API}/requests/{created['request_id']}/cancel",
                                {"lines": [{"date": "2026-09-07", "slot_code": "MIDI"}]}, token=token)
     assert cancelled.status_code == 200 and cancelled.json["line_count"] == 1
-    # The request, the catalogue, the line by its key, the family's contact for the e-mail, one transaction
-    # (the line from its read state, the request's counts and history, the event): never the request's lines.
-    assert sorted(seen) == sorted([("GetItem", "table"), ("Query", "table"), ("BatchGetItem", "table"),
-                                   ("Query", "table"), ("TransactWriteItems", "table")]), seen
+    # The request with the family's contact (one Query of its partition), the catalogue (the deadline), the
+    # line by its key, one transaction (the line from its read state, the request's counts and history, the
+    # event): never the request's lines.
+    assert sorted(seen) == sorted([("Query", "table"), ("Query", "table"), ("BatchGetItem", "table"),
+                                   ("TransactWriteItems", "table")]), seen
     assert ("Query", "gsi2") not in seen
 
 
@@ -140,3 +142,47 @@ def test_a_page_cursor_only_continues_its_own_list(stack: Any, manager: str) -> 
                                                  "pk": {"S": "a"}, "sk": {"S": "b"}}).encode()).decode()
     foreign = stack.call("GET", f"{API}/staff/requests?structure_id={STRUCTURE}&after={other}", token=manager)
     assert foreign.status_code == 400
+
+
+def test_a_full_year_is_decided_in_as_many_transactions_as_its_lines_fill(stack: Any, manager: str) -> None:
+    token, family_id = validated_family(stack, "claire@example.fr", GRANT, "c-lea", "Léa")
+    created = _book(stack, token, "c-lea", (0, 1, 3, 4)).json
+    lines = created["line_count"]
+    path = f"{API}/staff/requests/{family_id}/{created['request_id']}"
+    with calls() as seen:
+        opened = stack.call("GET", path, token=manager)
+    assert opened.status_code == 200 and len(opened.json["lines"]) == lines
+    # The request with its family's partition (the score's facts), its lines (they carry the names shown),
+    # the criteria: no catalogue.
+    assert sorted(seen) == sorted([("Query", "table"), ("Query", "gsi2"), ("GetItem", "table")]), seen
+    year = {"elements": [{"weekday": d, "slot_code": "MIDI", "decision": "refused", "reason": "Complet"}
+                         for d in (0, 1, 3, 4)]}
+    with calls() as seen:
+        decided = stack.call("POST", f"{path}/decide", year, token=manager)
+    assert decided.status_code == 200 and decided.json["answer"] == "refused", decided.json
+    # The same reads and the catalogue (capacities), then ~96 lines a transaction (no place changes hands:
+    # one item a line), the answer (history, event) in the last one; the view is built from what was
+    # written, without reading again.
+    writes = [op for op in seen if op[0] == "TransactWriteItems"]
+    assert len(writes) == -(-lines // 96), (lines, seen)
+    assert len(seen) == 4 + len(writes), seen
+
+
+def test_the_calendar_feed_reads_the_family_once(stack: Any, manager: str) -> None:
+    token, family_id = validated_family(stack, "claire@example.fr", GRANT, "c-lea", "Léa")
+    created = _book(stack, token, "c-lea").json
+    assert stack.call("POST", f"{API}/staff/requests/{family_id}/{created['request_id']}/decide",
+                      {"elements": [{"weekday": 0, "slot_code": "MIDI", "decision": "accepted"}]},
+                      token=manager).status_code == 200
+    with calls() as seen:
+        url = stack.call("POST", f"{API}/feed", token=token).json["url"]
+    assert seen == [("GetItem", "table"), ("TransactWriteItems", "table")], seen  # the old feed, then the new
+    with calls() as seen:
+        feed = stack.call("GET", url.split("portail.test", 1)[1])
+    assert feed.status_code == 200 and feed.data.count(b"BEGIN:VEVENT") == created["line_count"]
+    # The family's partition (its feed and requests), the accepted request's lines, the catalogue.
+    assert seen == [("Query", "table"), ("Query", "gsi2"), ("Query", "table")], seen
+    with calls() as seen:
+        assert stack.call("DELETE", f"{API}/feed", token=token).status_code == 204
+    assert seen == [("GetItem", "table"), ("TransactWriteItems", "table")], seen
+    assert stack.call("GET", url.split("portail.test", 1)[1]).status_code == 404

@@ -154,6 +154,29 @@ def test_the_calendar_feed_is_secret_and_revocable(stack: Any, family: tuple[str
     assert stack.call("GET", renewed.split("portail.test", 1)[1]).status_code == 404
 
 
+def test_a_feed_address_of_the_first_format_works_until_renewed(stack: Any, family: tuple[str, str]) -> None:
+    """Addresses made before the feed named its family (``/feeds/<secret>.ics``, found through ``FEED#<hash>``)
+    keep working for the calendar apps subscribed to them, until the family renews or revokes its feed; a
+    secret is only good with its own family."""
+    from planning.models import FamilyFeed, Feed
+    from shared.tokens import new_secret
+
+    token, family_id = family
+    secret, hashed = new_secret()  # what the first format stored
+    Feed(*Feed.key(hashed), family_id=family_id).save()
+    FamilyFeed(*FamilyFeed.key(family_id), secret_hash=hashed).save()
+    old = f"/api/planning/feeds/{secret}.ics"
+    assert stack.call("GET", old).status_code == 200
+    assert stack.call("GET", f"/api/planning/feeds/{family_id}.{secret}.ics").status_code == 200
+    other, other_id = validated_family(stack, "autre@example.fr", [("acem-schweighouse", "periscolaire")])
+    assert stack.call("GET", f"/api/planning/feeds/{other_id}.{secret}.ics").status_code == 404
+    assert stack.call("POST", "/api/planning/feed", token=other).status_code == 201
+    renewed = stack.call("POST", "/api/planning/feed", token=token).json["url"]
+    assert renewed.endswith(".ics") and f"/feeds/{family_id}." in renewed
+    assert stack.call("GET", old).status_code == 404
+    assert stack.call("GET", renewed.split("portail.test", 1)[1]).status_code == 200
+
+
 def test_staff_see_occupancy_and_pending_requests_of_their_structures(stack: Any, family: tuple[str, str]) -> None:
     token, _ = family
     created = stack.call("POST", "/api/planning/requests", {"child_id": "child-1", "period_id": PERI,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import botocore.client
@@ -225,3 +225,42 @@ def test_a_request_whose_process_died_between_its_transactions_is_completed_by_t
     # The answer of that key stays the same request.
     again = stack.call("POST", f"{API}/requests", _year("c-lea"), token=token, headers={"Idempotency-Key": key})
     assert (again.status_code, again.json["request_id"]) == (201, request_id)
+
+
+def test_two_tabs_adding_slots_to_one_request_at_once_never_lose_a_slot_of_the_pattern(
+        stack: Any, staff: tuple[str, str], atomic_moto: None) -> None:  # noqa: F811
+    """Both tabs read the request before either writes: the second addition's pattern (rewritten from its
+    copy) would drop the first's element; it is refused instead (409) and its lines are taken back."""
+    token, _ = validated_family(stack, "claire@example.fr", GRANT, "c-lea", "Léa")
+    request_id = _book(stack, token, "c-lea")
+    original = botocore.client.BaseClient._make_api_call
+    barrier = threading.Barrier(2, timeout=120)
+    waited: set[int] = set()
+
+    def both_read_before_either_writes(client: Any, operation: str, params: Any) -> Any:
+        if operation == "TransactWriteItems" and threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            barrier.wait()
+        return original(client, operation, params)
+
+    path = f"{API}/requests/{request_id}/lines"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.client.BaseClient, "_make_api_call", both_read_before_either_writes)
+        fridays, tuesdays = together(post(path, {"selection": [{"weekday": 4, "slot_code": "MIDI"}]}, token),
+                                     post(path, {"selection": [{"weekday": 1, "slot_code": "MIDI"}]}, token))
+    assert sorted([fridays.status_code, tuesdays.status_code]) == [200, 409], (fridays.json, tuesdays.json)
+    won = 4 if fridays.status_code == 200 else 1
+    lost = (tuesdays if won == 4 else fridays).json
+    assert lost["error"]["fields"] and lost["error"]["message"]
+    view = stack.call("GET", f"{API}/requests/{request_id}", token=token).json
+    weekdays = {date.fromisoformat(ln["date"]).weekday() for ln in view["lines"]}
+    assert weekdays == {0, won}  # the winner's lines only: the loser's were taken back
+    assert view["line_count"] == len(view["lines"])
+    assert {o["weekday"] for o in view["outcomes"]} == {"Lundi", {4: "Vendredi", 1: "Mardi"}[won]}
+    mine = stack.call("GET", f"{API}/requests", token=token).json["items"]
+    assert mine[0]["counts"] == {"pending": len(view["lines"])}
+    # The family sends it again and it goes through: both elements are in the request.
+    again = stack.call("POST", path, {"selection": [{"weekday": 5 - won, "slot_code": "MIDI"}]}, token=token)
+    assert again.status_code == 200, again.json
+    view = stack.call("GET", f"{API}/requests/{request_id}", token=token).json
+    assert {o["weekday"] for o in view["outcomes"]} == {"Lundi", "Mardi", "Vendredi"}

@@ -23,7 +23,7 @@ api.before_write = audit.recorder("accounts", Outbox)
 staff_admin.register(api)
 structures.consumer.register(app)
 
-ANY_ROLE = tuple(Role)
+ANY_ROLE: tuple[Role, ...] = tuple(Role)
 NEUTRAL = ("Si un compte correspond à cette adresse, un e-mail vient de lui être envoyé. "
            "Pensez à vérifier vos spams.")
 RESEND_NEUTRAL = ("Si un compte en attente de confirmation correspond à cette adresse, un lien de confirmation lui "

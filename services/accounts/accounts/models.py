@@ -13,14 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pynamodb.attributes import (
-    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
 
-from shared.ddb import TableItem, gsi, table_model
+from shared.ddb import TableItem, gsi, string_list, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
 from shared.sessions import revocation_model
@@ -52,7 +51,7 @@ class Account(Base):
     password_hash = UnicodeAttribute(null=True)
     status = UnicodeAttribute()  # pending (email not confirmed), active, invited (staff, no password yet)
     role = UnicodeAttribute()
-    structures = ListAttribute(of=UnicodeAttribute, default=list)
+    structures = string_list(default=list)
     created_at = UTCDateTimeAttribute()
     confirmed_at = UTCDateTimeAttribute(null=True)
     verification_sent_at = UTCDateTimeAttribute(null=True)

@@ -103,15 +103,19 @@ def _batch_get(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, A
     return found
 
 
-def failed_conditions(exc: TransactWriteError) -> list[bool]:
+CONDITION_FAILED, CONFLICT = "ConditionalCheckFailed", "TransactionConflict"
+
+
+def failed_conditions(exc: TransactWriteError) -> list[str | None]:
     """Per item of a cancelled transaction (condition checks, then deletes, puts, updates, each in the
-    order added), whether its own condition failed. Raises ``exc`` again when the transaction was cancelled
-    for another reason (throttling, a conflict): that is not an answer about the data."""
+    order added): why it failed (``CONDITION_FAILED``, or ``CONFLICT`` when another transaction was
+    changing it at that moment, as DynamoDB reports), or None. Raises ``exc`` again when the transaction
+    was cancelled for another reason (throttling, a bad request): that is not an answer about the data."""
     reasons = exc.cancellation_reasons
-    codes = {reason.code for reason in reasons if reason is not None}
-    if not reasons or not codes <= {"ConditionalCheckFailed"}:
+    codes = [reason.code if reason is not None else None for reason in reasons]
+    if not reasons or not {code for code in codes if code} <= {CONDITION_FAILED, CONFLICT}:
         raise exc
-    return [reason is not None for reason in reasons]
+    return codes
 
 
 def account_by_email(email: str) -> Account | None:
@@ -200,7 +204,7 @@ def signup(body: schemas.Signup, correlation_id: str) -> dict[str, str]:
                 account_id=account_id, email=body.email, civility=body.civility, first_name=body.first_name,
                 last_name=body.last_name, verification_token=raw, correlation_id=correlation_id)))
     except TransactWriteError as exc:
-        failed_conditions(exc)  # the address is taken (the only condition that can fail): same answer
+        failed_conditions(exc)  # the address is taken, or being taken by a concurrent sign-up: same answer
         existing = account_by_email(body.email)
         if existing is not None:
             _tell_owner_of_signup_attempt(existing, correlation_id)

@@ -51,10 +51,10 @@ def require(tx: Any, structure_ids: list[str]) -> None:
                                                                    | KnownStructure.archived.is_in(False)))
 
 
-def refuse_unknown(structure_ids: list[str], failed: list[bool]) -> None:
-    """After a cancelled transaction that began with :func:`require`'s checks (``failed``: per item, whether
-    its condition failed), refuse the structures whose check failed, naming them."""
-    unknown = [s for s, bad in zip(structure_ids, failed, strict=False) if bad]
+def refuse_unknown(structure_ids: list[str], failed: list[str | None]) -> None:
+    """After a cancelled transaction that began with :func:`require`'s checks (``failed``: per item, why it
+    failed: ``accounts.service.failed_conditions``), refuse the structures whose check failed, naming them."""
+    unknown = [s for s, why in zip(structure_ids, failed, strict=False) if why == "ConditionalCheckFailed"]
     if unknown:
         raise InvalidInput(f"Structure inconnue : {', '.join(unknown)}. Choisissez parmi les structures du catalogue.",
                            fields={"structures": f"Structure inconnue : {', '.join(unknown)}."})

@@ -171,7 +171,8 @@ def staff_return(req: Req, request_id: str) -> dict[str, Any]:
 
 @api.route("/staff/changes", roles=STAFF)
 def staff_changes(req: Req) -> dict[str, Any]:
-    return {"items": staff.pending_changes(req.principal)}
+    items, after = staff.pending_changes(req.principal, req.query.get("after"))
+    return {"items": items, "next": after}
 
 
 @api.route("/staff/families/{family_id}/changes/{change_id}/review", ("POST",), roles=STAFF)

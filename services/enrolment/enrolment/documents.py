@@ -25,6 +25,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from pydantic import Field, field_validator
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 
 from enrolment import completeness
 from enrolment import family as family_file
@@ -271,8 +272,9 @@ def confirm(family_id: str, document_id: str) -> Document:
         _delete_object(copy)
         raise _refuse(document, refusal[0], refusal[1], delete_object=True)
     now = clock.now()
-    actions = [Document.status.set("pending"), Document.size.set(size), Document.content_type.set(detected),
-               Document.uploaded_at.set(now), Document.checked_key.set(copy), Document.ttl.remove()]
+    actions: list[Action] = [
+        Document.status.set("pending"), Document.size.set(size), Document.content_type.set(detected),
+        Document.uploaded_at.set(now), Document.checked_key.set(copy), Document.ttl.remove()]
     if document.type == "insurance":
         actions.append(Document.valid_until.set(school_year_end(now.date()).isoformat()))
     try:
@@ -329,10 +331,10 @@ def review(view: family_file.FileView, document_id: str, decision: str, reason: 
     reason = reason if decision == "rejected" else ""
     profile = view.profile
     first_name = profile.first_name if profile else view.family.first_name
-    event = ev.DocumentReviewed(family_id=view.family.family_id, document_id=document_id,
+    event = ev.DocumentReviewed.model_validate(dict(family_id=view.family.family_id, document_id=document_id,
                                 email=view.family.email, first_name=first_name,
                                 document_label=label(document, view), decision=decision, reason=reason,
-                                correlation_id=correlation_id)
+                                correlation_id=correlation_id))
     try:
         with transaction() as tx:
             tx.update(document, actions=[Document.status.set(decision),

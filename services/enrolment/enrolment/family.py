@@ -122,7 +122,8 @@ def _pending_changes(view: FileView, scope: str, child_id: str | None, old: dict
     reviewers = (sorted({s for r in view.requests.values() if r.status == "validated" and r.child_id == child_id
                          for s in r.validated_structures}) if scope == "child" else view.validated_structures)
     now = clock.now()
-    existing = {(c.scope, c.child_id, c.field): c for c in view.changes.values() if c.status == "pending"}
+    existing: dict[tuple[str, str | None, str], Change] = {
+        (c.scope, c.child_id, c.field): c for c in view.changes.values() if c.status == "pending"}
     created = []
     with transaction() as tx:
         for path, label, old_value, new_value in diffs:

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING
 
 from pynamodb.attributes import (
     BooleanAttribute,
-    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
 
-from shared.ddb import TableItem, gsi, table_model
+from shared.ddb import TableItem, gsi, string_list, table_model
 from shared.idempotency import processed_model
 from shared.outbox import outbox_model
 from shared.sessions import revocation_model
@@ -73,10 +72,10 @@ class PreEnrolment(Base):
     request_id = UnicodeAttribute()
     kind = UnicodeAttribute()
     child_id = UnicodeAttribute()
-    structure_ids = ListAttribute(of=UnicodeAttribute)
+    structure_ids = string_list()
     details = UnicodeAttribute()  # JSON: the kind-specific body
     status = UnicodeAttribute()  # draft, submitted, validated, returned, revoked
-    validated_structures = ListAttribute(of=UnicodeAttribute, default=list)
+    validated_structures = string_list(default=list)
     staff_message = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     submitted_at = UTCDateTimeAttribute(null=True)
@@ -85,7 +84,7 @@ class PreEnrolment(Base):
     family_name = UnicodeAttribute(null=True)
     family_first_name = UnicodeAttribute(null=True)
     child_first_name = UnicodeAttribute(null=True)
-    structure_names = ListAttribute(of=UnicodeAttribute, null=True)
+    structure_names = string_list(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)  # requests stored before the queue copies (decision 24)
@@ -143,7 +142,7 @@ class Change(Base):
     status = UnicodeAttribute()  # pending, approved, rejected
     reason = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
-    structure_ids = ListAttribute(of=UnicodeAttribute, default=list)  # whose staff review it
+    structure_ids = string_list(default=list)  # whose staff review it
     gsi1pk = UnicodeAttribute(null=True)  # CHANGES#PENDING while pending
     gsi1sk = UnicodeAttribute(null=True)
     pending_index = gsi(1)

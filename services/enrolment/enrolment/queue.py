@@ -35,7 +35,7 @@ BAD_CURSOR = "Ce lien de page n'est plus valable : rechargez la liste."
 def copies(request: PreEnrolment) -> list[PreEnrolment]:
     """The request's entries in the queues of its structures after the first (full copies)."""
     values = {name: getattr(request, name) for name in request.get_attributes() if name not in _NOT_COPIED}
-    return [PreEnrolment(*PreEnrolment.copy_key(request.family_id, request.request_id, structure_id), **values,
+    return [PreEnrolment(*PreEnrolment.copy_key(request.family_id, request.request_id, str(structure_id)), **values,
                          gsi1pk=f"STRUCTURE#{structure_id}")
             for structure_id in request.structure_ids[1:]]
 
@@ -142,3 +142,26 @@ def page(structures: list[str], statuses: Iterable[str], after: str | None,
             index = structures.index(cursor.structure_id) + 1
             cursor = Cursor(structures[index], None) if index < len(structures) else None
     return found, encode(cursor)
+
+
+def encode_key(key: dict[str, Any] | None, index_hash: str) -> str | None:
+    """A short cursor for a list read from one index partition: the last key's values but the partition's."""
+    if not key:
+        return None
+    values = [v["S"] for name, v in sorted(key.items()) if name != index_hash]
+    return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode().rstrip("=")
+
+
+def decode_key(text: str | None, index_hash: str, hash_value: str) -> dict[str, Any] | None:
+    """The last key :func:`encode_key` wrote, in the partition ``hash_value`` only (a French 400 otherwise)."""
+    if not text:
+        return None
+    bad = InvalidInput(BAD_CURSOR, fields={"after": "Curseur invalide."})
+    try:
+        values = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))) if len(text) < 2000 else None
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise bad from None
+    names = sorted({"pk", "sk", index_hash.replace("pk", "sk")})
+    if not (isinstance(values, list) and len(values) == len(names) and all(isinstance(v, str) and v for v in values)):
+        raise bad
+    return {**{name: {"S": value} for name, value in zip(names, values, strict=True)}, index_hash: {"S": hash_value}}

@@ -67,7 +67,7 @@ def listed(view: FileView, request: PreEnrolment, snap: catalogue.Snapshot) -> d
     child = view.children.get(request.child_id)
     return {"family_name": view.family.last_name, "family_first_name": view.family.first_name,
             "child_first_name": json.loads(child.data)["first_name"] if child else None,
-            "structure_names": [snap.structure_name(s) for s in request.structure_ids]}
+            "structure_names": [snap.structure_name(str(s)) for s in request.structure_ids]}
 
 
 def create(view: FileView, body: Any, snap: catalogue.Snapshot) -> PreEnrolment:
@@ -122,14 +122,14 @@ def submit(view: FileView, request_id: str, correlation_id: str, snap: catalogue
         raise ApiError("Des informations ou des documents obligatoires manquent : complétez-les avant de "
                        "valider votre demande.", code="incomplete", fields=as_fields(lacking), status=400)
     now = clock.now()
-    names = [snap.structure_name(s) for s in request.structure_ids]
+    names = [snap.structure_name(str(s)) for s in request.structure_ids]
     seen = request.status
-    event = ev.PreEnrolmentSubmitted(
+    event = ev.PreEnrolmentSubmitted.model_validate(dict(
         family_id=family_id, request_id=request_id, kind=request.kind,
         child_first_name=view.child(request.child_id).first_name, family_name=view.family.last_name,
         structure_ids=request.structure_ids, structure_names=names, email=view.family.email,
         first_name=view.profile.first_name if view.profile else view.family.first_name,
-        correlation_id=correlation_id)
+        correlation_id=correlation_id))
     try:
         with transaction() as tx:
             queue.update(tx, request, PreEnrolment.status == seen, status="submitted", submitted_at=now,
@@ -163,8 +163,9 @@ def view_of(request: PreEnrolment, view: FileView | None, snap: catalogue.Snapsh
     staff's queue, which reads neither) those kept on the request's item."""
     details = json.loads(request.details)
     child = view.children.get(request.child_id) if view is not None else None
-    names = ([snap.structure_name(s) for s in request.structure_ids] if snap is not None
-             else list(request.structure_names or request.structure_ids))
+    names = [snap.structure_name(str(s)) if snap is not None else str(s) for s in request.structure_ids]
+    if snap is None and request.structure_names:
+        names = [str(name) for name in request.structure_names]
     return {
         "request_id": request.request_id, "kind": request.kind, "child_id": request.child_id,
         "child_first_name": json.loads(child.data)["first_name"] if child else request.child_first_name,

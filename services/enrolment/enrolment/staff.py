@@ -199,14 +199,14 @@ def validate(principal: Principal, family_id: str, request_id: str,
         with transaction() as tx:
             queues.update(tx, request, unchanged, **changes, **requests.listed(view, request, snap))
             for index, structure_id in enumerate(mine):
-                tx.save(outbox.entry(Outbox, ev.FamilyValidated(
+                tx.save(outbox.entry(Outbox, ev.FamilyValidated.model_validate(dict(
                     family_id=family_id, child_id=request.child_id, structure_id=structure_id,
                     activity=_activity(request, structure_id), email=view.family.email,
                     first_name=profile.first_name if profile else view.family.first_name,
                     child_first_name=child.first_name, child_last_name=child.last_name,
                     family_name=profile.last_name if profile else view.family.last_name,
                     structure_name=structures.get(structure_id, {}).get("name", structure_id),
-                    notify=index == 0, structure_names=names, correlation_id=correlation_id, **facts)))
+                    notify=index == 0, structure_names=names, correlation_id=correlation_id, **facts))))
     except TransactWriteError:
         raise Conflict(CHANGED_MEANWHILE, fields={"request_id": "Demande modifiée entre-temps."}) from None
     return view, snap
@@ -245,10 +245,15 @@ def send_back(principal: Principal, family_id: str, request_id: str, message: st
     return view, snap
 
 
-def pending_changes(principal: Principal) -> list[dict[str, Any]]:
-    """The pending changes the caller reviews: addressed to their structures and, for a child, about a
-    child of one of their requests (an allocataire change only to the staff whose requests use it)."""
-    candidates = [c for c in Change.pending_index.query(PENDING_CHANGES)
+def pending_changes(principal: Principal, after: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the pending changes the caller reviews (one Query of the pending index, 100 changes read,
+    then the files of their families), and the cursor to the next page: addressed to their structures and,
+    for a child, about a child of one of their requests (an allocataire change only to the staff whose
+    requests use it)."""
+    page = Change._get_connection().query(
+        PENDING_CHANGES, index_name="gsi1", limit=queues.PAGE,
+        exclusive_start_key=queues.decode_key(after, "gsi1pk", PENDING_CHANGES))
+    candidates = [c for c in (Change.from_raw_data(raw) for raw in page.get("Items", []))
                   if any(principal.can_manage(s) for s in c.structure_ids or [])]
     views: dict[str, FileView] = {}
     result = []
@@ -260,7 +265,7 @@ def pending_changes(principal: Principal) -> list[dict[str, Any]]:
             continue
         result.append({**family.change_view(change), "family_id": change.family_id,
                        "family_name": view.family.last_name})
-    return result
+    return result, queues.encode_key(page.get("LastEvaluatedKey"), "gsi1pk")
 
 
 def review_change(principal: Principal, family_id: str, change_id: str, decision: str, reason: str,
@@ -289,9 +294,9 @@ def review_change(principal: Principal, family_id: str, change_id: str, decision
                                        Change.reason.set(reason) if reason else Change.reason.remove(),
                                        Change.gsi1pk.remove(), Change.gsi1sk.remove()],
                       condition=Change.status == "pending")
-            tx.save(outbox.entry(Outbox, ev.ChangeReviewed(
+            tx.save(outbox.entry(Outbox, ev.ChangeReviewed.model_validate(dict(
                 family_id=family_id, email=view.family.email, first_name=view.family.first_name,
-                field_label=change.label, decision=decision, reason=reason, correlation_id=correlation_id)))
+                field_label=change.label, decision=decision, reason=reason, correlation_id=correlation_id))))
     except TransactWriteError:
         raise Conflict("Cette modification vient d'être traitée par quelqu'un d'autre : rechargez le dossier.",
                        fields={"change_id": "Déjà traitée."}) from None
@@ -328,9 +333,9 @@ def recheck_validations(family_id: str, correlation_id: str, principal: Principa
                              validated_structures=[], staff_message=reason,
                              gsi1sk=f"revoked#{clock.now().isoformat()}")
                 for structure_id in validated:
-                    tx.save(outbox.entry(Outbox, ev.FamilyValidationRevoked(
+                    tx.save(outbox.entry(Outbox, ev.FamilyValidationRevoked.model_validate(dict(
                         family_id=family_id, child_id=request.child_id, structure_id=structure_id,
-                        activity=_activity(request, structure_id), reason=reason, correlation_id=correlation_id)))
+                        activity=_activity(request, structure_id), reason=reason, correlation_id=correlation_id))))
         except TransactWriteError:
             continue  # revoked (or changed) meanwhile by another review: that one told planning
         revoked.append(request.request_id)

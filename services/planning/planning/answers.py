@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from shared.events.planning import ANSWER_LABELS
 
@@ -19,10 +19,25 @@ ElementKey = tuple[int, str, str]  # weekday, slot code, parity
 
 
 class LineLike(Protocol):
-    date: str
-    slot_code: str
-    status: str
-    reason: str | None
+    """What the answer reads of a line: a stored line or a planned one (read-only, so both fit)."""
+
+    @property
+    def date(self) -> str: ...
+
+    @property
+    def slot_code(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+
+def like(lines: Sequence[Any]) -> Sequence[LineLike]:
+    """Stored lines seen as :class:`LineLike` (mypy does not resolve PynamoDB's attribute descriptors when it
+    matches a protocol; at run time a stored line has exactly these attributes)."""
+    return cast("Sequence[LineLike]", lines)
 
 
 def answer_of(statuses: Iterable[str]) -> str:

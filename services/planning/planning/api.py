@@ -176,16 +176,18 @@ def expire_offers(event: CloudWatchEvent) -> dict[str, Any]:
 def _request_view(family_id: str, request_id: str) -> dict[str, Any]:
     """A request as its family reads it: the answer explained, each element's outcome, each line."""
     request = reservations.get_request(family_id, request_id)
-    ctx = reservations.context(request.period_id)
     lines = sorted(reservations.request_lines(request), key=lambda ln: (ln.date, ln.slot_code))
-    outcomes = answers.outcome_rows(decisions.element_views(ctx, request, lines))
     answer = answers.answer_of(ln.status for ln in lines)
-    return {**reservations.summary(request, ctx), "answer": answer, "answer_label": answers.LABELS[answer],
+    # The names come from the lines; the catalogue is read only to say who examines a pending request.
+    ctx = reservations.context(request.period_id) if answer == "pending" else None
+    names: reservations.Labelled = ctx or reservations.LineLabels.of(lines) or reservations.context(request.period_id)
+    outcomes = answers.outcome_rows(decisions.element_views(names, request, lines))
+    return {**reservations.summary(request, names), "answer": answer, "answer_label": answers.LABELS[answer],
             "offer_until": min((ln.offer_until or "" for ln in lines if ln.status == "offered"), default=None),
-            "explanation": answers.explanation(answer, outcomes, bool(ctx.data.get("pre_enrolment"))
+            "explanation": answers.explanation(answer, outcomes, ctx is not None and bool(ctx.data.get("pre_enrolment"))
                                                and jobs.in_committee_window(ctx.data, request)),
             "outcomes": outcomes,
-            "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": ctx.label(ln.slot_code),
+            "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": names.label(ln.slot_code),
                        "status": ln.status, "status_label": lifecycle.label(ln.status),
                        "reason": ln.reason or ""} for ln in lines]}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from planning.models import CatalogueItem, Outbox
@@ -107,15 +107,22 @@ def save_closures(structure_id: str, closures: list[dict[str, str]]) -> None:
                   changed_at=clock.now()).save()
 
 
-Snapshot = dict[str, dict[str, dict[str, Any]]]
+class Snapshot(dict[str, dict[str, dict[str, Any]]]):
+    """``{kind: {id: data}}``, with each entry's version (its ``changed_at``) in ``versions``, so that a
+    back-office write can be conditional on the version this one read gave (no second read)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.versions: dict[tuple[str, str], datetime] = {}
 
 
 def snapshot() -> Snapshot:
     """The whole catalogue in one Query: ``{kind: {id: data}}`` (structure, period, sejour, closures)."""
-    result: Snapshot = {}
-    for item in CatalogueItem.query("CATALOGUE"):
+    result = Snapshot()
+    for item in CatalogueItem.query("CATALOGUE", consistent_read=True):
         kind, entry_id = item.sk.split("#", 1)
         result.setdefault(kind.lower(), {})[entry_id] = json.loads(item.data)
+        result.versions[(kind.lower(), entry_id)] = item.changed_at
     return result
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 
-from planning import catalogue, decisions, reservations, schemas
+from planning import catalogue, decisions, gates, reservations, schemas
 from planning.models import CatalogueItem, Outbox, ReservationLine, ReservationRequest
 from shared import clock, outbox
 from shared.ddb import transaction
@@ -41,7 +41,7 @@ class Orphans(ApiError):
 class Versioned:
     """A catalogue entry and the version it was read at (its ``changed_at``)."""
 
-    data: dict[str, Any]
+    data: Any  # a dict; the closures item is a JSON list
     changed_at: datetime | None
 
 
@@ -122,22 +122,6 @@ def period_requests(period: dict[str, Any]) -> list[ReservationRequest]:
             if r.period_id == period["period_id"]]
 
 
-def orphaned_by(old: dict[str, Any], new: dict[str, Any]) -> list[ReservationLine]:
-    """The live lines of ``old``'s requests that ``new`` would leave without their day or slot."""
-    codes = {s["code"] for s in new["slots"]}
-    weekdays = set(new["weekdays"])
-    start, end = str(new["start"]), str(new["end"])
-    lost = []
-    for request in period_requests(old):
-        for line in reservations.request_lines(request):
-            if line.status not in LIVE:
-                continue
-            if (line.slot_code not in codes or not start <= line.date <= end
-                    or date.fromisoformat(line.date).weekday() not in weekdays):
-                lost.append(line)
-    return lost
-
-
 def _describe(lines: list[ReservationLine]) -> str:
     by_slot = Tally(ln.slot_code for ln in lines)
     first, last = min(ln.date for ln in lines), max(ln.date for ln in lines)
@@ -150,13 +134,47 @@ def _fr(day: str) -> str:
     return date.fromisoformat(day).strftime("%d/%m/%Y")
 
 
-def save_period(period_id: str, body: dict[str, Any], correlation_id: str) -> dict[str, Any]:
-    """Create or change a period; refused when booked presences would lose their day or slot, or when
-    its structure or activity changes once families have booked it."""
-    before = read("period", period_id)
+def _orphans(lines: list[ReservationLine]) -> ApiError:
+    return Orphans(_describe(lines), len(lines), "slots")
+
+
+def _versioned(snap: catalogue.Snapshot | None, kind: str, entry_id: str) -> Versioned | None:
+    """The entry as ``snap`` read it (with its version), or read now when no snapshot is given."""
+    if snap is None:
+        return read(kind, entry_id)
+    data = snap.get(kind, {}).get(entry_id)
+    return None if data is None else Versioned(data, snap.versions.get((kind, entry_id)))
+
+
+def plan_period(change: gates.Change, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    """The cell writes of a period's new version (decision 106): cells it no longer offers are closed
+    (refused while a line pins them), cells it offers again reopened, changed capacities set on every cell
+    of their slot (a lowering refused where more places are taken)."""
+    period_id, structure_id = new["period_id"], new["structure_id"]
+    before = gates.coverage(old) if old else set()
+    after = gates.coverage(new)
+    removed, added = before - after, after - before
+    if removed:
+        change.close(period_id, structure_id, removed, gates.token("periode"))
+    if added:
+        change.reopen(period_id, structure_id, gates.closing_tags(period_id, added, "periode:"))
+    old_caps = {s["code"]: int(s["capacity"]) for s in (old or {}).get("slots", [])}
+    for slot in new["slots"]:
+        code, capacity = slot["code"], int(slot["capacity"])
+        if code in old_caps and old_caps[code] != capacity:
+            change.set_capacity(period_id, structure_id, gates.coverage(new, [code]), capacity, old_caps[code])
+
+
+def save_period(period_id: str, body: dict[str, Any], correlation_id: str, snap: catalogue.Snapshot | None = None,
+                also: list[Any] | None = None) -> dict[str, Any]:
+    """Create or change a period; refused when booked presences would lose their day or slot (checked by
+    the cells, serialised against bookings: decision 106), when a capacity would fall below the places
+    taken, or when its structure or activity changes once families have booked it. ``also``: catalogue
+    items and events written in the same transaction as the period (a séjour's offer)."""
+    before = _versioned(snap, "period", period_id)
     period = {"period_id": period_id, **body}
-    if before is not None:
-        old = before.data
+    old = before.data if before else None
+    if old is not None:
         if old.get("archived"):
             period["archived"] = True
         if old.get("sejour_id") and not period.get("sejour_id"):
@@ -166,60 +184,85 @@ def save_period(period_id: str, body: dict[str, Any], correlation_id: str) -> di
             raise Conflict("Des familles ont déjà réservé cette période : sa structure et son type d'accueil ne "
                            "peuvent plus changer. Archivez-la et créez-en une nouvelle.",
                            fields={"structure_id": "Période déjà réservée."})
-        lost = orphaned_by(old, period)
-        if lost:
-            raise Orphans(_describe(lost), len(lost), "slots")
-    promoted = _save_period_version(period, before, correlation_id)
+    change = gates.Change()
+    plan_period(change, old, period)
+    writes = [(_item("period", period_id, period), _unchanged(before)), *(also or [])]
+    change.apply(_writer(writes), len(writes), _orphans, _raced)
+    raised = [s["code"] for s in period["slots"]
+              if int(s["capacity"]) > {o["code"]: int(o["capacity"]) for o in (old or {}).get("slots", [])}.get(
+                  s["code"], int(s["capacity"]))]
+    promoted: list[str] = []
+    if raised:
+        ctx = reservations.context(period_id)
+        promoted = decisions.promote_waiting(ctx, correlation_id, raised) if decisions.auto_waitlist(ctx) else []
     return {**period, "promoted_requests": promoted}
 
 
-def _save_period_version(period: dict[str, Any], before: Versioned | None, correlation_id: str) -> list[str]:
-    """Save under the version condition, then let decisions give raised capacities to the waiting list."""
-    old = before.data if before else {}
-    _save("period", period["period_id"], period, before)
-    raised = [s["code"] for s in period["slots"]
-              if int(s["capacity"]) > {o["code"]: int(o["capacity"]) for o in old.get("slots", [])}.get(
-                  s["code"], int(s["capacity"]))]
-    if not raised:
-        return []
-    ctx = reservations.context(period["period_id"])
-    return decisions.promote_waiting(ctx, correlation_id, raised) \
-        if decisions.auto_waitlist(ctx) else []
+def _writer(writes: list[Any]) -> Any:
+    """The final transaction's writes: ``(catalogue item, condition)`` pairs and outbox events."""
+    def write(tx: Any) -> None:
+        for entry in writes:
+            if isinstance(entry, tuple):
+                tx.save(entry[0], condition=entry[1])
+            else:
+                tx.save(outbox.entry(Outbox, entry))
+    return write
 
 
-def archive_period(period_id: str, archived: bool) -> dict[str, Any]:
-    before = read("period", period_id)
+def archive_period(period_id: str, archived: bool, snap: catalogue.Snapshot | None = None,
+                   also: list[Any] | None = None) -> dict[str, Any]:
+    before = _versioned(snap, "period", period_id)
     if before is None:
         raise NotFound("Cette période n'existe pas.", fields={"period_id": "Période inconnue."})
     # The key is present only when true: a period read back can be sent again as a PeriodBody.
     data = {**{k: v for k, v in before.data.items() if k != "archived"}, **({"archived": True} if archived else {})}
-    _save("period", period_id, data, before)
+    _commit([(_item("period", period_id, data), _unchanged(before)), *(also or [])])
     return data
 
 
-def delete_period(period_id: str) -> dict[str, Any]:
-    """Delete a period no family has booked; one with requests is refused (archive it instead)."""
-    before = read("period", period_id)
+def _commit(writes: list[Any]) -> None:
+    try:
+        with transaction() as tx:
+            _writer(writes)(tx)
+    except (TransactWriteError, PutError):
+        raise _raced() from None
+
+
+def delete_period(period_id: str, snap: catalogue.Snapshot | None = None) -> dict[str, Any]:
+    """Delete a period no family has booked; one with requests is refused (archive it instead). Its cells
+    are closed first, so that a booking made meanwhile either lands before (and the deletion is refused)
+    or is refused itself."""
+    before = _versioned(snap, "period", period_id)
     if before is None:
         raise NotFound("Cette période n'existe pas.", fields={"period_id": "Période inconnue."})
     requests = period_requests(before.data)
     if requests:
-        raise Conflict(f"{len(requests)} demande(s) de réservation portent sur cette période : elle ne peut pas "
-                       "être supprimée. Archivez-la : les réservations restent, les familles ne peuvent plus en "
-                       "faire de nouvelles.", code="has_requests", fields={"period_id": "Période réservée."})
-    try:
-        CatalogueItem(*CatalogueItem.key("period", period_id)).delete(condition=_unchanged(before))
-    except DeleteError:
-        raise _raced() from None
+        raise _has_requests(len(requests))
+    change = gates.Change()
+    change.close(period_id, before.data["structure_id"], gates.coverage(before.data), gates.token("periode"))
+
+    def final(tx: Any) -> None:
+        tx.delete(CatalogueItem(*CatalogueItem.key("period", period_id)), condition=_unchanged(before))
+
+    change.apply(final, 1, lambda lines: _has_requests(len({ln.request_id for ln in lines})), _raced)
     return before.data
+
+
+def _has_requests(count: int) -> ApiError:
+    return Conflict(f"{count} demande(s) de réservation portent sur cette période : elle ne peut pas "
+                    "être supprimée. Archivez-la : les réservations restent, les familles ne peuvent plus en "
+                    "faire de nouvelles.", code="has_requests", fields={"period_id": "Période réservée."})
 
 
 # --- séjours ----------------------------------------------------------------------------------------------
 
-def save_sejour(sejour_id: str, body: dict[str, Any], correlation_id: str) -> dict[str, Any]:
+def save_sejour(sejour_id: str, body: dict[str, Any], correlation_id: str,
+                snap: catalogue.Snapshot | None = None) -> dict[str, Any]:
     """A séjour is a published offer (enrolment lists it for pre-enrolment) and a period of its
-    structure with one all-day slot whose capacity is its places (the planning books it)."""
-    before_period = read("period", sejour_id)
+    structure with one all-day slot whose capacity is its places (the planning books it); both are
+    written in one transaction."""
+    snap = snap if snap is not None else catalogue.snapshot()
+    before_period = _versioned(snap, "period", sejour_id)
     start, end = body["start"], body["end"]
     deadline = {"days_before": body["deadline_days"], "hour": "12:00"}
     period = {
@@ -234,76 +277,94 @@ def save_sejour(sejour_id: str, body: dict[str, Any], correlation_id: str) -> di
     }
     if before_period is not None:
         period.update({k: before_period.data[k] for k in schemas.PERIOD_SETTINGS if k in before_period.data})
-    result = save_period(sejour_id, period, correlation_id)
-    before = read("sejour", sejour_id)
+    before = _versioned(snap, "sejour", sejour_id)
     archived = bool(before and before.data.get("archived"))
     event = _event(ev.SejourPublished(sejour_id=sejour_id, structure_id=body["structure_id"], name=body["name"],
                                       start=start, end=end, places=body["places"], age_min=body["age_min"],
                                       age_max=body["age_max"], archived=archived), correlation_id)
     data = json.loads(event.model_dump_json(exclude={"event_id", "occurred_at", "schema_version", "correlation_id"}))
-    _save("sejour", sejour_id, data, before, event)
+    result = save_period(sejour_id, period, correlation_id, snap,
+                         also=[(_item("sejour", sejour_id, data), _unchanged(before)), event])
     return {**data, "period": result}
 
 
-def archive_sejour(sejour_id: str, archived: bool, correlation_id: str) -> dict[str, Any]:
+def archive_sejour(sejour_id: str, archived: bool, correlation_id: str,
+                   snap: catalogue.Snapshot | None = None) -> dict[str, Any]:
     """An archived séjour leaves the families' list (enrolment follows its event) and its period closes
-    to new bookings; the presences already booked stay."""
-    before = read("sejour", sejour_id)
+    to new bookings; the presences already booked stay. Both change in one transaction."""
+    snap = snap if snap is not None else catalogue.snapshot()
+    before = _versioned(snap, "sejour", sejour_id)
     if before is None:
         raise NotFound("Ce séjour n'existe pas.", fields={"sejour_id": "Séjour inconnu."})
-    if read("period", sejour_id) is not None:
-        archive_period(sejour_id, archived)
     data = {**before.data, "archived": archived}
-    _save("sejour", sejour_id, data, before, _event(ev.SejourPublished(**data), correlation_id))
+    writes = [(_item("sejour", sejour_id, data), _unchanged(before)),
+              _event(ev.SejourPublished(**data), correlation_id)]
+    if _versioned(snap, "period", sejour_id) is not None:
+        archive_period(sejour_id, archived, snap, also=writes)
+    else:
+        _commit(writes)
     return data
 
 
 # --- closures ---------------------------------------------------------------------------------------------
 
-def booked_on(structure_id: str, start: date, end: date) -> list[ReservationLine]:
-    """The live lines of a structure between two dates (one Query per day on the occupancy index)."""
-    lines = []
-    day = start
-    while day <= end:
-        lines += [ln for ln in ReservationLine.by_day.query(f"OCC#{structure_id}#{day.isoformat()}")
-                  if ln.status in LIVE]
-        day += timedelta(days=1)
-    return lines
+def _closing(snap: catalogue.Snapshot, structure_id: str, start: date, end: date) -> list[tuple[str, set[gates.Cell]]]:
+    """The cells of the structure's periods on a closure's days."""
+    found = []
+    for period_id, period in catalogue.periods(snap).items():
+        if period["structure_id"] == structure_id:
+            cells = gates.in_range(period, start, end)
+            if cells:
+                found.append((period_id, cells))
+    return found
 
 
-def add_closure(structure_id: str, closure: dict[str, Any]) -> list[dict[str, str]]:
-    """Add a closure, refused when presences are booked on its days (they must be cancelled first)."""
+def add_closure(structure_id: str, closure: dict[str, Any],
+                snap: catalogue.Snapshot | None = None) -> list[dict[str, str]]:
+    """Add a closure, refused when presences are booked on its days (they must be cancelled first). Its
+    cells are closed in the same move, so a booking made meanwhile is either counted or refused."""
     start, end = closure["start"], closure["end"]
     if (end - start).days >= MAX_CLOSURE_DAYS:
         raise ApiError("Une fermeture dure au plus un an.", code="invalid_input",
                        fields={"end": "Au plus 366 jours."})
-    booked = booked_on(structure_id, start, end)
-    if booked:
-        children = len({(ln.family_id, ln.child_id) for ln in booked})
-        raise Orphans(f"{len(booked)} présence(s) de {children} enfant(s) sont réservées pendant cette fermeture : "
-                      "annulez-les d'abord (les familles en sont prévenues), puis ajoutez la fermeture.",
-                      len(booked), "start")
-    before = read("closures", structure_id)
-    closures = [*(before.data if before else []), {"start": start.isoformat(), "end": end.isoformat(),
-                                                   "label": closure["label"]}]
-    _save_closures(structure_id, sorted(closures, key=lambda c: c["start"]), before)
-    return sorted(closures, key=lambda c: c["start"])
+    snap = snap if snap is not None else catalogue.snapshot()
+    before = _versioned(snap, "closures", structure_id)
+    tag = gates.token(f"fermeture:{start.isoformat()}")
+    change = gates.Change()
+    for period_id, cells in _closing(snap, structure_id, start, end):
+        change.close(period_id, structure_id, cells, tag)
+    closures = sorted([*(before.data if before else []), {"start": start.isoformat(), "end": end.isoformat(),
+                                                          "label": closure["label"], "gate": tag}],
+                      key=lambda c: c["start"])
+
+    def booked(lines: list[ReservationLine]) -> ApiError:
+        children = len({(ln.family_id, ln.child_id) for ln in lines})
+        return Orphans(f"{len(lines)} présence(s) de {children} enfant(s) sont réservées pendant cette fermeture : "
+                       "annulez-les d'abord (les familles en sont prévenues), puis ajoutez la fermeture.",
+                       len(lines), "start")
+
+    change.apply(_writer([(_closures_item(structure_id, closures), _unchanged(before))]), 1, booked, _raced)
+    return closures
 
 
-def remove_closure(structure_id: str, start: str) -> list[dict[str, str]]:
-    before = read("closures", structure_id)
+def remove_closure(structure_id: str, start: str, snap: catalogue.Snapshot | None = None) -> list[dict[str, str]]:
+    """Take a closure back: its days reopen (the cells it closed lose its tag)."""
+    snap = snap if snap is not None else catalogue.snapshot()
+    before = _versioned(snap, "closures", structure_id)
     closures = before.data if before else []
     kept = [c for c in closures if c["start"] != start]
     if len(kept) == len(closures):
         raise NotFound("Cette fermeture n'existe pas.", fields={"start": "Aucune fermeture ne commence ce jour."})
-    _save_closures(structure_id, kept, before)
+    change = gates.Change()
+    for gone in (c for c in closures if c["start"] == start and c.get("gate")):
+        for period_id, cells in _closing(snap, structure_id, date.fromisoformat(gone["start"]),
+                                         date.fromisoformat(gone["end"])):
+            change.reopen(period_id, structure_id, {cell: {gone["gate"]} for cell in cells})
+    change.apply(_writer([(_closures_item(structure_id, kept), _unchanged(before))]), 1, _orphans, _raced)
     return kept
 
 
-def _save_closures(structure_id: str, closures: list[dict[str, str]], before: Versioned | None) -> None:
+def _closures_item(structure_id: str, closures: list[dict[str, str]]) -> CatalogueItem:
     # The closures item is saved as a JSON list (catalogue.snapshot reads it as such).
-    try:
-        CatalogueItem(*CatalogueItem.key("closures", structure_id), kind="closures", data=json.dumps(closures),
-                      changed_at=clock.now()).save(condition=_unchanged(before))
-    except PutError:
-        raise _raced() from None
+    return CatalogueItem(*CatalogueItem.key("closures", structure_id), kind="closures", data=json.dumps(closures),
+                         changed_at=clock.now())

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pynamodb.transactions import TransactWrite
 
-from planning import answers, catalogue, committee, lifecycle
+from planning import answers, committee, lifecycle
 from planning.deadlines import PARIS
 from planning.lifecycle import IllegalTransition, LineStatus, Transition
 from planning.line_store import MAX_ITEMS, UnitOfWork
@@ -25,6 +25,7 @@ from planning.models import Capacity, OpenOffer, Outbox, ReservationLine, Reserv
 from planning.pattern import Line
 from planning.reservations import (
     FamilyRequest,
+    Labelled,
     LineLabels,
     PeriodContext,
     _event_recap,
@@ -116,7 +117,8 @@ def _move_lines(ctx: PeriodContext | None, lines: list[ReservationLine], transit
     given the lines moved. Returns the lines moved."""
     todo = [ln for ln in lines if lifecycle.allowed(transition, ln.status, ln.was_accepted)]
     done: list[ReservationLine] = []
-    places = any(lifecycle.move(transition, ln.status, ln.was_accepted).places for ln in todo)
+    places = any(m.places or m.revives  # a revival checks its cell too (decision 106): two items a line
+                 for m in (lifecycle.move(transition, ln.status, ln.was_accepted) for ln in todo))
     per = (MAX_ITEMS - 3) // (2 if places else 1)  # the request's item, and two for ``finish``
     cap = capacity(ctx) if ctx else None
     for start in range(0, len(todo), per):
@@ -160,12 +162,17 @@ def set_lines(lines: list[ReservationLine], status: str, priority: int | None = 
 
 # --- priority ---------------------------------------------------------------------------------------------
 
-def weights() -> dict[str, int]:
-    from planning.models import Config
+def weights(snap: dict[str, Any] | None = None) -> dict[str, int]:
+    """The committee's criteria, kept in the catalogue's partition (decision 107): from ``snap`` when the
+    caller read the catalogue, else one GetItem."""
+    from planning.models import CatalogueItem
 
+    if snap is not None:
+        saved = snap.get("criteria", {}).get("current")
+        return dict(saved) if saved else dict(committee.DEFAULT_WEIGHTS)
     try:
-        return dict(json.loads(Config.get(*Config.key("CRITERIA")).data))
-    except Config.DoesNotExist:
+        return dict(json.loads(CatalogueItem.get(*CatalogueItem.key("criteria", "current")).data))
+    except CatalogueItem.DoesNotExist:
         return dict(committee.DEFAULT_WEIGHTS)
 
 
@@ -199,12 +206,12 @@ def sibling_enrolled(request: ReservationRequest, others: Iterable[ReservationRe
 
 # --- the answer told ------------------------------------------------------------------------------------
 
-def element_views(ctx: PeriodContext, request: ReservationRequest,
+def element_views(ctx: Labelled, request: ReservationRequest,
                   lines: list[ReservationLine]) -> list[dict[str, Any]]:
-    return answers.elements(lines, request.pattern, ctx.label)
+    return answers.elements(answers.like(lines), request.pattern, ctx.label)
 
 
-def outcomes_of(ctx: PeriodContext, request: ReservationRequest, lines: list[ReservationLine]) -> list[ev.SlotOutcome]:
+def outcomes_of(ctx: Labelled, request: ReservationRequest, lines: list[ReservationLine]) -> list[ev.SlotOutcome]:
     return [ev.SlotOutcome(**{k: v for k, v in row.items() if k not in ("pending", "offered")})
             for row in answers.outcome_rows(element_views(ctx, request, lines))]
 
@@ -254,20 +261,20 @@ def telling(ctx: PeriodContext, request: ReservationRequest, lines: list[Reserva
            "child_first_name": (contact.child_first_name or "") if contact else ""}
     if answer == "offered":
         offered = [ln for ln in lines if ln.status == "offered"]
-        event: ev.PlanningEvent = ev.PlaceOffered(
+        event: ev.PlanningEvent = ev.PlaceOffered.model_validate(dict(
             request_id=request.request_id, request_number=request.number, family_id=request.family_id,
             structure_name=ctx.structure["name"], period_name=ctx.data["name"], **who,
             offered_slots=slot_names(ctx, offered), offered_count=len(offered),
-            until=min(ln.offer_until or "" for ln in offered), correlation_id=correlation_id)
+            until=min(ln.offer_until or "" for ln in offered), correlation_id=correlation_id))
     else:
-        event = ev.RequestDecided(
+        event = ev.RequestDecided.model_validate(dict(
             request_id=request.request_id, request_number=request.number, family_id=request.family_id,
             child_id=request.child_id, structure_id=request.structure_id, structure_name=ctx.structure["name"],
             period_name=ctx.data["name"], activity=request.activity, answer=answer, **who,
             accepted_slots=slot_names(ctx, [ln for ln in lines if ln.status == "accepted"]),
             outcomes=outcomes_of(ctx, request, lines), trigger=trigger, offer_reply_days=offer_days(ctx),
             waitlist_mode=ctx.data.get("waitlist_mode", "auto"),
-            correlation_id=correlation_id)
+            correlation_id=correlation_id))
     result.actions += [told(request, what), until]
     entry = outbox.entry(Outbox, event)
     result.steps.append(lambda tx: tx.save(entry))
@@ -313,7 +320,7 @@ def slot_names(ctx: PeriodContext, lines: Iterable[ReservationLine]) -> list[str
 def _wanted(request: ReservationRequest, all_lines: list[ReservationLine], elements: list[dict[str, Any]],
             lines: list[dict[str, Any]]) -> list[tuple[ReservationLine, str, str]]:
     """The (line, decision, reason) asked: per element for all its dates, then per line."""
-    by_element = answers.group_by_element(all_lines, request.pattern)
+    by_element = answers.group_by_element(answers.like(all_lines), request.pattern)
     wanted: list[tuple[ReservationLine, str, str]] = []
     for decision in elements:
         key = (decision["weekday"], decision["slot_code"], decision.get("parity", "all"))
@@ -412,7 +419,8 @@ def _decide_together(ctx: PeriodContext, found: FamilyRequest, all_lines: list[R
     chunks: list[list[tuple[ReservationLine, Transition, dict[str, Any]]]] = [[]]
     items = 1 + TELLING_ITEMS  # the request's item (counts, history), and what tells the family
     for planned in moves:
-        cost = 2 if lifecycle.move(planned[1], planned[0].status, planned[0].was_accepted).places else 1
+        planned_move = lifecycle.move(planned[1], planned[0].status, planned[0].was_accepted)
+        cost = 2 if planned_move.places or planned_move.revives else 1  # with its cell (decision 106)
         if items + cost > MAX_ITEMS:
             chunks.append([])
             items = 1 + TELLING_ITEMS
@@ -548,17 +556,6 @@ def waiting_lines(ctx: PeriodContext, slot_codes: Iterable[str] | None = None) -
 def promote_waiting(ctx: PeriodContext, correlation_id: str, slot_codes: Iterable[str] | None = None) -> list[str]:
     """Give every free place of the period to its waiting list (the manager's button, a capacity raise)."""
     return promote_all(ctx, {(ln.date, ln.slot_code) for ln in waiting_lines(ctx, slot_codes)}, correlation_id)
-
-
-def save_period(period: dict[str, Any], correlation_id: str) -> list[str]:
-    """Save a period's new version; a raised capacity gives its new places to the waiting list (when the
-    period promotes automatically). A lowered one takes no place back: it only stops new acceptances."""
-    old = catalogue.periods().get(period["period_id"])
-    catalogue.save_period(period)
-    before = {s["code"]: int(s["capacity"]) for s in (old or {}).get("slots", [])}
-    raised = [s["code"] for s in period["slots"] if int(s["capacity"]) > before.get(s["code"], int(s["capacity"]))]
-    ctx = context(period["period_id"])
-    return promote_waiting(ctx, correlation_id, raised) if raised and auto_waitlist(ctx) else []
 
 
 def confirm_cancellations(request: ReservationRequest, only: set[tuple[str, str]] | None,

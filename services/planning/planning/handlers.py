@@ -21,6 +21,19 @@ consumer = Consumer("planning", ProcessedEvent, logger)
 sessions.subscribe(consumer, Revocation)  # ended sessions: the authorizer refuses their tokens
 
 
+# What the validation events set; staff's own attributes (``priority_flag``) are never theirs to reset.
+_EVENT_FIELDS = ("family_id", "child_id", "structure_id", "activity", "status", "changed_at", "email", "email_at",
+                 "first_name", "child_first_name", "child_last_name", "family_name", "both_parents_working",
+                 "resident")
+
+
+def _event_fields(item: Validation) -> list[Any]:
+    """The update of the attributes an event owns (an update, not a put, keeps the situation staff flagged)."""
+    attributes = item.get_attributes()
+    return [attributes[name].set(value) if (value := getattr(item, name)) is not None else attributes[name].remove()
+            for name in _EVENT_FIELDS]
+
+
 def _record(event: ev.FamilyValidated | ev.FamilyValidationRevoked, status: str) -> dict[str, Any]:
     """The validation written with the event's done mark in one transaction (with the consumer's claim: two
     requests), conditional on the family having no newer address than the one written: the transaction
@@ -50,14 +63,16 @@ def _record(event: ev.FamilyValidated | ev.FamilyValidationRevoked, status: str)
                                    condition=Contact.pk.does_not_exist() if contact is None
                                    else Contact.changed_at == contact.changed_at)
                 # Events may arrive out of order: an older fact never overwrites a newer one.
-                tx.save(item, condition=Validation.changed_at.does_not_exist()
-                        | (Validation.changed_at <= event.occurred_at))
+                tx.update(item, actions=_event_fields(item), condition=Validation.changed_at.does_not_exist()
+                          | (Validation.changed_at <= event.occurred_at))
                 idempotency.complete(tx, {"status": status})
             return {"status": status}
         except TransactWriteError as exc:
             codes = [reason.code if reason else None for reason in exc.cancellation_reasons]
-            if not codes or set(codes) - {None, "ConditionalCheckFailed"}:
+            if not codes or set(codes) - {None, "ConditionalCheckFailed", "TransactionConflict"}:
                 raise
+            if "TransactionConflict" in codes:  # another transaction was writing one of these items: later
+                raise idempotency.EventInProgress(event.event_id) from None
             if codes[1:2] == ["ConditionalCheckFailed"]:
                 return {"status": status, "outcome": "older_than_known"}  # marked done by the consumer
             if codes[0] is None:  # the done mark: this worker's claim was taken over, the other one acts

@@ -13,11 +13,14 @@ import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
-from planning import answers, committee, decisions
+from planning import answers, catalogue, committee, decisions
+from planning.calendar import Period
 from planning.lifecycle import Transition
 from planning.line_store import MAX_ITEMS, StaleWrite, UnitOfWork
 from planning.models import (
@@ -28,7 +31,8 @@ from planning.models import (
     ReservationRequest,
     Validation,
 )
-from planning.reservations import context, request_lines, validations
+from planning.pattern import PatternElement, expand
+from planning.reservations import context, request_lines
 from shared import clock, outbox
 from shared.ddb import transaction
 from shared.errors import Conflict, NotFound
@@ -38,7 +42,7 @@ PAGE = 100  # rows published per message: a few thousand DynamoDB calls, well in
 
 
 def request_job(period_id: str, options: dict[str, Any], correlation_id: str) -> CommitteeJob:
-    context(period_id)  # the period exists
+    """Queue a simulation of a period the caller has checked (the route reads it for the staff scope)."""
     job_id = str(uuid.uuid4())
     job = CommitteeJob(*CommitteeJob.key(period_id, job_id), job_id=job_id, period_id=period_id, status="queued",
                        options=json.dumps(options), created_at=clock.now())
@@ -71,7 +75,7 @@ def request_publication(period_id: str, job_id: str, correlation_id: str) -> Com
                   condition=CommitteeJob.status == "simulated")
         tx.save(outbox.entry(Outbox, ev.CommitteeJobRequested(job_id=job_id, period_id=period_id, action="publish",
                                                                correlation_id=correlation_id)))
-    job.refresh()
+    job.status = "publishing"  # as written, conditionally: no second read
     return job
 
 
@@ -88,15 +92,17 @@ TOLD_PER_TRANSACTION = 25  # a family told: history, event, row marker and the o
 
 
 def gather(period_id: str, first_names: dict[str, str | None] | None = None,
-           numbers: dict[str, str] | None = None, asking: set[str] | None = None,
+           numbers: dict[str, str] | None = None, asking: set[str] | None = None, ctx: Any = None,
            ) -> tuple[list[committee.Candidate], dict[tuple[str, str], int]]:
     """The candidates (requests of the pre-enrolment window with lines pending or already on the waiting
     list) and the places left per date. A line the manager put on the waiting list is ranked with the
     others: otherwise its places would go to a lower-ranked child.
 
-    Reads are bounded: one Query per request for its lines, one per family for its validations, and
-    the siblings' places come from the structure's requests already read (no Query per request)."""
-    ctx = context(period_id)
+    Reads are bounded and mostly shared: the structure's requests (one Query a page), the children's
+    validations by key (one BatchGetItem per 100), the period's counters (one Query); a request's lines
+    are read (one Query) only when its counts do not show that every line is still open and exactly the
+    copy of its pattern over its dates (:func:`open_copy`); the siblings' places come from the requests."""
+    ctx = ctx if ctx is not None else context(period_id)
     structure_requests = list(ReservationRequest.by_structure.query(f"STRUCTURE#{ctx.data['structure_id']}"))
     requests = [r for r in structure_requests if r.period_id == period_id and in_committee_window(ctx.data, r)]
     by_family: dict[str, list[ReservationRequest]] = defaultdict(list)
@@ -106,7 +112,7 @@ def gather(period_id: str, first_names: dict[str, str | None] | None = None,
 
     def lines(request: ReservationRequest) -> list[Any]:
         if request.request_id not in lines_of:
-            lines_of[request.request_id] = request_lines(request)
+            lines_of[request.request_id] = open_copy(ctx, request) or request_lines(request)
         return lines_of[request.request_id]
 
     def holds_place(request: ReservationRequest) -> bool:
@@ -115,7 +121,8 @@ def gather(period_id: str, first_names: dict[str, str | None] | None = None,
             return bool(counts.get("accepted"))
         return any(ln.was_accepted and ln.status != "cancelled" for ln in lines(request))
 
-    known: dict[str, list[Any]] = {}
+    wanted = [r for r in requests if not (r.counts() and not any(r.counts().get(s) for s in COMMITTEE_STATUSES))]
+    known = _validations(wanted)
     candidates = []
     for request in requests:
         counts = request.counts()
@@ -128,7 +135,7 @@ def gather(period_id: str, first_names: dict[str, str | None] | None = None,
         elements: dict[tuple[int, str, str], list[str]] = defaultdict(list)
         for line in open_lines:
             elements[answers.element_of(line, pattern)].append(line.date)
-        rows = known.setdefault(request.family_id, validations(request.family_id))
+        rows = known.get((request.family_id, request.child_id), [])
         if first_names is not None:
             first_names[request.request_id] = next((v.child_first_name for v in rows
                                                     if v.child_id == request.child_id), request.child_first_name)
@@ -150,6 +157,47 @@ def gather(period_id: str, first_names: dict[str, str | None] | None = None,
     return candidates, remaining
 
 
+def _validations(requests: list[ReservationRequest]) -> dict[tuple[str, str], list[Validation]]:
+    """Each request's child's validation for its structure, by key: one BatchGetItem per 100 requests."""
+    keys = sorted({Validation.key(r.family_id, r.structure_id, r.activity, r.child_id) for r in requests})
+    found: dict[tuple[str, str], list[Validation]] = defaultdict(list)
+    for item in Validation.batch_get(keys):
+        found[(item.family_id, item.child_id)].append(item)
+    return found
+
+
+@dataclass(frozen=True)
+class _OpenLine:
+    """A line known from its request's counts and pattern, without reading it."""
+
+    date: str
+    slot_code: str
+    status: str
+    was_accepted: bool = False
+
+
+def open_copy(ctx: Any, request: ReservationRequest) -> list[_OpenLine] | None:
+    """The request's lines without a Query, when its counts prove what they are: every line still open
+    (pending or waiting, one status) and as many as the copy of its pattern over its first to last date.
+    Lines are always a subset of that copy (a copy never books a closed day, and a closure is refused while
+    a line holds the day), so equal counts mean the same lines. None when not proven (a séjour, a line
+    answered, cancelled or left out in the middle): the caller reads them."""
+    counts = request.counts()
+    pattern = json.loads(request.pattern or "[]")
+    status = next(iter(counts), None) if len(counts) == 1 else None
+    if not (request.counted and pattern and status in COMMITTEE_STATUSES and request.first_date
+            and request.last_date) or counts.get(status or "") != int(request.line_count or 0):
+        return None
+    first, last = date.fromisoformat(request.first_date), date.fromisoformat(request.last_date)
+    period = ctx.period
+    copied = expand([PatternElement(e["weekday"], e["slot_code"], e.get("parity", "all")) for e in pattern],
+                    ctx.calendar, Period(max(first, period.start), min(last, period.end), period.weekdays,
+                                         period.type, period.name))
+    if len(copied) != int(request.line_count):
+        return None
+    return [_OpenLine(ln.date.isoformat(), ln.slot_code, str(status)) for ln in copied]
+
+
 def element_row(ctx: Any, allocation: committee.Allocation, key: committee.ElementKey,
                 dates: tuple[str, ...]) -> dict[str, Any]:
     """One element of a simulation row: its outcome, the dates given (partial) and why it waits."""
@@ -162,15 +210,16 @@ def element_row(ctx: Any, allocation: committee.Allocation, key: committee.Eleme
 
 
 def simulate(job: CommitteeJob) -> None:
-    job.update(actions=[CommitteeJob.status.set("simulating")])
+    """Run a simulation on a job already claimed (``simulating``, see :func:`run`)."""
     options = json.loads(job.options or "{}")
     first_names: dict[str, str | None] = {}
     numbers: dict[str, str] = {}
     asking: set[str] = set()
-    candidates, remaining = gather(job.period_id, first_names, numbers, asking)
+    snap = catalogue.snapshot()  # the period and the criteria, one Query
+    ctx = context(job.period_id, snap)
+    candidates, remaining = gather(job.period_id, first_names, numbers, asking, ctx)
     places = sum(remaining.values())
-    weights = decisions.weights()
-    ctx = context(job.period_id)
+    weights = decisions.weights(snap)
     partial = bool(ctx.data.get("partial_answers"))
     allocations = committee.allocate(candidates, remaining, weights, bool(options.get("keep_siblings_together")),
                                      partial)
@@ -326,7 +375,7 @@ class Publication:
             by_element = {(e["weekday"], e["slot_code"], e["parity"]): e for e in row["elements"]}
             pattern = json.loads(request.pattern or "[]")
             for line in self.lines[request.request_id]:
-                element = by_element.get(answers.element_of(line, pattern))
+                element = by_element.get(answers.element_of(answers.like([line])[0], pattern))
                 if element is None or line.status not in COMMITTEE_STATUSES:
                     continue  # not the committee's to answer (decided, cancelled, or asked since)
                 accept = element["outcome"] == "accepted" or line.date in element.get("accepted_dates", ())
@@ -411,9 +460,12 @@ class Publication:
                                                contacts.get((request.family_id, request.child_id)), "committee",
                                                "Réponse de la commission d'attribution", self.correlation_id)
             marker = CommitteeRow(*CommitteeRow.key(self.job_id, row["rank"]))
-            steps.append(lambda tx, marker=marker: tx.update(
-                marker, actions=[CommitteeRow.published.set(True)],
-                condition=CommitteeRow.published.does_not_exist() | (CommitteeRow.published == False)))  # noqa: E712
+
+            def mark(tx: TransactWrite, marker: CommitteeRow = marker) -> None:
+                tx.update(marker, actions=[CommitteeRow.published.set(True)],
+                          condition=CommitteeRow.published.does_not_exist() | (CommitteeRow.published == False))  # noqa: E712
+
+            steps.append(mark)
             told.append(steps)
         for start in range(0, len(told), TOLD_PER_TRANSACTION):
             chunk = told[start:start + TOLD_PER_TRANSACTION]
@@ -431,11 +483,24 @@ def _together(steps: list[Any]) -> None:
             step(tx)
 
 
+def _claim_simulation(period_id: str, job_id: str) -> CommitteeJob:
+    """Mark the job ``simulating`` and read it, in one conditional update (a retry after a crash finds it
+    already simulating); NotFound when there is no such job to simulate."""
+    job = CommitteeJob(*CommitteeJob.key(period_id, job_id))
+    try:
+        job.update(actions=[CommitteeJob.status.set("simulating")],
+                   condition=CommitteeJob.status.is_in("queued", "simulating"))
+    except UpdateError:
+        raise NotFound("Cette simulation n'existe pas ou est déjà faite.") from None
+    return job
+
+
 def run(event: ev.CommitteeJobRequested) -> dict[str, Any]:
     try:
-        job = get_job(event.period_id, event.job_id)
+        job = (_claim_simulation(event.period_id, event.job_id) if event.action == "simulate"
+               else get_job(event.period_id, event.job_id))
     except NotFound:
-        return {"job_id": event.job_id, "outcome": "unknown_job"}  # nothing to retry: no such job
+        return {"job_id": event.job_id, "outcome": "unknown_job"}  # nothing to retry: no such job, or done
     try:
         if event.action == "simulate":
             simulate(job)

@@ -93,6 +93,10 @@ TRANSITIONS: Mapping[Transition, Mapping[LineState, LineState]] = {
 }
 
 CANCELLABLE = frozenset(s.status for s in TRANSITIONS[Transition.REQUEST_CANCEL])
+# A line in these statuses keeps its date and slot in the catalogue (decision 106): a catalogue change may
+# not remove them. A refused line may be decided again, so leaving ``refused`` for one of these (a revival)
+# is gated like a new line; a cancelled line only ever gives its key to a new line.
+PINS = frozenset({P, A, W, OF, CR})
 DECIDABLE = frozenset(s.status for s in OPEN)
 
 
@@ -120,6 +124,11 @@ class Move:
     def guard(self) -> frozenset[LineState]:
         return frozenset(s for s, t in TRANSITIONS[self.transition].items()
                          if int(t.holds_place) - int(s.holds_place) == self.places and t == self.target)
+
+    @property
+    def revives(self) -> bool:
+        """The line comes back from ``refused`` to a status that pins its date and slot."""
+        return self.source.status not in PINS and self.target.status in PINS
 
     @property
     def counts(self) -> dict[LineStatus, int]:

@@ -11,6 +11,8 @@ line); nothing is half applied.
 
 from __future__ import annotations
 
+import random
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from planning.lifecycle import LineState, LineStatus, Move, Transition, move
+from planning.lifecycle import PINS, LineState, LineStatus, Move, Transition, move
 from planning.models import Capacity, Outbox, ReservationLine, ReservationRequest
 from shared import outbox
 from shared.ddb import MAX_TRANSACTION_ITEMS, transaction
@@ -38,6 +40,16 @@ class Keep:
 KEEP = Keep()
 
 
+CONFLICT_RETRIES = 4  # a transaction cancelled only by concurrent transactions is tried again, this often
+CONFLICT_BACKOFF = 0.05  # seconds: the first retry waits up to this, then twice as long each time
+
+
+def _only_conflicts(exc: TransactWriteError) -> bool:
+    """Cancelled because another transaction held an item, not because a condition failed."""
+    codes = {reason.code for reason in exc.cancellation_reasons if reason is not None}
+    return codes == {"TransactionConflict"}
+
+
 class StaleWrite(Exception):
     """The transaction was refused: a line left the state it was read in, or a date is full."""
 
@@ -50,9 +62,12 @@ def _state_condition(state: LineState) -> Condition:
     return condition
 
 
-def guard_condition(m: Move) -> Condition:
-    """The line is in one of the states this move may leave with the same place change."""
-    states = sorted(m.guard, key=lambda s: (s.status.value, s.holds_place))
+def guard_condition(m: Move, gated: bool = True) -> Condition:
+    """The line is in one of the states this move may leave with the same place change. A move whose cell
+    is not gated (no place taken, not a revival) may not bring a line back from ``refused``: that would
+    pin a date and slot a catalogue change may have removed meanwhile (decision 106)."""
+    guard = m.guard if gated or m.target.status not in PINS else {s for s in m.guard if s.status in PINS}
+    states = sorted(guard, key=lambda s: (s.status.value, s.holds_place))
     simple = [s.status.value for s in states if s.status != LineStatus.CANCEL_REQUESTED]
     parts = [_state_condition(s) for s in states if s.status == LineStatus.CANCEL_REQUESTED]
     if simple:
@@ -70,6 +85,11 @@ class _LineMove:
     reason: str | Keep | None
     priority: int | None
     offer_until: str | Keep | None
+
+    @property
+    def gated(self) -> bool:
+        """The move's cell is checked open (a place taken, or a line revived)."""
+        return self.move.places > 0 or self.move.revives
 
     def actions(self) -> list[Any]:
         target = self.move.target
@@ -111,6 +131,7 @@ class _RequestWrite:
     actions: list[Any] = field(default_factory=list)
     cells: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))  # (set, add|delete)
     rank: tuple[int, str, str] | None = None  # a line waits: (priority, structure, requested at)
+    condition: Condition | None = None  # what the caller's actions need the request to still be
 
     def cell_actions(self) -> list[Any]:
         actions = []
@@ -146,6 +167,8 @@ class UnitOfWork:
         self._moves: list[_LineMove] = []
         self._new: list[tuple[ReservationLine, Condition]] = []
         self._counters: dict[tuple[str, str, str], int] = defaultdict(int)
+        self._cells: dict[tuple[str, str, str], int] = defaultdict(int)  # new line items per cell
+        self._gates: set[tuple[str, str, str]] = set()  # cells that must still be open (decision 106)
         self._requests: dict[tuple[str, str], _RequestWrite] = {}
         self._steps: list[Callable[[TransactWrite], None]] = []
         self._items = 0
@@ -158,9 +181,13 @@ class UnitOfWork:
         m = move(transition, line.status, line.was_accepted)
         if transition in (Transition.ACCEPT, Transition.OFFER) and isinstance(reason, Keep):
             reason = None  # a place taken drops the motif of an earlier refusal or wait
-        self._moves.append(_LineMove(line, m, reason, priority, offer_until))
+        planned = _LineMove(line, m, reason, priority, offer_until)
+        self._moves.append(planned)
+        key = self._key(line)
         if m.places:
-            self._counters[(line.period_id or "", line.date, line.slot_code)] += m.places
+            self._counters[key] += m.places
+        if planned.gated:
+            self._gates.add(key)
         request = self._request(line.family_id, line.request_id)
         for status, delta in m.counts.items():
             request.counts[status.value] += delta
@@ -180,9 +207,13 @@ class UnitOfWork:
         same date, child and slot) still is what was read, it takes its key, and its request loses it.
         ``count=False`` when the request item is created with its counts in the same unit of work.
         ``resumes``: a request being created may find its own pending line there, written by an attempt that
-        died before its last transaction (same key, so same request id): it writes it again."""
+        died before its last transaction (same key, so same request id): it writes it again (its cell then
+        counts it twice: on the safe side, a removal reads the day's lines rather than trust the count)."""
+        cell = (line.period_id or "", line.date, line.slot_code)
+        self._gates.add(cell)  # a new line only on an open cell; a new key counts on it
         if replaces is None:
             condition = ReservationLine.pk.does_not_exist()
+            self._cells[cell] += 1
             if resumes:
                 condition |= ((ReservationLine.request_id == line.request_id)
                               & (ReservationLine.status == LineStatus.PENDING.value))
@@ -198,11 +229,15 @@ class UnitOfWork:
             request.counts[LineStatus.PENDING.value] += 1
             request.line_count += 1
 
-    def request(self, request: ReservationRequest, actions: Iterable[Any] = ()) -> None:
-        """Extra actions on a request's item (its history, its rank...), in the same update as its counts."""
+    def request(self, request: ReservationRequest, actions: Iterable[Any] = (),
+                condition: Condition | None = None) -> None:
+        """Extra actions on a request's item (its history, its rank...), in the same update as its counts;
+        ``condition``: what the request must still be for them (a copy rewritten, such as its pattern)."""
         write = self._request(request.family_id, request.request_id)
         write.request = request
         write.actions.extend(actions)
+        if condition is not None:
+            write.condition = condition if write.condition is None else write.condition & condition
 
     def step(self, write: Callable[[TransactWrite], None]) -> None:
         """Any other write of the same transaction (one item each)."""
@@ -215,8 +250,12 @@ class UnitOfWork:
         self.step(lambda tx: tx.save(entry))
 
     def size(self) -> int:
-        return (len(self._moves) + len(self._new) + self._items
-                + sum(1 for d in self._counters.values() if d) + len(self._requests))
+        return len(self._moves) + len(self._new) + self._items + len(self._touched()) + len(self._requests)
+
+    def _touched(self) -> set[tuple[str, str, str]]:
+        """The cells this unit writes or checks: one item each."""
+        return ({c for c, d in self._counters.items() if d} | {c for c, n in self._cells.items() if n}
+                | self._gates)
 
     def room(self, places: bool = True) -> int:
         """How many more line moves fit (each may bring its counter when ``places``; one request more)."""
@@ -255,39 +294,67 @@ class UnitOfWork:
             return
         if self.size() > MAX_ITEMS:
             raise ValueError(f"a unit of work holds at most {MAX_ITEMS} items, not {self.size()}")
-        conditions = []
-        for (period_id, day, slot), delta in self._counters.items():
+        cells = []
+        for cell in sorted(self._touched()):
+            delta, new = self._counters.get(cell, 0), self._cells.get(cell, 0)
+            actions: list[Any] = []
+            condition: Condition | None = None
             if delta > 0:
-                cap = self._capacity(slot) if self._capacity else 0
+                cap = self._capacity(cell[2]) if self._capacity else 0
                 if cap - delta < 0:
-                    raise StaleWrite(f"no place on {day} {slot}")
-                conditions.append(((period_id, day, slot), delta,
-                                   Capacity.taken.does_not_exist() | (Capacity.taken <= cap - delta)))
+                    raise StaleWrite(f"no place on {cell[1]} {cell[2]}")
+                # Below the capacity read, and that capacity still the cell's (a change writes ``cap``).
+                condition = ((Capacity.taken.does_not_exist() | (Capacity.taken <= cap - delta))
+                             & (Capacity.cap.does_not_exist() | (Capacity.cap == cap)))
             elif delta < 0:
-                conditions.append(((period_id, day, slot), delta, Capacity.taken >= -delta))
-        try:
-            with transaction() as tx:
-                for m in self._moves:
-                    tx.update(m.line, actions=m.actions(), condition=guard_condition(m.move))
-                for line, condition in self._new:
-                    tx.save(line, condition=condition)
-                for (period_id, day, slot), delta, condition in conditions:
-                    tx.update(Capacity(*Capacity.key(period_id, day, slot)), actions=[Capacity.taken.add(delta)],
-                              condition=condition)
-                for write in self._requests.values():
-                    counts = [getattr(ReservationRequest, f"count_{s}").add(n) for s, n in write.counts.items() if n]
-                    actions = [*write.actions, *counts, *write.cell_actions(), *rank_actions(write)]
-                    if write.line_count:
-                        actions.append(ReservationRequest.line_count.add(write.line_count))
-                    if actions:
-                        tx.update(ReservationRequest(*write.key), actions=actions,
-                                  condition=ReservationRequest.pk.exists())
-                for step in self._steps:
-                    step(tx)
-        except TransactWriteError as exc:
-            if exc.cause_response_code == "TransactionCanceledException":  # a condition, or a concurrent transaction
+                condition = Capacity.taken >= -delta
+            if delta:
+                actions.append(Capacity.taken.add(delta))
+            if new:
+                actions.append(Capacity.lines.add(new))
+            if cell in self._gates:
+                condition = Capacity.closed.does_not_exist() if condition is None else (
+                    condition & Capacity.closed.does_not_exist())
+            cells.append((cell, actions, condition))
+
+        def fill(tx: TransactWrite) -> None:
+            for m in self._moves:
+                tx.update(m.line, actions=m.actions(),
+                          condition=guard_condition(m.move, m.gated or self._key(m.line) in self._gates))
+            for line, condition in self._new:
+                tx.save(line, condition=condition)
+            for (period_id, day, slot), actions, cell_condition in cells:
+                key = Capacity.key(period_id, day, slot)
+                if actions:
+                    tx.update(Capacity(*key), actions=actions, condition=cell_condition)
+                else:
+                    tx.condition_check(Capacity, *key, condition=cell_condition)
+            for write in self._requests.values():
+                counts = [getattr(ReservationRequest, f"count_{s}").add(n) for s, n in write.counts.items() if n]
+                actions = [*write.actions, *counts, *write.cell_actions(), *rank_actions(write)]
+                if write.line_count:
+                    actions.append(ReservationRequest.line_count.add(write.line_count))
+                if actions:
+                    exists = ReservationRequest.pk.exists()
+                    tx.update(ReservationRequest(*write.key), actions=actions,
+                              condition=exists if write.condition is None else exists & write.condition)
+            for step in self._steps:
+                step(tx)
+
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                with transaction() as tx:
+                    fill(tx)
+                break
+            except TransactWriteError as exc:
+                if exc.cause_response_code != "TransactionCanceledException":
+                    raise  # throttled, unavailable: not a race, the caller says so
+                if attempt < CONFLICT_RETRIES and _only_conflicts(exc):
+                    # Another transaction held one of these items (two bookings of the same cells in the
+                    # same instant, decision 106): nothing was refused, so the same writes are tried again.
+                    time.sleep(random.uniform(0, CONFLICT_BACKOFF * 2 ** attempt))  # noqa: S311 (jitter)
+                    continue
                 raise StaleWrite(str(exc)) from None
-            raise  # throttled, unavailable: not a race, the caller says so
         for m in self._moves:
             m.apply()
         for write in self._requests.values():
@@ -296,6 +363,10 @@ class UnitOfWork:
                     name = f"count_{status}"
                     setattr(write.request, name, int(getattr(write.request, name) or 0) + n)
                 write.request.line_count = int(write.request.line_count or 0) + write.line_count
+
+    @staticmethod
+    def _key(line: ReservationLine) -> tuple[str, str, str]:
+        return line.period_id or "", line.date, line.slot_code
 
     def try_commit(self) -> bool:
         try:

@@ -209,9 +209,17 @@ class FamilyFeed(Base):
 
 class Capacity(Base):
     """The places taken on one date and slot of a period: the only way to accept is a conditional
-    increment of ``taken`` below the slot's capacity, in the same transaction as the line."""
+    increment of ``taken`` below the slot's capacity, in the same transaction as the line.
+
+    It is also the cell's gate against catalogue changes (decision 106): ``lines`` counts the line items on
+    the cell (each new line adds one, conditional on the cell being open), ``closed`` holds the tags of the
+    catalogue changes that removed the cell (a removal is conditional on ``lines`` and on those lines being
+    dead), and ``cap``, once a capacity changed, is the capacity every acceptance must have read."""
 
     taken = NumberAttribute(default=0)
+    lines = NumberAttribute(null=True)
+    closed = UnicodeSetAttribute(null=True)
+    cap = NumberAttribute(null=True)
 
     @staticmethod
     def key(period_id: str, day: str, slot_code: str) -> tuple[str, str]:

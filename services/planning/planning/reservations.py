@@ -19,12 +19,12 @@ from typing import Any, Protocol
 
 from pynamodb.exceptions import PynamoDBException
 
-from planning import answers, catalogue, lifecycle
+from planning import answers, catalogue, gates, lifecycle
 from planning.calendar import Calendar, Period
 from planning.deadlines import DeadlineRule, can_book, can_cancel
 from planning.lifecycle import LineStatus, Transition
 from planning.line_store import MAX_ITEMS, StaleWrite, UnitOfWork
-from planning.models import Counter, HistoryEntry, ReservationLine, ReservationRequest, Validation
+from planning.models import Capacity, Counter, HistoryEntry, ReservationLine, ReservationRequest, Validation
 from planning.pattern import Line, PatternElement, Slot, expand, recap
 from shared import clock
 from shared.ddb import transaction
@@ -215,7 +215,8 @@ def lines_for(ctx: PeriodContext, selection: list[PatternElement] | None,
         if not first_day_slots:
             raise InvalidInput("Choisissez la présence du premier jour du séjour.", fields={"first_day_slots": "Vide."})
         # A séjour runs every day of its week(s), public holidays included (the children are away).
-        day, end, lines = ctx.period.start, ctx.period.end, []
+        day, end = ctx.period.start, ctx.period.end
+        lines: list[Line] = []
         while day <= end:
             if day.weekday() in ctx.period.weekdays and not ctx.calendar.is_structure_closure(day):
                 lines.extend(Line(day, code) for code in dict.fromkeys(first_day_slots))
@@ -241,8 +242,8 @@ def _check_overlaps(requests: dict[str, ReservationRequest], child_id: str, ctx:
         other = contexts[request.period_id]
         held[date.fromisoformat(line.date)].append((other.label(line.slot_code), other.slots[line.slot_code]))
     new: dict[date, list[tuple[str, Slot]]] = defaultdict(list)
-    for line in lines:
-        new[line.date].append((ctx.label(line.slot_code), ctx.slots[line.slot_code]))
+    for planned in lines:
+        new[planned.date].append((ctx.label(planned.slot_code), ctx.slots[planned.slot_code]))
     for day in sorted(new):
         mine = new[day]
         pairs = [*combinations(mine, 2), *((a, b) for a in mine for b in held.get(day, []) if a[0] != b[0])]
@@ -267,7 +268,7 @@ def _bookable(ctx: PeriodContext, lines: list[Line], now: datetime) -> tuple[lis
             keep.append(line)
         else:
             skipped.append({"date": line.date.isoformat(), "slot_code": line.slot_code, "kind": "deadline",
-                            "reason": decision.reason})
+                            "reason": decision.reason or "Délai dépassé."})
     if not keep:
         raise ApiError("Plus aucune de ces dates ne peut être réservée : " + skipped[0]["reason"],
                        code="deadline_passed", fields={"selection": "Délai dépassé."}, status=400)
@@ -436,24 +437,38 @@ def _write_new_lines(items: list[ReservationLine], replaced: dict[tuple[str, str
         last(uow)
         uow.commit()
     except StaleWrite:
-        _undo(written)
+        _undo(written, counted=count)
+        closed = gates.closed_among(items)  # lost to a catalogue change (decision 106): say what it removed
+        if closed:
+            raise gates.catalogue_changed(closed) from None
         raise Conflict("Certaines de ces présences viennent d'être demandées par ailleurs (un autre onglet ?) : "
                        "rechargez « Mon planning » pour voir votre demande.",
                        fields={"selection": "Déjà demandées."}) from None
     except PynamoDBException:
-        _undo(written)
+        _undo(written, counted=count)
         raise ApiError("Le service est momentanément surchargé : votre demande n'a pas été enregistrée, "
                        "réessayez dans quelques instants.", code="unavailable",
                        fields={"selection": "Non enregistrée."}, status=503) from None
 
 
-def _undo(lines: list[ReservationLine]) -> None:
-    """Delete the lines of a failed write that are still as written (nothing else changed them)."""
-    for start in range(0, len(lines), MAX_ITEMS):
+def _undo(lines: list[ReservationLine], counted: bool = False) -> None:
+    """Delete the lines of a failed write that are still as written (nothing else changed them); each key
+    leaves its cell's count of lines (decision 106); ``counted``: their request's counts had taken them
+    (lines added to an existing request), and give them back."""
+    per = (MAX_ITEMS - 1) // 2  # a line and its cell
+    for start in range(0, len(lines), per):
+        chunk = lines[start:start + per]
         with transaction() as tx:
-            for line in lines[start:start + MAX_ITEMS]:
+            for line in chunk:
                 tx.delete(line, condition=(ReservationLine.request_id == line.request_id)
                           & (ReservationLine.status == LineStatus.PENDING.value))
+                tx.update(Capacity(*Capacity.key(line.period_id or "", line.date, line.slot_code)),
+                          actions=[Capacity.lines.add(-1)])
+            if counted:
+                tx.update(ReservationRequest(*ReservationRequest.key(chunk[0].family_id, chunk[0].request_id)),
+                          actions=[ReservationRequest.count_pending.add(-len(chunk)),
+                                   ReservationRequest.line_count.add(-len(chunk))],
+                          condition=ReservationRequest.pk.exists())
 
 
 def create(family_id: str, child_id: str, period_id: str, selection: list[PatternElement] | None,
@@ -548,11 +563,18 @@ def add_lines(family_id: str, request_id: str, selection: list[PatternElement] |
     days = sorted(ln.date.isoformat() for ln in p.lines)
     event = _submitted_event(request, p, recap_data, correlation_id, added=True)
 
+    # The pattern and the dates asked are rewritten from the copy read: conditional on it (another tab adding
+    # slots at the same instant makes this one a 409 and its lines are taken back, never a pattern lost).
+    unchanged = ReservationRequest.pattern == request.pattern
+    for name in ("first_date", "last_date"):
+        attr, value = getattr(ReservationRequest, name), getattr(request, name)
+        unchanged &= attr.does_not_exist() if value is None else attr == value
+
     def last(uow: UnitOfWork) -> None:
         uow.request(request, [ReservationRequest.pattern.set(json.dumps(pattern)),
                               ReservationRequest.first_date.set(min(days[0], request.first_date or days[0])),
                               ReservationRequest.last_date.set(max(days[-1], request.last_date or days[-1])),
-                              told(request, f"Ajout de {len(p.lines)} présence(s)")])
+                              told(request, f"Ajout de {len(p.lines)} présence(s)")], condition=unchanged)
         uow.publish(event)
 
     _write_new_lines(items, p.replaced(request.child_id), last, count=True)
@@ -595,7 +617,8 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
     now, rule = clock.now(), ctx.rule("cancellation_deadline")
     refused = [(ln, d) for ln in chosen if not (d := can_cancel(now, date.fromisoformat(ln.date), rule, ctx.calendar))]
     if refused and (lines is not None or len(refused) == len(chosen)):
-        raise InvalidInput(refused[0][1].reason, code="deadline_passed", fields={"lines": "Délai dépassé."})
+        raise InvalidInput(refused[0][1].reason or "Délai dépassé.", code="deadline_passed",
+                           fields={"lines": "Délai dépassé."})
     chosen = [ln for ln in chosen if ln not in {r[0] for r in refused}]
     if not chosen:
         raise InvalidInput("Aucune présence à annuler.", fields={"lines": "Vide."})
@@ -630,11 +653,11 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
 
 # --- reading -----------------------------------------------------------------------------------------------
 
-def summary(request: ReservationRequest, ctx: PeriodContext | None = None) -> dict[str, Any]:
+def summary(request: ReservationRequest, ctx: Labelled | None = None) -> dict[str, Any]:
     ctx = ctx or context(request.period_id)
     return {"request_id": request.request_id, "number": request.number, "created_at": request.created_at.isoformat(),
             "child_id": request.child_id, "structure_id": request.structure_id,
-            "structure_name": ctx.structure["name"], "period_id": request.period_id, "period_name": ctx.data["name"],
+            "structure_name": ctx.structure_name, "period_id": request.period_id, "period_name": ctx.period_name,
             "activity": request.activity, "line_count": int(request.line_count),
             "history": request.history_entries()}
 

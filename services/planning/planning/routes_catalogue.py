@@ -57,16 +57,16 @@ def _manage(principal: Principal, structure_id: str) -> None:
         raise Forbidden("Cette structure ne fait pas partie de vos structures.")
 
 
-def _structure(principal: Principal, structure_id: str) -> dict[str, Any]:
-    structure = catalogue.structures().get(structure_id)
+def _structure(principal: Principal, structure_id: str, snap: catalogue.Snapshot | None = None) -> dict[str, Any]:
+    structure = catalogue.structures(snap).get(structure_id)
     if structure is None:
         raise InvalidInput("Cette structure n'existe pas.", fields={"structure_id": "Structure inconnue."})
     _manage(principal, structure_id)
     return structure
 
 
-def _period(principal: Principal, period_id: str) -> dict[str, Any]:
-    period = catalogue.periods().get(period_id)
+def _period(principal: Principal, period_id: str, snap: catalogue.Snapshot | None = None) -> dict[str, Any]:
+    period = catalogue.periods(snap).get(period_id)
     if period is None:
         raise NotFound("Cette période n'existe pas.", fields={"period_id": "Période inconnue."})
     _manage(principal, period["structure_id"])
@@ -102,63 +102,68 @@ def archive_structure(req: Req, structure_id: str) -> dict[str, Any]:
 @api.route("/catalogue/periods/{period_id}", ("PUT",), roles=STAFF)
 def put_period(req: Req, period_id: str) -> dict[str, Any]:
     body = req.body(PeriodBody)
-    _structure(req.principal, body.structure_id)
-    existing = catalogue.periods().get(_id(period_id, "period_id"))
+    snap = catalogue.snapshot()  # one read: the checks and the version the write is conditional on
+    _structure(req.principal, body.structure_id, snap)
+    existing = catalogue.periods(snap).get(_id(period_id, "period_id"))
     period = body.model_dump(mode="json", exclude_none=True)
     if existing:
         _manage(req.principal, existing["structure_id"])
         # The answer settings are kept by « Places par jour »: those the body does not send stay as they are.
         period.update({k: existing[k] for k in PERIOD_SETTINGS if k not in body.model_fields_set and k in existing})
-    return catalogue_admin.save_period(period_id, period, req.correlation_id)
+    return catalogue_admin.save_period(period_id, period, req.correlation_id, snap)
 
 
 @api.route("/catalogue/periods/{period_id}", ("DELETE",), roles=STAFF)
 def delete_period(req: Req, period_id: str) -> dict[str, Any]:
-    period = _period(req.principal, period_id)
+    snap = catalogue.snapshot()
+    period = _period(req.principal, period_id, snap)
     if period.get("sejour_id"):
         raise InvalidInput("Cette période est celle d'un séjour : archivez le séjour.",
                            fields={"period_id": "Période d'un séjour."})
-    return {"deleted": catalogue_admin.delete_period(period_id)["period_id"]}
+    return {"deleted": catalogue_admin.delete_period(period_id, snap)["period_id"]}
 
 
 @api.route("/catalogue/periods/{period_id}/archive", ("POST",), roles=STAFF)
 def archive_period(req: Req, period_id: str) -> dict[str, Any]:
-    _period(req.principal, period_id)
-    return catalogue_admin.archive_period(period_id, req.body(ArchiveBody).archived)
+    snap = catalogue.snapshot()
+    _period(req.principal, period_id, snap)
+    return catalogue_admin.archive_period(period_id, req.body(ArchiveBody).archived, snap)
 
 
 @api.route("/catalogue/structures/{structure_id}/closures", ("POST",), roles=STAFF, status=201)
 def add_closure(req: Req, structure_id: str) -> dict[str, Any]:
     body = req.body(ClosureBody)
-    _structure(req.principal, structure_id)
-    catalogue_admin.add_closure(structure_id, body.model_dump())
-    return catalogue.structures()[structure_id]
+    snap = catalogue.snapshot()
+    structure = _structure(req.principal, structure_id, snap)
+    return {**structure, "closures": catalogue_admin.add_closure(structure_id, body.model_dump(), snap)}
 
 
 @api.route("/catalogue/structures/{structure_id}/closures/{start}", ("DELETE",), roles=STAFF)
 def remove_closure(req: Req, structure_id: str, start: str) -> dict[str, Any]:
-    _structure(req.principal, structure_id)
-    catalogue_admin.remove_closure(structure_id, start)
-    return catalogue.structures()[structure_id]
+    snap = catalogue.snapshot()
+    structure = _structure(req.principal, structure_id, snap)
+    return {**structure, "closures": catalogue_admin.remove_closure(structure_id, start, snap)}
 
 
 @api.route("/catalogue/sejours/{sejour_id}", ("PUT",), roles=STAFF)
 def put_sejour(req: Req, sejour_id: str) -> dict[str, Any]:
     body = req.body(SejourBody)
-    structure = _structure(req.principal, body.structure_id)
+    snap = catalogue.snapshot()
+    structure = _structure(req.principal, body.structure_id, snap)
     if "sejour" not in structure["activities"]:
         raise InvalidInput("Cette structure ne propose pas de séjours.",
                            fields={"structure_id": "Pas de séjours dans cette structure."})
-    existing = catalogue.snapshot().get("sejour", {}).get(_id(sejour_id, "sejour_id"))
+    existing = snap.get("sejour", {}).get(_id(sejour_id, "sejour_id"))
     if existing:
         _manage(req.principal, existing["structure_id"])
-    return catalogue_admin.save_sejour(sejour_id, body.model_dump(), req.correlation_id)
+    return catalogue_admin.save_sejour(sejour_id, body.model_dump(), req.correlation_id, snap)
 
 
 @api.route("/catalogue/sejours/{sejour_id}/archive", ("POST",), roles=STAFF)
 def archive_sejour(req: Req, sejour_id: str) -> dict[str, Any]:
-    existing = catalogue.snapshot().get("sejour", {}).get(sejour_id)
+    snap = catalogue.snapshot()
+    existing = snap.get("sejour", {}).get(sejour_id)
     if existing is None:
         raise NotFound("Ce séjour n'existe pas.", fields={"sejour_id": "Séjour inconnu."})
     _manage(req.principal, existing["structure_id"])
-    return catalogue_admin.archive_sejour(sejour_id, req.body(ArchiveBody).archived, req.correlation_id)
+    return catalogue_admin.archive_sejour(sejour_id, req.body(ArchiveBody).archived, req.correlation_id, snap)

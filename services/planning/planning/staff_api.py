@@ -14,12 +14,24 @@ from chalice import Response
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
 
-from planning import answers, catalogue, committee, daylists, decisions, jobs, lifecycle, pages, reservations, schemas
+from planning import (
+    answers,
+    catalogue,
+    catalogue_admin,
+    committee,
+    daylists,
+    decisions,
+    jobs,
+    lifecycle,
+    pages,
+    reservations,
+    schemas,
+)
 from planning.http_app import COMMITTEE, STAFF, api, month_param, structure_param
-from planning.models import CommitteeJob, Config, ReservationRequest, Validation
+from planning.models import CatalogueItem, CommitteeJob, ReservationRequest, Validation
 from planning.names import NameBook
 from planning.reservations import PeriodContext
-from shared import audit
+from shared import audit, clock
 from shared.auth import Role
 from shared.ddb import transaction
 from shared.errors import ApiError, Conflict, Forbidden, InvalidInput
@@ -28,9 +40,10 @@ from shared.http import Req
 LIST_STATUSES = ("pending", "waitlisted", "offered", "accepted", "refused", "cancel_requested", "all")
 
 
-def _period(req: Req, period_id: str, structure_id: str | None = None) -> PeriodContext:
+def _period(req: Req, period_id: str, structure_id: str | None = None,
+            snap: catalogue.Snapshot | None = None) -> PeriodContext:
     """A period of the staff member's structures (of ``structure_id`` when given)."""
-    ctx = reservations.context(period_id)
+    ctx = reservations.context(period_id, snap)
     if not req.principal.can_manage(ctx.data["structure_id"]):
         raise Forbidden("Cette période ne concerne pas vos structures.")
     if structure_id and ctx.data["structure_id"] != structure_id:
@@ -76,7 +89,8 @@ def board(req: Req) -> dict[str, Any]:
 @api.route("/staff/periods/{period_id}/settings", ("PUT",), roles=STAFF)
 def period_settings(req: Req, period_id: str) -> dict[str, Any]:
     body = req.body(schemas.SettingsBody)
-    ctx = _period(req, period_id)
+    snap = catalogue.snapshot()  # one read: the period, and the version the write is conditional on
+    ctx = _period(req, period_id, snap=snap)
     codes = {s["code"] for s in ctx.data["slots"]}
     unknown = sorted(set(body.capacities) - codes)
     if unknown:
@@ -86,8 +100,9 @@ def period_settings(req: Req, period_id: str) -> dict[str, Any]:
               "slots": [{**s, "capacity": body.capacities.get(s["code"], s["capacity"])} for s in ctx.data["slots"]]}
     if period["pre_enrolment"] is None:
         period.pop("pre_enrolment")
-    promoted = decisions.save_period(period, req.correlation_id)
-    return {**period, "promoted_requests": promoted}
+    # Through the back office's write: version-conditional, a capacity change set on its cells (decision 106).
+    return catalogue_admin.save_period(period_id, {k: v for k, v in period.items() if k != "period_id"},
+                                       req.correlation_id, snap)
 
 
 # --- the request queue and decisions ---------------------------------------------------------------------
@@ -115,7 +130,7 @@ def staff_requests(req: Req) -> dict[str, Any]:
     if wanted not in LIST_STATUSES:
         raise InvalidInput("Ce statut n'existe pas.", fields={"status": " ou ".join(LIST_STATUSES)})
     text = req.query.get("q") or ""
-    condition = None
+    condition: Condition | None = None
     if req.query.get("period_id"):
         condition = ReservationRequest.period_id == req.query["period_id"]
     if wanted != "all":
@@ -152,23 +167,24 @@ def _staff_request(req: Req, family_id: str, request_id: str) -> reservations.Fa
 def _request_view(found: reservations.FamilyRequest, ctx: PeriodContext | None = None,
                   lines: list[Any] | None = None, weights: dict[str, int] | None = None) -> dict[str, Any]:
     """The decision page: the request, its lines, its elements and score. Beside the family's partition it
-    reads the request's lines, the catalogue and the criteria, unless the decision just did."""
+    reads the request's lines and the criteria, unless the decision just did; the names come from the lines
+    (the catalogue only for a request without any)."""
     request = found.request
-    ctx = ctx or reservations.context(request.period_id)
     lines = sorted(lines if lines is not None else reservations.request_lines(request),
                    key=lambda ln: (ln.date, ln.slot_code))
+    names: reservations.Labelled = ctx or reservations.LineLabels.of(lines) or reservations.context(request.period_id)
     facts = decisions.facts(request, found.validations, decisions.sibling_enrolled(request, found.requests))
     score, parts = committee.score(facts, weights if weights is not None else decisions.weights())
     answer = answers.answer_of(ln.status for ln in lines)
-    who = NameBook().of(request)
-    return {**reservations.summary(request, ctx), "family_id": request.family_id,
+    who = NameBook({request.family_id: found.validations}).of(request)  # the validations are read already
+    return {**reservations.summary(request, names), "family_id": request.family_id,
             "child_first_name": who.child_first_name, "child_name": who.child_name, "family_name": who.family_name,
             "pattern": json.loads(request.pattern or "[]"),
             "score": score, "answer": answer, "answer_label": answers.LABELS[answer],
             "parts": [{"criterion": k, "label": committee.CRITERIA_LABELS[k], "points": v} for k, v in parts.items()],
-            "elements": decisions.element_views(ctx, request, lines),
-            "outcomes": [o.model_dump() for o in decisions.outcomes_of(ctx, request, lines)],
-            "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": ctx.label(ln.slot_code),
+            "elements": decisions.element_views(names, request, lines),
+            "outcomes": [o.model_dump() for o in decisions.outcomes_of(names, request, lines)],
+            "lines": [{"date": ln.date, "slot_code": ln.slot_code, "slot_label": names.label(ln.slot_code),
                        "status": ln.status, "status_label": lifecycle.label(ln.status),
                        "reason": ln.reason or ""} for ln in lines]}
 
@@ -320,8 +336,10 @@ def get_criteria(req: Req) -> dict[str, Any]:
 @api.route("/staff/committee/criteria", ("PUT",), roles=(Role.ADMIN,))
 def put_criteria(req: Req) -> dict[str, Any]:
     body = req.body(schemas.CriteriaBody)
-    Config(*Config.key("CRITERIA"), data=json.dumps(body.model_dump())).save()
-    return {"weights": decisions.weights(), "labels": committee.CRITERIA_LABELS}
+    with transaction() as tx:  # with the admin's audit event (decision 101)
+        tx.save(CatalogueItem(*CatalogueItem.key("criteria", "current"), kind="criteria",
+                              data=json.dumps(body.model_dump()), changed_at=clock.now()))
+    return {"weights": dict(body.model_dump()), "labels": committee.CRITERIA_LABELS}
 
 
 ROWS_PAGE = 500
