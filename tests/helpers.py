@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+import botocore.client
+import pytest
 
 PASSWORD = "Tartine-Confiture-42"
 
@@ -62,3 +67,19 @@ def seed_catalogue(stack: Any) -> None:
 
     catalogue.seed_demo()
     stack.drain()
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[list[str]]:
+    """The DynamoDB operations made meanwhile, in order (every AWS call goes through botocore's client)."""
+    seen: list[str] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(client: Any, operation: str, params: Any) -> Any:
+        if client.meta.service_model.service_name == "dynamodb":
+            seen.append(operation)
+        return original(client, operation, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+        yield seen

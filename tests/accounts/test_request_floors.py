@@ -8,11 +8,8 @@ so an action refused by a conflicting change leaves none, and a successful one e
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import botocore.client
 import pytest
 
 from tests.accounts.support import (
@@ -26,25 +23,9 @@ from tests.accounts.support import (
     staff_token,
 )
 from tests.accounts.test_staff import _catalogue, staff_body  # noqa: F401  (_catalogue: the structures accounts knows)
-from tests.helpers import signup_body
+from tests.helpers import dynamodb_calls, signup_body
 
 WRONG = "Mauvais-Mot-De-Passe-1"
-
-
-@contextmanager
-def calls() -> Iterator[list[str]]:
-    """The DynamoDB operations made meanwhile, in order."""
-    seen: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(client: Any, operation: str, params: Any) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            seen.append(operation)
-        return original(client, operation, params)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-        yield seen
 
 
 @pytest.fixture(autouse=True)
@@ -54,15 +35,15 @@ def _strict_audit(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_sign_up_is_one_transaction_and_confirming_reads_only_the_token(stack: Any) -> None:
-    with calls() as seen:
+    with dynamodb_calls() as seen:
         signup(stack, "claire@example.fr")
     assert seen == ["TransactWriteItems"]  # the address's uniqueness is the transaction's condition
     token = confirmation_token(stack, "claire@example.fr")
-    with calls() as seen:
+    with dynamodb_calls() as seen:
         assert stack.call("POST", api("/verify"), {"token": token}).status_code == 200
     assert seen == ["GetItem", "TransactWriteItems"]
     # A second sign-up on the address answers the same, reads the account only then, and e-mails its owner.
-    with calls() as seen:
+    with dynamodb_calls() as seen:
         again = stack.call("POST", api("/signup"), signup_body("claire@example.fr"))
     assert again.status_code == 201
     assert seen == ["TransactWriteItems", "GetItem", "GetItem", "TransactWriteItems"]
@@ -70,24 +51,24 @@ def test_sign_up_is_one_transaction_and_confirming_reads_only_the_token(stack: A
 
 def test_log_in_is_four_requests_and_a_failure_three(stack: Any) -> None:
     confirmed_family(stack, "lea@example.fr")
-    with calls() as seen:
+    with dynamodb_calls() as seen:
         assert login(stack, "lea@example.fr").status_code == 200
     # key item and throttles; the attempt counted; the account; the session with the attempt given back
     assert seen == ["BatchGetItem", "TransactWriteItems", "GetItem", "TransactWriteItems"]
-    with calls() as seen:
+    with dynamodb_calls() as seen:
         assert login(stack, "lea@example.fr", WRONG).status_code == 401
     assert seen == ["BatchGetItem", "TransactWriteItems", "GetItem"]
-    with calls() as unknown:
+    with dynamodb_calls() as unknown:
         assert login(stack, "inconnue@example.fr", WRONG).status_code == 401
     assert unknown == seen  # the same work for an address without an account
 
 
 def test_mon_compte_and_a_password_change_read_the_session_once(stack: Any) -> None:
     token = confirmed_family(stack, "paul@example.fr")
-    with calls() as seen:
+    with dynamodb_calls() as seen:
         assert stack.call("GET", api("/me"), token=token).status_code == 200
     assert seen == ["BatchGetItem", "GetItem"]  # the authorizer's session read, the account
-    with calls() as seen:
+    with dynamodb_calls() as seen:
         changed = stack.call("POST", api("/password/change"),
                              {"current_password": PASSWORD, "new_password": "Nouveau-Secret-2025"}, token=token)
     assert changed.status_code == 200
@@ -97,23 +78,23 @@ def test_mon_compte_and_a_password_change_read_the_session_once(stack: Any) -> N
 
 def test_staff_accounts_are_created_listed_and_edited_at_their_floor(stack: Any) -> None:
     admin = staff_token(stack)
-    with calls() as seen:
+    with dynamodb_calls() as seen:
         created = stack.call("POST", api("/staff"), staff_body(), token=admin)
     assert created.status_code == 201, created.json
     # The session; one transaction: account, address, scope checked, invitation, events, audit event.
     assert seen == ["BatchGetItem", "TransactWriteItems"]
-    with calls() as seen:
+    with dynamodb_calls() as seen:
         assert stack.call("GET", api("/staff"), token=admin).status_code == 200
     assert seen == ["BatchGetItem", "Query"]
     edit = {"civility": "Mme", "first_name": "Julie", "last_name": "Weber", "role": "manager",
             "structures": ["acem-haguenau"]}
-    with calls() as seen:
+    with dynamodb_calls() as seen:
         edited = stack.call("PUT", api(f"/staff/{created.json['account_id']}"), edit, token=admin)
     assert edited.status_code == 200 and edited.json["last_name"] == "Weber"
     assert edited.json["structures"] == ["acem-haguenau"]
     assert seen == ["BatchGetItem", "GetItem", "TransactWriteItems"]
     # An unknown structure is named, from the transaction's own check; nothing is written.
-    with calls() as seen:
+    with dynamodb_calls() as seen:
         refused = stack.call("PUT", api(f"/staff/{created.json['account_id']}"),
                              {**edit, "structures": ["acem-haguenau", "alef-brumat"]}, token=admin)
     error = assert_error(refused, 400, "validation_error", "structures")

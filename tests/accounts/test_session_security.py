@@ -10,13 +10,8 @@ failures with real threads: each counted, five evaluated. Through HTTP and the e
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
-
-import botocore.client
-import pytest
 
 from shared import clock
 from tests.accounts.support import (
@@ -30,6 +25,7 @@ from tests.accounts.support import (
     mails,
     staff_account,
 )
+from tests.helpers import dynamodb_calls
 
 SERVICES = ("/api/enrolment/family", "/api/planning/validations")
 WRONG = "Mauvais-Mot-De-Passe-1"
@@ -143,21 +139,6 @@ def test_ten_forgotten_password_calls_send_one_email(stack: Any) -> None:
     clock.travel(timedelta(minutes=5, seconds=1))
     assert stack.call("POST", api("/password/forgot"), {"email": email}).status_code == 202
     assert len(mails(stack, email, "Réinitialisation")) == 2
-
-
-@contextmanager
-def dynamodb_calls() -> Iterator[list[str]]:
-    calls: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(client: Any, operation: str, params: Any) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-        return original(client, operation, params)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-        yield calls
 
 
 def test_forgot_password_does_the_same_work_for_a_known_and_an_unknown_address(stack: Any) -> None:

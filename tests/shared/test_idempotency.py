@@ -3,17 +3,15 @@ another worker keeps the message for later, a stale claim (crashed worker) is ta
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-import botocore.client
 import pytest
 from pynamodb.exceptions import TransactWriteError
 
 from shared import clock, idempotency
 from shared.ddb import transaction
+from tests.helpers import dynamodb_calls
 
 
 @pytest.fixture
@@ -61,20 +59,6 @@ def test_a_stale_claim_is_taken_over(processed: Any) -> None:
 
 
 # --- two writes per event (issue 12): the done mark in the action's transaction, the e-mail's deferred claim ---
-
-@contextmanager
-def dynamodb_calls() -> Iterator[list[str]]:
-    seen: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(client: Any, operation: str, params: Any) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            seen.append(operation)
-        return original(client, operation, params)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-        yield seen
 
 
 def _name(structure_id: str, name: str) -> Any:
