@@ -458,6 +458,36 @@ def test_even_weeks_overlaps_and_closed_days(page, live_stack):
     expect(page.get_by_role("alert")).to_contain_text("Choisissez au moins une plage d'accueil")
 
 
+def test_a_month_answering_late_never_takes_the_place_of_the_month_shown(page, live_stack):
+    """Clicking through months quickly: January's calendar answers after February is shown. The day panel
+    used to read the last answer (January's), so a February holiday opened as a bookable day."""
+    base = live_stack.base_url.rstrip("/")
+    family = validated_family(live_stack)
+    bookable_period(base, family.token)
+    log_in(page, base, family.email, PASSWORD)
+    page.goto(f"{base}/mon-compte/planning/ajouter")
+    page.get_by_label(re.compile("^Établissement")).select_option(label="(cah)ACEM - SCHWEIGHOUSE")
+    held = []
+    page.route(re.compile(r"/calendar\?period_id=[^&]+&month=2027-01"), lambda route: held.append(route))
+    page.get_by_role("button", name="Ouvrir le planning").click()
+
+    go_to_month(page, date(2027, 2, 1))
+    holiday = date(2027, 2, 22)
+    expect(day_button(page, holiday)).to_have_accessible_name(f"{day_name(holiday)} – Vacances scolaires")
+    assert held, "January's calendar was never asked"
+    with page.expect_response(re.compile(r"month=2027-01")):
+        for route in held:
+            route.continue_()
+    # let the page's event loop run what January's answer schedules (its JSON, then the month's load)
+    page.evaluate("() => new Promise((done) => setTimeout(() => setTimeout(done, 0), 0))")
+    expect(page.locator(".month-title")).to_have_text(month_title(holiday))
+
+    day_button(page, holiday).click()
+    panel = page.get_by_role("dialog", name=f"Présences du {long_day(holiday)}")
+    expect(panel).to_contain_text("Jour fermé : Vacances scolaires.")
+    expect(panel.get_by_role("button", name=re.compile("Nouvelle présence"))).to_have_count(0)
+
+
 def test_sejour_first_day_copies_across_the_week(page, live_stack):
     base = live_stack.base_url.rstrip("/")
     family = validated_sejour_family(live_stack)

@@ -407,14 +407,18 @@ function entryMode(ctx, draft, period, request, navigate, root) {
         loadCalendar(period.period_id, month).catch(() => new Map()),
         loadAgenda(month).catch(() => []),
       ]);
-      calendarInfo = days;
-      monthLines = lines.filter((l) => l.child_id === draft.child_id);
+      // Kept per date and per month, never replaced: while the family clicks through months, a slower
+      // month's answer arriving last must not take the place of the month shown (its day panel would read
+      // a closed day as open).
+      for (const [date, info] of days) calendarInfo.set(date, info);
+      const mine = lines.filter((l) => l.child_id === draft.child_id);
+      monthLines = [...monthLines.filter((l) => monthOf(l.date) !== month), ...mine];
       const byDate = new Map();
       const push = (date, entry) => {
         if (!byDate.has(date)) byDate.set(date, []);
         byDate.get(date).push(entry);
       };
-      for (const line of monthLines) {
+      for (const line of mine) {
         push(line.date, { label: line.slot_label, status: line.status, statusText: lineStatusLabel(line.status) });
       }
       for (const [date, codes] of previewDates()) {

@@ -81,6 +81,7 @@ function agenda(ctx, root, query) {
     legend: statusLegend(Object.keys(LINE_STATUS), [['day-closed-sample', 'Jour fermé']]),
     async load(month) {
       const lines = await loadAgenda(month);
+      let days;
       // every (child, period) the family books this month, in one call: a day is open when one of them
       // is, and its panel says which (the guide's multi-site case)
       const pairs = agendaPairs(ctx, month);
@@ -93,20 +94,24 @@ function agenda(ctx, root, query) {
       const period = pairs.length ? null : calendarPeriod(ctx, month, lines);
       if (pairs.length) {
         const grids = await loadCalendars(pairs.map((p) => p.period.period_id), month).catch(() => new Map());
-        calendarInfo = new Map();
+        days = new Map();
         for (const pair of pairs) {
           for (const [date, day] of grids.get(pair.period.period_id) || new Map()) {
-            const merged = calendarInfo.get(date) || { date, open: false, reason: null, each: [] };
+            const merged = days.get(date) || { date, open: false, reason: null, each: [] };
             merged.each.push({ ...pair, open: day.open, reason: day.reason });
             merged.open = merged.open || day.open;
             merged.reason = merged.open ? null : merged.reason || day.reason;
-            calendarInfo.set(date, merged);
+            days.set(date, merged);
           }
         }
       } else {
-        calendarInfo = period ? await loadCalendar(period.period_id, month).catch(() => new Map()) : new Map();
+        days = period ? await loadCalendar(period.period_id, month).catch(() => new Map()) : new Map();
       }
-      monthLines = lines;
+      // Kept per month, never replaced: while the family clicks through months, a slower month's answer
+      // arriving last must not take the place of the month shown (its day panel would read another month).
+      for (const date of [...calendarInfo.keys()]) if (monthOf(date) === month) calendarInfo.delete(date);
+      for (const [date, info] of days) calendarInfo.set(date, info);
+      monthLines = [...monthLines.filter((l) => monthOf(l.date) !== month), ...lines];
       const names = pairs.length ? [...new Set(pairs.map((p) => p.period.name))] : period ? [period.name] : [];
       const byDate = new Map();
       for (const line of lines) {
@@ -120,7 +125,7 @@ function agenda(ctx, root, query) {
         });
       }
       return {
-        days: calendarInfo, lines: byDate,
+        days, lines: byDate,
         note: names.length ? `Jours d'ouverture : ${names.join(' ; ')}.` : null,
       };
     },
