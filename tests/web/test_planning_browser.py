@@ -406,13 +406,18 @@ def open_on_or_after(days: dict[str, bool], d: date) -> date:
     return d
 
 
-def test_even_weeks_overlaps_and_closed_days(page, live_stack):
+def choose_schweighouse(page: Page, live_stack) -> None:
+    """A validated family with a bookable period, logged in, on « Ajouter » with ACEM - SCHWEIGHOUSE chosen."""
     base = live_stack.base_url.rstrip("/")
     family = validated_family(live_stack)
     bookable_period(base, family.token)
     log_in(page, base, family.email, PASSWORD)
     page.goto(f"{base}/mon-compte/planning/ajouter")
     page.get_by_label(re.compile("^Établissement")).select_option(label="(cah)ACEM - SCHWEIGHOUSE")
+
+
+def test_even_weeks_overlaps_and_closed_days(page, live_stack):
+    choose_schweighouse(page, live_stack)
     page.get_by_role("button", name="Ouvrir le planning").click()
 
     # February 2027: the winter holidays of zone B are greyed, with their reason for screen readers
@@ -461,12 +466,7 @@ def test_even_weeks_overlaps_and_closed_days(page, live_stack):
 def test_a_month_answering_late_never_takes_the_place_of_the_month_shown(page, live_stack):
     """Clicking through months quickly: January's calendar answers after February is shown. The day panel
     used to read the last answer (January's), so a February holiday opened as a bookable day."""
-    base = live_stack.base_url.rstrip("/")
-    family = validated_family(live_stack)
-    bookable_period(base, family.token)
-    log_in(page, base, family.email, PASSWORD)
-    page.goto(f"{base}/mon-compte/planning/ajouter")
-    page.get_by_label(re.compile("^Établissement")).select_option(label="(cah)ACEM - SCHWEIGHOUSE")
+    choose_schweighouse(page, live_stack)
     held = []
     page.route(re.compile(r"/calendar\?period_id=[^&]+&month=2027-01"), lambda route: held.append(route))
     page.get_by_role("button", name="Ouvrir le planning").click()
