@@ -21,7 +21,15 @@ from planning import answers, committee, lifecycle
 from planning.deadlines import PARIS
 from planning.lifecycle import IllegalTransition, LineStatus, Transition
 from planning.line_store import MAX_ITEMS, UnitOfWork
-from planning.models import Capacity, OpenOffer, Outbox, ReservationLine, ReservationRequest, Validation
+from planning.models import (
+    Capacity,
+    OpenOffer,
+    Outbox,
+    ReservationLine,
+    ReservationRequest,
+    Validation,
+    recipient,
+)
 from planning.pattern import Line
 from planning.reservations import (
     FamilyRequest,
@@ -256,9 +264,7 @@ def telling(ctx: PeriodContext, request: ReservationRequest, lines: list[Reserva
         if (request.offer_until or None) != (min(left) if left else None):
             result.actions.append(until)
         return result
-    who = {"email": (contact.email or "") if contact else "",
-           "first_name": (contact.first_name or "") if contact else "",
-           "child_first_name": (contact.child_first_name or "") if contact else ""}
+    who = recipient(contact)
     if answer == "offered":
         offered = [ln for ln in lines if ln.status == "offered"]
         event: ev.PlanningEvent = ev.PlaceOffered.model_validate(dict(
@@ -581,8 +587,7 @@ def confirm_cancellations(request: ReservationRequest, only: set[tuple[str, str]
         uow.request(request, [told(request, f"Annulation confirmée de {len(confirmed)} présence(s)")])
         uow.publish(ev.CancellationConfirmed(
             request_id=request.request_id, request_number=request.number, family_id=request.family_id,
-            email=(contact.email or "") if contact else "", first_name=(contact.first_name or "") if contact else "",
-            child_first_name=(contact.child_first_name or "") if contact else "",
+            **recipient(contact),
             structure_name=names.structure_name, period_name=names.period_name, line_count=len(confirmed),
             recap=_event_recap(recap_data), correlation_id=correlation_id))
 

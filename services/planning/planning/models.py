@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -61,6 +61,22 @@ class Validation(Base):
     @staticmethod
     def key(family_id: str, structure_id: str, activity: str, child_id: str) -> tuple[str, str]:
         return f"FAMILY#{family_id}", f"VALIDATION#{structure_id}#{activity}#{child_id}"
+
+
+class Recipient(TypedDict):
+    """Who an e-mail about a child's request goes to, as the events carry it."""
+
+    email: str
+    first_name: str
+    child_first_name: str
+
+
+def recipient(validation: Validation | None) -> Recipient:
+    """The family's address and names from its validation for the child (blanks when planning has none)."""
+    if validation is None:
+        return Recipient(email="", first_name="", child_first_name="")
+    return Recipient(email=validation.email or "", first_name=validation.first_name or "",
+                     child_first_name=validation.child_first_name or "")
 
 
 class Contact(Base):

@@ -24,7 +24,15 @@ from planning.calendar import Calendar, Period
 from planning.deadlines import DeadlineRule, can_book, can_cancel
 from planning.lifecycle import LineStatus, Transition
 from planning.line_store import MAX_ITEMS, StaleWrite, UnitOfWork
-from planning.models import Capacity, Counter, HistoryEntry, ReservationLine, ReservationRequest, Validation
+from planning.models import (
+    Capacity,
+    Counter,
+    HistoryEntry,
+    ReservationLine,
+    ReservationRequest,
+    Validation,
+    recipient,
+)
 from planning.pattern import Line, PatternElement, Slot, expand, recap
 from shared import clock
 from shared.ddb import transaction
@@ -634,9 +642,7 @@ def cancel(family_id: str, request_id: str, lines: list[tuple[str, str]] | None,
         uow.request(request, [told(request, f"Annulation demandée de {len(asked)} présence(s)")])
         uow.publish(ev.CancellationRequested(
             request_id=request.request_id, request_number=request.number, family_id=family_id,
-            email=validation.email or "" if validation else "",
-            first_name=(validation.first_name or "") if validation else "",
-            child_first_name=(validation.child_first_name or "") if validation else "",
+            **recipient(validation),
             structure_id=request.structure_id, structure_name=ctx.structure["name"], period_name=ctx.data["name"],
             line_count=len(asked), recap=_event_recap(recap_told), correlation_id=correlation_id))
 
