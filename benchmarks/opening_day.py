@@ -35,14 +35,11 @@ import json
 import os
 import platform
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -51,6 +48,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+
+from benchmarks.planning_year import Failed, Http, free_port
 
 HOST = "127.0.0.1"
 PREFIX = "portail-opening"
@@ -68,16 +67,6 @@ START_SECONDS = 180
 SETTLE_SECONDS = 1800  # every wait on the background is bounded
 HTTP_TIMEOUT = 600
 DECISIONS = 3
-
-
-class Failed(Exception):
-    """The scenario did not run as expected (not a measurement)."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(what: str, probe: Callable[[], Any], seconds: float = SETTLE_SECONDS, every: float = 0.5) -> Any:
@@ -142,7 +131,7 @@ def running_stack() -> Iterator[Stack]:
             cwd=ROOT, env=stack_environment(port, moto_port), stdout=out, stderr=subprocess.STDOUT)
     stack = Stack(process, f"http://{HOST}:{port}", log)
     try:
-        http = Http(stack.base_url)
+        http = Http(stack.base_url, timeout=HTTP_TIMEOUT)
 
         def up() -> bool:
             if process.poll() is not None:
@@ -175,36 +164,6 @@ class RssSampler(threading.Thread):
 
     def peak_since(self, start: float) -> int:
         return max((rss for t, rss in self.samples if t >= start), default=0)
-
-
-# --- HTTP ---------------------------------------------------------------------------------------------------
-
-class Http:
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1, never a proxy
-
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
-        try:
-            with self.opener.open(request, timeout=HTTP_TIMEOUT) as response:
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read()
-        try:
-            return status, json.loads(raw) if raw else None
-        except ValueError:
-            return status, raw[:200]
-
-    def expect(self, status: int, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
-        got, payload = self.call(method, path, body, token)
-        if got != status:
-            raise Failed(f"{method} {path}: {got} instead of {status}: {payload}")
-        return payload
 
 
 # --- families -----------------------------------------------------------------------------------------------
@@ -432,7 +391,7 @@ def run(families: int, with_committee: bool = True, clients_of: tuple[int, ...] 
             sampler = RssSampler(stack)
             sampler.start()
             rss_idle = stack.rss()
-            http = Http(stack.base_url)
+            http = Http(stack.base_url, timeout=HTTP_TIMEOUT)
             probe = validated_families(http, 0, 1)[0]
             preview = http.expect(200, "POST", "/api/planning/requests/preview",
                                   {"child_id": "child-1", "period_id": PERIOD_ID, "selection": GUIDE}, probe.token)

@@ -161,8 +161,11 @@ class DynamoRequests:
 # --- HTTP to the local gateway ---------------------------------------------------------------------------
 
 class Http:
-    def __init__(self, base_url: str) -> None:
+    """JSON over HTTP to a local stack (the opening-day bench uses it too, with a longer timeout)."""
+
+    def __init__(self, base_url: str, timeout: float = 120) -> None:
         self.base_url = base_url
+        self.timeout = timeout
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1, never a proxy
 
     def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
@@ -172,11 +175,14 @@ class Http:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         try:
-            with self.opener.open(request, timeout=120) as response:
+            with self.opener.open(request, timeout=self.timeout) as response:
                 status, raw = response.status, response.read()
         except urllib.error.HTTPError as error:
             status, raw = error.code, error.read()
-        return status, json.loads(raw) if raw else None
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:  # not JSON (a proxy's or a crashed stack's page): shown as it came
+            return status, raw[:200]
 
     def expect(self, status: int, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
         got, payload = self.call(method, path, body, token)
