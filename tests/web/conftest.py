@@ -4,6 +4,7 @@ Never `playwright install`: the browser is the system package /usr/bin/chromium.
 The `live_stack` fixture (whole portal + API, sent emails) comes from tests/conftest.py.
 """
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,24 +45,33 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh browser context (own sessionStorage) per test, French locale, desktop size.
+@contextmanager
+def portal_page(browser, timeout_ms: int = ACTION_TIMEOUT_MS):
+    """A fresh browser context (own sessionStorage), French locale, desktop size: one person's browser.
 
     Uncaught JavaScript errors in the portal fail the test, and so does any JSON body the portal sent
     that its API route's own pydantic model refuses (tests/web/contract.py).
     """
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     calls = Recorder().attach(context)
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.set_default_timeout(timeout_ms)
     page = context.new_page()
     js_errors = []
     page.on("pageerror", lambda error: js_errors.append(str(error)))
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
     assert not js_errors, f"JavaScript errors in the portal: {js_errors}"
     broken = calls.violations()
     assert not broken, "bodies the portal sent that their route's model refuses:\n" + "\n".join(broken)
+
+
+@pytest.fixture
+def page(browser):
+    """The test's own browser (:func:`portal_page`); a second person's is ``with portal_page(browser)``."""
+    with portal_page(browser) as page:
+        yield page
 
 
 @pytest.fixture(scope="session")

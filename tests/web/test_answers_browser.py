@@ -14,6 +14,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.web.conftest import portal_page
 from tests.web.test_family_file_browser import DEMO_PASSWORD, MANAGER, PASSWORD, http, log_in, ok
 from tests.web.test_planning_browser import bookable_period, screenshots, validated_family
 from tests.web.test_signup_browser import wait_for_mail
@@ -94,12 +95,7 @@ def test_manager_decides_and_the_family_reads_the_answer(page, browser, live_sta
     screenshots(page, artifacts_dir, "gestion-reponse-decidee")
 
     # The family, in its own browser, reads the answer and the motif
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    family_page = context.new_page()
-    errors: list[str] = []
-    family_page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    with portal_page(browser, timeout_ms=10_000) as family_page:
         log_in(family_page, base, family.email, PASSWORD)
         family_page.goto(f"{base}/mon-compte/planning/demandes/{request_id}")
         answer = family_page.get_by_role("region", name="Réponse à ma demande")
@@ -117,9 +113,6 @@ def test_manager_decides_and_the_family_reads_the_answer(page, browser, live_sta
         detail = card.get_by_role("table", name=f"Réponse par jour et plage – demande N° {number}")
         expect(detail).to_contain_text(MOTIF)
         screenshots(family_page, artifacts_dir, "planning-historique-reponse")
-    finally:
-        context.close()
-    assert not errors, f"JavaScript errors in the family's portal: {errors}"
 
     # And the answer came by e-mail
     mail = wait_for_mail(live_stack, family.email, "partiellement acceptée")

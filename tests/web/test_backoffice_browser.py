@@ -22,6 +22,7 @@ import holidays
 import pytest
 from playwright.sync_api import expect
 
+from tests.web.conftest import portal_page
 from tests.web.test_family_file_browser import (
     CHILD,
     DEMO_PASSWORD,
@@ -205,12 +206,7 @@ def test_an_association_sets_up_its_year_and_runs_its_first_day(page, browser, l
 
     # A new family sees the séjour in « Pré-inscriptions séjours ».
     family = family_for(live_stack, base, structure["structure_id"])
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    family_page = context.new_page()
-    errors: list[str] = []
-    family_page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    with portal_page(browser, timeout_ms=10_000) as family_page:
         log_in(family_page, base, family.email, PASSWORD)
         family_page.goto(f"{base}/mon-compte/preinscriptions/sejours")
         expect(family_page.get_by_text(sejour_name).first).to_be_visible(timeout=SAVE_TIMEOUT_MS)
@@ -286,6 +282,3 @@ def test_an_association_sets_up_its_year_and_runs_its_first_day(page, browser, l
         card = family_page.get_by_role("listitem").filter(has_text=f"Demande N° {booked['number']}")
         expect(card).to_contain_text("Réponse de Nadia Haddad", timeout=SAVE_TIMEOUT_MS)
         expect(card).not_to_contain_text("Réponse de la structure")
-    finally:
-        context.close()
-    assert not errors, f"JavaScript errors in the family's portal: {errors}"
