@@ -7,7 +7,7 @@ request whose process died between its transactions is completed by the retry wi
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -83,6 +83,29 @@ def transactions(fail_first: bool = False, crash_after_first: bool = False) -> I
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(botocore.client.BaseClient, "_make_api_call", faulty)
         yield sizes
+
+
+@contextmanager
+def both_read_before_either_writes() -> Iterator[Callable[[], None]]:
+    """Two threads each hold their first TransactWriteItems until the other reaches its own, so both have
+    read before either writes; yields the function that arms it again for another round."""
+    original = botocore.client.BaseClient._make_api_call
+    barrier = threading.Barrier(2, timeout=120)
+    waited: set[int] = set()
+
+    def hold(client: Any, operation: str, params: Any) -> Any:
+        if operation == "TransactWriteItems" and threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            barrier.wait()
+        return original(client, operation, params)
+
+    def again() -> None:
+        waited.clear()
+        barrier.reset()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.client.BaseClient, "_make_api_call", hold)
+        yield again
 
 
 def _statuses(stack: Any, manager: str, family_id: str, request_id: str) -> dict[str, int]:
@@ -167,22 +190,10 @@ def test_two_history_entries_written_at_the_same_instant_are_both_kept(
     request_id = _book(stack, token, "c-lea")
     assert stack.call("POST", f"{API}/staff/requests/{family_id}/{request_id}/decide", ACCEPT_MONDAYS,
                       token=manager).status_code == 200  # an answer, so that each refusal below is told
-    original = botocore.client.BaseClient._make_api_call
-    barrier = threading.Barrier(2, timeout=120)
-    waited: set[int] = set()
-
-    def both_read_before_either_writes(client: Any, operation: str, params: Any) -> Any:
-        if operation == "TransactWriteItems" and threading.get_ident() not in waited:
-            waited.add(threading.get_ident())
-            barrier.wait()
-        return original(client, operation, params)
-
     mondays = ("2026-09-07", "2026-09-14", "2026-09-21")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.client.BaseClient, "_make_api_call", both_read_before_either_writes)
+    with both_read_before_either_writes() as again:
         for cancelled, refused in zip(mondays, ("2026-10-05", "2026-10-12", "2026-11-02"), strict=True):
-            waited.clear()
-            barrier.reset()
+            again()
             cancel, refuse = together(
                 post(f"{API}/requests/{request_id}/cancel", {"lines": [{"date": cancelled, "slot_code": "MIDI"}]},
                      token),
@@ -233,19 +244,8 @@ def test_two_tabs_adding_slots_to_one_request_at_once_never_lose_a_slot_of_the_p
     copy) would drop the first's element; it is refused instead (409) and its lines are taken back."""
     token, _ = validated_family(stack, "claire@example.fr", GRANT, "c-lea", "Léa")
     request_id = _book(stack, token, "c-lea")
-    original = botocore.client.BaseClient._make_api_call
-    barrier = threading.Barrier(2, timeout=120)
-    waited: set[int] = set()
-
-    def both_read_before_either_writes(client: Any, operation: str, params: Any) -> Any:
-        if operation == "TransactWriteItems" and threading.get_ident() not in waited:
-            waited.add(threading.get_ident())
-            barrier.wait()
-        return original(client, operation, params)
-
     path = f"{API}/requests/{request_id}/lines"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.client.BaseClient, "_make_api_call", both_read_before_either_writes)
+    with both_read_before_either_writes():
         fridays, tuesdays = together(post(path, {"selection": [{"weekday": 4, "slot_code": "MIDI"}]}, token),
                                      post(path, {"selection": [{"weekday": 1, "slot_code": "MIDI"}]}, token))
     assert sorted([fridays.status_code, tuesdays.status_code]) == [200, 409], (fridays.json, tuesdays.json)
